@@ -1,0 +1,34 @@
+#pragma once
+// Momentum as an exponential moving average of the gradient (Optax `ema`
+// followed by `scale(-lr)`; Andrew Ng's "gradient descent with momentum").
+//
+//   v = beta * v + (1 - beta) * g
+//   v_hat = bias_correction ? v / (1 - beta^step) : v
+//   w = w - lr * v_hat
+//
+// Operation order follows Optax: both products rounded, then added; 1 - beta^step
+// is computed in double and rounded to the element type once (so step 1 of a
+// bias-corrected run steps by g up to that rounding), the division is an IEEE
+// division, the update u = (-lr) * v_hat is rounded and then added to w (Optax's
+// apply_updates). The stored velocity is never bias corrected. It starts at zero.
+#include <cstdint>
+#include <span>
+
+#include "inertia/execution.hpp"
+#include "inertia/export.hpp"
+
+namespace inertia {
+
+struct ema_options {
+  double lr = 1e-3;              ///< >= 0, finite
+  double beta = 0.9;             ///< in [0, 1)
+  bool bias_correction = false;  ///< divide by 1 - beta^step (Adam's first-moment correction)
+};
+
+/// step: the 1-based count of this step; must be >= 1 when bias_correction is on.
+INERTIA_API void ema_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
+              const ema_options& options, std::int64_t step, const execution& exec = {});
+INERTIA_API void ema_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
+              const ema_options& options, std::int64_t step, const execution& exec = {});
+
+}  // namespace inertia

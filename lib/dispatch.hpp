@@ -1,0 +1,30 @@
+#pragma once
+// Which compiled target runs a rule. run_range<Target, Rule> is defined in
+// simd/range.hpp and explicitly instantiated for every rule in
+// lib/targets/<target>.cpp, each translation unit compiled with its own -m flags;
+// this header only picks the function pointer, so it needs no SIMD flags.
+#include <cstddef>
+
+#include "inertia/arch.hpp"
+
+namespace inertia::detail {
+
+template <class Rule>
+using range_kernel = void (*)(const Rule&, std::size_t begin, std::size_t end);
+
+template <arch Target, class Rule>
+void run_range(const Rule& rule, std::size_t begin, std::size_t end);
+
+template <class Rule>
+range_kernel<Rule> kernel_for(arch target) {
+  switch (target) {
+#if defined(INERTIA_X86_TARGETS)
+    case arch::sse2: return &run_range<arch::sse2, Rule>;
+    case arch::avx2: return &run_range<arch::avx2, Rule>;
+    case arch::avx512f: return &run_range<arch::avx512f, Rule>;
+#endif
+    default: return &run_range<arch::scalar, Rule>;
+  }
+}
+
+}  // namespace inertia::detail

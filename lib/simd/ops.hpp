@@ -1,0 +1,61 @@
+#pragma once
+// Arithmetic that must round the same way on every target.
+//
+// fused_multiply_add(a, b, c) = a*b + c rounded once, always. xsimd 8.1's
+// xsimd::fma is a true FMA only on the fma3<...> archs; on sse2 and avx512f it
+// is a multiply and an add, which would break bit-identity across targets. So:
+// fma3<avx2> uses xsimd::fma, avx512f the intrinsic on the batch's register,
+// and sse2 / scalar a correctly rounded std::fma per lane.
+//
+// The scalar overloads are `static` so each target translation unit keeps its
+// own copy (compiled with its own -m flags).
+#include <cmath>
+
+#include "simd/lanes.hpp"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace inertia::detail {
+
+// -x by flipping the sign bit. xsimd 8.1's avx512f negation computes 0 - x,
+// which turns -0 into +0 (PyTorch's maximize keeps -0; so must every target).
+static inline float negate(float x) { return -x; }
+static inline double negate(double x) { return -x; }
+
+template <class T, class Arch>
+xsimd::batch<T, Arch> negate(const xsimd::batch<T, Arch>& x) {
+  return xsimd::bitwise_xor(x, xsimd::batch<T, Arch>(T(-0.0)));
+}
+
+static inline float fused_multiply_add(float a, float b, float c) { return std::fma(a, b, c); }
+static inline double fused_multiply_add(double a, double b, double c) { return std::fma(a, b, c); }
+
+template <class T, class Arch>
+xsimd::batch<T, Arch> fused_multiply_add(const xsimd::batch<T, Arch>& a,
+                                         const xsimd::batch<T, Arch>& b,
+                                         const xsimd::batch<T, Arch>& c) {
+  using batch = xsimd::batch<T, Arch>;
+  if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+    return xsimd::fma(a, b, c);
+#if defined(__AVX512F__)
+  } else if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+    if constexpr (std::is_same_v<T, float>) {
+      return batch(_mm512_fmadd_ps(a, b, c));
+    } else {
+      return batch(_mm512_fmadd_pd(a, b, c));
+    }
+#endif
+  } else {
+    // No FMA unit on this target: round each lane once with std::fma.
+    alignas(64) T av[batch::size], bv[batch::size], cv[batch::size];
+    a.store_aligned(av);
+    b.store_aligned(bv);
+    c.store_aligned(cv);
+    for (std::size_t lane = 0; lane < batch::size; ++lane) av[lane] = std::fma(av[lane], bv[lane], cv[lane]);
+    return batch::load_aligned(av);
+  }
+}
+
+}  // namespace inertia::detail

@@ -1,0 +1,28 @@
+#pragma once
+// Included by exactly one lib/targets/<target>.cpp per target, after it
+// defines INERTIA_TARGET (an inertia::arch). That file is compiled with the
+// target's -m flags, so every rule's vector and scalar paths are code-generated
+// for it and for it alone.
+#include "dispatch.hpp"
+#include "simd/range.hpp"
+#include "variants/rules.hpp"
+
+namespace inertia::detail {
+
+template <arch Target> struct target_arch;
+template <> struct target_arch<arch::scalar> { using type = scalar_arch; };
+template <> struct target_arch<arch::sse2> { using type = xsimd::sse2; };
+template <> struct target_arch<arch::avx2> { using type = xsimd::fma3<xsimd::avx2>; };
+template <> struct target_arch<arch::avx512f> { using type = xsimd::avx512f; };
+
+template <arch Target, class Rule>
+void run_range(const Rule& rule, std::size_t begin, std::size_t end) {
+  run_range_for<typename target_arch<Target>::type>(rule, begin, end);
+}
+
+#define INERTIA_INSTANTIATE_RULE(RULE) \
+  template void run_range<INERTIA_TARGET, RULE>(const RULE&, std::size_t, std::size_t);
+INERTIA_FOR_EACH_RULE(INERTIA_INSTANTIATE_RULE)
+#undef INERTIA_INSTANTIATE_RULE
+
+}  // namespace inertia::detail

@@ -1,0 +1,46 @@
+#pragma once
+// Argument checks shared by every entry point. They run before the first
+// write, and each failure names the function and the argument.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "inertia/error.hpp"
+
+namespace inertia::detail {
+
+class argument_checks {
+ public:
+  /// context: the entry point's name, e.g. "inertia::heavy_ball_step".
+  explicit argument_checks(std::string context) : context_(std::move(context)) {}
+
+  [[noreturn]] void fail(error_kind kind, const std::string& argument, const std::string& why) const;
+
+  void finite(const char* name, double value) const;
+  /// low <= value, and value finite.
+  void at_least(const char* name, double value, double low) const;
+  /// A momentum-like coefficient in [0, 1).
+  void momentum(const char* name, double value) const;
+  /// low <= value <= high.
+  void within(const char* name, double value, double low, double high) const;
+  void same_length(const char* name, std::size_t length, const char* reference, std::size_t reference_length) const;
+  void not_null(const char* name, const void* pointer, std::size_t length) const;
+
+  template <class A, class B>
+  void disjoint(const char* name_a, std::span<A> a, const char* name_b, std::span<B> b) const {
+    if (overlaps(a.data(), a.size_bytes(), b.data(), b.size_bytes()))
+      fail(error_kind::overlap, name_a, std::string(name_a) + " and " + name_b + " share memory; they must be separate buffers");
+  }
+
+  static bool overlaps(const void* a, std::size_t a_bytes, const void* b, std::size_t b_bytes) {
+    if (a_bytes == 0 || b_bytes == 0) return false;
+    const auto a0 = reinterpret_cast<std::uintptr_t>(a), b0 = reinterpret_cast<std::uintptr_t>(b);
+    return a0 < b0 + b_bytes && b0 < a0 + a_bytes;
+  }
+
+ private:
+  std::string context_;
+};
+
+}  // namespace inertia::detail

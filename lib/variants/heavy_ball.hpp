@@ -1,0 +1,50 @@
+#pragma once
+// heavy_ball: torch.optim.SGD. Equations and rounding: include/inertia/heavy_ball.hpp.
+#include <cstddef>
+
+#include "inertia/heavy_ball.hpp"
+#include "simd/ops.hpp"
+
+namespace inertia::detail {
+
+template <class T>
+struct heavy_ball_rule {
+  using value_type = T;
+  T* param;
+  const T* grad;
+  T* momentum_buffer;
+  T neg_lr, momentum, one_minus_dampening, weight_decay;
+  bool use_momentum, first_step, nesterov, maximize, use_weight_decay;
+
+  static heavy_ball_rule make(T* param, const T* grad, T* momentum_buffer, const heavy_ball_options& o, bool first_step) {
+    // Coefficients are rounded to T once, as torch casts a Python float alpha
+    // to the tensor's dtype; 1 - dampening is formed in double first, as Python does.
+    return {param, grad, momentum_buffer, T(-o.lr), T(o.momentum), T(1.0 - o.dampening), T(o.weight_decay),
+            o.momentum != 0.0, first_step, o.nesterov, o.maximize, o.weight_decay != 0.0};
+  }
+
+  const T* anchor() const { return param; }
+  /// Reads w, g (and v after the first step); writes w (and v).
+  std::size_t bytes_per_element() const {
+    return sizeof(T) * (use_momentum ? (first_step ? 4 : 5) : 3);
+  }
+
+  template <class Lanes>
+  void apply(std::size_t i) const {
+    using V = typename Lanes::vec;
+    const V w = Lanes::load(param + i);
+    V d = Lanes::load(grad + i);
+    if (maximize) d = negate(d);
+    if (use_weight_decay) d = fused_multiply_add(V(weight_decay), w, d);
+    if (use_momentum) {
+      const V v = first_step ? d
+                             : fused_multiply_add(V(one_minus_dampening), d,
+                                                  Lanes::load(momentum_buffer + i) * V(momentum));
+      Lanes::store(momentum_buffer + i, v);
+      d = nesterov ? fused_multiply_add(V(momentum), v, d) : v;
+    }
+    Lanes::store(param + i, fused_multiply_add(V(neg_lr), d, w));
+  }
+};
+
+}  // namespace inertia::detail

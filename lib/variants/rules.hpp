@@ -1,0 +1,13 @@
+#pragma once
+// Every rule the targets compile. A new variant adds its header here and one
+// line per element type to INERTIA_FOR_EACH_RULE.
+#include "variants/ema.hpp"
+#include "variants/heavy_ball.hpp"
+#include "variants/lookahead.hpp"
+#include "variants/sutskever.hpp"
+
+#define INERTIA_FOR_EACH_RULE(X)                                                    \
+  X(heavy_ball_rule<float>) X(heavy_ball_rule<double>)                              \
+  X(sutskever_rule<float>) X(sutskever_rule<double>)                                \
+  X(ema_rule<float>) X(ema_rule<double>)                                            \
+  X(lookahead_rule<float>) X(lookahead_rule<double>)
