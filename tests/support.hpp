@@ -43,8 +43,13 @@ class buffers {
   /// Deep copy into fresh storage at the same misalignment.
   buffers clone() {
     buffers copy(count(), size_, offset_);
-    for (std::size_t k = 0; k < count(); ++k) std::copy((*this)[k].begin(), (*this)[k].end(), copy[k].begin());
+    copy.assign(*this);
     return copy;
+  }
+
+  /// Overwrites every element with other's (same shape), reusing the storage.
+  void assign(buffers& other) {
+    for (std::size_t k = 0; k < count(); ++k) std::copy(other[k].begin(), other[k].end(), (*this)[k].begin());
   }
 
  private:
@@ -124,8 +129,9 @@ inline std::vector<setting> settings_for(std::size_t size) {
 /// requires every buffer to match `expected` (the reference) bit for bit.
 template <class T, class Step>
 void require_all_settings_match(buffers<T>& initial, buffers<T>& expected, Step step, const std::string& label) {
+  buffers<T> actual = initial.clone();
   for (const setting& s : settings_for(initial.size())) {
-    buffers<T> actual = initial.clone();
+    actual.assign(initial);
     {
       arch_scope forced(s.target);
       step(actual, s.exec);

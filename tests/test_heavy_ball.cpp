@@ -30,6 +30,10 @@ std::vector<heavy_ball_case> all_cases() {
               if (momentum == 0.0 && (dampening != 0.0 || nesterov || first_step)) continue;
               if (nesterov && dampening != 0.0) continue;
               out.push_back({{0.05, momentum, dampening, weight_decay, nesterov, maximize}, first_step});
+              if (momentum != 0.0 && !first_step)
+                out.push_back({{0.05, momentum, dampening, weight_decay, nesterov, maximize,
+                                heavy_ball_numerics::pytorch_fused},
+                               first_step});
             }
   return out;
 }
@@ -38,7 +42,8 @@ std::string describe(const heavy_ball_case& c) {
   const auto& o = c.options;
   return "momentum " + std::to_string(o.momentum) + " dampening " + std::to_string(o.dampening) + " wd " +
          std::to_string(o.weight_decay) + " nesterov " + std::to_string(o.nesterov) + " maximize " +
-         std::to_string(o.maximize) + " first_step " + std::to_string(c.first_step);
+         std::to_string(o.maximize) + " first_step " + std::to_string(c.first_step) +
+         (o.numerics == heavy_ball_numerics::pytorch_fused ? " pytorch_fused" : " pytorch_loop");
 }
 
 template <class T>
@@ -56,7 +61,7 @@ void step_reference(buffers<T>& b, const heavy_ball_case& c) {
 TEMPLATE_TEST_CASE("heavy_ball matches the reference bit for bit on every target, thread count and block size",
                    "[heavy_ball]", float, double) {
   const auto cases = all_cases();
-  REQUIRE(cases.size() == 28);
+  REQUIRE(cases.size() == 40);
   require_sweep_matches<TestType>(3, cases, step_library<TestType>, step_reference<TestType>, describe);
 }
 

@@ -23,7 +23,8 @@ void step(std::span<T> param, std::span<const T> grad, std::span<T> momentum_buf
     check.disjoint("momentum_buffer", momentum_buffer, "param", param);
     check.disjoint("momentum_buffer", momentum_buffer, "grad", grad);
   }
-  detail::run(detail::heavy_ball_rule<T>::make(param.data(), grad.data(), momentum_buffer.data(), options, first_step),
+  detail::run(detail::heavy_ball_rule<T>::make(param.data(), grad.data(), momentum_buffer.data(), param.size(),
+                                                     options, first_step),
               param.size(), exec);
 }
 

@@ -15,6 +15,10 @@ void heavy_ball(T* param, const T* grad, T* momentum_buffer, std::size_t n, cons
                 bool first_step) {
   const T lr = T(o.lr), momentum = T(o.momentum), one_minus_dampening = T(1.0 - o.dampening);
   const T weight_decay = T(o.weight_decay);
+  // torch's fused CPU kernel: its last n % 8 (float) or n % 4 (double) elements
+  // contract v*mu + d*(1-tau) around the other product.
+  const std::size_t fused_tail =
+      o.numerics == heavy_ball_numerics::pytorch_fused ? n - n % (32 / sizeof(T)) : n;
   for (std::size_t i = 0; i < n; ++i) {
     T d = o.maximize ? -grad[i] : grad[i];
     if (o.weight_decay != 0.0) d = std::fma(weight_decay, param[i], d);  // d.add(w, alpha=wd)
@@ -22,8 +26,12 @@ void heavy_ball(T* param, const T* grad, T* momentum_buffer, std::size_t n, cons
       if (first_step) {
         momentum_buffer[i] = d;  // buf = clone(d)
       } else {
-        const T decayed = momentum_buffer[i] * momentum;                        // buf.mul_(mu)
-        momentum_buffer[i] = std::fma(one_minus_dampening, d, decayed);         // .add_(d, alpha=1-tau)
+        if (i < fused_tail) {
+          const T decayed = momentum_buffer[i] * momentum;                   // buf.mul_(mu)
+          momentum_buffer[i] = std::fma(one_minus_dampening, d, decayed);    // .add_(d, alpha=1-tau)
+        } else {
+          momentum_buffer[i] = std::fma(momentum_buffer[i], momentum, d * one_minus_dampening);
+        }
       }
       d = o.nesterov ? std::fma(momentum, momentum_buffer[i], d) : momentum_buffer[i];  // d.add(buf, alpha=mu)
     }
