@@ -1,8 +1,11 @@
 #pragma once
-// The one driver every variant runs through: plan the blocks, open at most one
-// OpenMP parallel region, and hand each thread its fixed run of blocks on the
-// active target. Rules only say what happens to one element (or one vector).
+// The one driver every variant runs through, for one span or a whole model:
+// plan the blocks over all tensors, open at most one OpenMP parallel region,
+// and hand each thread its fixed run of blocks on the active target. Rules
+// only say what happens to one element (or one vector) of one tensor.
+#include <algorithm>
 #include <cstdint>
+#include <span>
 
 #include <omp.h>
 
@@ -13,18 +16,40 @@
 
 namespace inertia::detail {
 
+/// rules[k] updates tensor k, whose elements are [starts[k], starts[k+1]) of
+/// the call's index space (starts has rules.size() + 1 entries, from 0).
 template <class Rule>
-void run(const Rule& rule, std::size_t size, const execution& exec) {
-  if (size == 0) return;
+void run_tensors(std::span<const Rule> rules, std::span<const std::size_t> starts, const execution& exec) {
   using T = typename Rule::value_type;
+  const std::size_t total = starts.back();
+  if (total == 0) return;
   const range_kernel<Rule> kernel = kernel_for<Rule>(active_arch());
-  const block_plan plan = plan_blocks(size, sizeof(T), reinterpret_cast<std::uintptr_t>(rule.anchor()),
-                                      rule.bytes_per_element(), exec);
+  std::size_t bytes_moved = 0;
+  for (std::size_t k = 0; k < rules.size(); ++k) bytes_moved += (starts[k + 1] - starts[k]) * rules[k].bytes_per_element();
+  const block_plan plan = plan_blocks(total, sizeof(T), bytes_moved, exec);
+
+  const auto tensor_of = [&](std::size_t index) {  // the last tensor starting at or before index
+    return static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end() - 1, index) - starts.begin()) - 1;
+  };
+  const auto block_start = [&](std::size_t b) {
+    const std::size_t index = b * plan.block;
+    if (b >= plan.blocks) return total;
+    const std::size_t k = tensor_of(index);
+    return snap_to_cache_line(index, index - starts[k], reinterpret_cast<std::uintptr_t>(rules[k].anchor()), sizeof(T));
+  };
   const auto run_blocks = [&](int thread, int team) {
     const auto [first, last] = plan.blocks_of_thread(thread, team);
+    if (first == last) return;
+    std::size_t index = block_start(first);
+    std::size_t k = tensor_of(index);
     for (std::size_t b = first; b < last; ++b) {
-      const auto [begin, end] = plan.block_range(b);
-      kernel(rule, begin, end);
+      const std::size_t end = block_start(b + 1);
+      while (index < end) {  // a block may cross into the next tensors
+        while (starts[k + 1] <= index) ++k;  // skips empty tensors
+        const std::size_t piece_end = std::min(end, starts[k + 1]);
+        kernel(rules[k], index - starts[k], piece_end - starts[k]);
+        index = piece_end;
+      }
     }
   };
   if (plan.threads <= 1) {
@@ -33,6 +58,13 @@ void run(const Rule& rule, std::size_t size, const execution& exec) {
   }
 #pragma omp parallel num_threads(plan.threads)
   run_blocks(omp_get_thread_num(), omp_get_num_threads());
+}
+
+/// One span: the one-tensor case of the same driver.
+template <class Rule>
+void run(const Rule& rule, std::size_t size, const execution& exec) {
+  const std::size_t starts[2] = {0, size};
+  run_tensors(std::span<const Rule>(&rule, 1), std::span<const std::size_t>(starts), exec);
 }
 
 }  // namespace inertia::detail

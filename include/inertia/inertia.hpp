@@ -7,5 +7,6 @@
 #include "inertia/execution.hpp"
 #include "inertia/heavy_ball.hpp"
 #include "inertia/lookahead.hpp"
+#include "inertia/multi_tensor.hpp"
 #include "inertia/sutskever.hpp"
 #include "inertia/version.hpp"

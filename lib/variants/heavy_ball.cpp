@@ -1,43 +1,69 @@
+// heavy_ball entry points: what a valid call is, and how options become a rule.
 #include "variants/heavy_ball.hpp"
 
-#include "driver.hpp"
-#include "validate.hpp"
+#include "inertia/multi_tensor.hpp"
+#include "step_groups.hpp"
 
 namespace inertia {
 namespace {
 
-template <class T>
-void step(std::span<T> param, std::span<const T> grad, std::span<T> momentum_buffer,
-          const heavy_ball_options& options, bool first_step, const execution& exec) {
-  const detail::argument_checks check("inertia::heavy_ball_step");
-  check.at_least("lr", options.lr, 0.0);
-  check.momentum("momentum", options.momentum);
-  check.within("dampening", options.dampening, 0.0, 1.0);
-  check.at_least("weight_decay", options.weight_decay, 0.0);
-  if (options.nesterov && (options.momentum <= 0.0 || options.dampening != 0.0))
-    check.fail(error_kind::hyperparameter, "nesterov", "nesterov requires momentum > 0 and dampening == 0");
-  check.same_length("grad", grad.size(), "param", param.size());
-  check.disjoint("param", param, "grad", grad);
-  if (options.momentum != 0.0) {
+struct heavy_ball_variant {
+  static constexpr const char* function = "inertia::heavy_ball_step";
+  static constexpr const char* state_name = "momentum_buffer";
+  using options_type = heavy_ball_options;
+  template <class T> using rule = detail::heavy_ball_rule<T>;
+
+  static void check_options(const detail::argument_checks& check, const heavy_ball_options& o) {
+    check.at_least("lr", o.lr, 0.0);
+    check.momentum("momentum", o.momentum);
+    check.within("dampening", o.dampening, 0.0, 1.0);
+    check.at_least("weight_decay", o.weight_decay, 0.0);
+    if (o.nesterov && (o.momentum <= 0.0 || o.dampening != 0.0))
+      check.fail(error_kind::hyperparameter, "nesterov", "nesterov requires momentum > 0 and dampening == 0");
+  }
+
+  template <class T>
+  static void check_tensor(const detail::argument_checks& check, std::span<T> param, std::span<const T> grad,
+                           std::span<T> momentum_buffer, const heavy_ball_options& o) {
+    check.same_length("grad", grad.size(), "param", param.size());
+    check.disjoint("param", param, "grad", grad);
+    if (o.momentum == 0.0) return;  // plain SGD keeps no buffer
     check.same_length("momentum_buffer", momentum_buffer.size(), "param", param.size());
     check.disjoint("momentum_buffer", momentum_buffer, "param", param);
     check.disjoint("momentum_buffer", momentum_buffer, "grad", grad);
   }
-  detail::run(detail::heavy_ball_rule<T>::make(param.data(), grad.data(), momentum_buffer.data(), param.size(),
-                                                     options, first_step),
-              param.size(), exec);
-}
+
+  template <class T>
+  static rule<T> make_rule(std::span<T> param, std::span<const T> grad, std::span<T> momentum_buffer,
+                           const heavy_ball_options& o, std::int64_t steps_taken) {
+    return rule<T>::make(param.data(), grad.data(), o.momentum == 0.0 ? nullptr : momentum_buffer.data(),
+                         param.size(), o, steps_taken == 0);
+  }
+
+  template <class T>
+  static std::span<T> state_of(const heavy_ball_tensor<T>& tensor) {
+    return tensor.momentum_buffer;
+  }
+};
 
 }  // namespace
 
 void heavy_ball_step(std::span<float> param, std::span<const float> grad, std::span<float> momentum_buffer,
                      const heavy_ball_options& options, bool first_step, const execution& exec) {
-  step(param, grad, momentum_buffer, options, first_step, exec);
+  detail::step_one<heavy_ball_variant>(param, grad, momentum_buffer, options, first_step ? 0 : 1, exec);
 }
 
 void heavy_ball_step(std::span<double> param, std::span<const double> grad, std::span<double> momentum_buffer,
                      const heavy_ball_options& options, bool first_step, const execution& exec) {
-  step(param, grad, momentum_buffer, options, first_step, exec);
+  detail::step_one<heavy_ball_variant>(param, grad, momentum_buffer, options, first_step ? 0 : 1, exec);
+}
+
+void heavy_ball_step(std::span<heavy_ball_group<float>> groups, const execution& exec) {
+  detail::step_groups<heavy_ball_variant>(groups, exec);
+}
+
+void heavy_ball_step(std::span<heavy_ball_group<double>> groups, const execution& exec) {
+  detail::step_groups<heavy_ball_variant>(groups, exec);
 }
 
 }  // namespace inertia

@@ -1,0 +1,36 @@
+#include "step_groups.hpp"
+
+namespace inertia::detail {
+
+void buffer_registry::add(const void* data, std::size_t bytes, std::size_t group, std::size_t tensor,
+                          const char* name) {
+  if (bytes == 0) return;  // an empty span holds no memory
+  const auto begin = reinterpret_cast<std::uintptr_t>(data);
+  entries_.push_back({begin, begin + bytes, group, tensor, name, entries_.size()});
+}
+
+void buffer_registry::require_disjoint(const argument_checks& check) {
+  std::sort(entries_.begin(), entries_.end(),
+            [](const entry& a, const entry& b) { return a.begin != b.begin ? a.begin < b.begin : a.order < b.order; });
+  // Sorted by start, some pair overlaps exactly when an entry starts before
+  // the furthest end of the entries before it.
+  std::size_t furthest = 0;
+  for (std::size_t k = 1; k < entries_.size(); ++k) {
+    if (entries_[k].begin < entries_[furthest].end) {
+      const bool k_later = entries_[k].order > entries_[furthest].order;
+      const entry& a = k_later ? entries_[furthest] : entries_[k];
+      const entry& b = k_later ? entries_[k] : entries_[furthest];
+      check.fail(error_kind::overlap, b.name,
+                 "group " + std::to_string(b.group) + ", tensor " + std::to_string(b.tensor) + " " + b.name +
+                     " shares memory with group " + std::to_string(a.group) + ", tensor " + std::to_string(a.tensor) +
+                     " " + a.name);
+    }
+    if (entries_[k].end > entries_[furthest].end) furthest = k;
+  }
+}
+
+std::string tensor_context(const char* function, std::size_t group, std::size_t tensor) {
+  return std::string(function) + " (group " + std::to_string(group) + ", tensor " + std::to_string(tensor) + ")";
+}
+
+}  // namespace inertia::detail
