@@ -1,0 +1,75 @@
+// Target selection and the block planner.
+#include <omp.h>
+
+#include <catch2/catch.hpp>
+
+#include "block_plan.hpp"
+#include "inertia/arch.hpp"
+#include "inertia/error.hpp"
+#include "support.hpp"
+
+using namespace inertia;
+
+TEST_CASE("every build has the scalar target, and the best supported target is chosen", "[dispatch]") {
+  const auto archs = supported_archs();
+  REQUIRE(!archs.empty());
+  REQUIRE(archs.front() == arch::scalar);
+  REQUIRE(best_arch() == archs.back());
+  for (arch target : archs) {
+    test::arch_scope forced(target);
+    REQUIRE(active_arch() == target);
+    REQUIRE(parse_arch(arch_name(target)) == target);
+  }
+  reset_arch();
+#if defined(__x86_64__)
+  REQUIRE(arch_supported(arch::sse2));
+#endif
+}
+
+TEST_CASE("a bad or unsupported target name is refused", "[dispatch]") {
+  REQUIRE_THROWS_AS(parse_arch("avx3"), inertia::invalid_argument);
+  for (arch target : {arch::scalar, arch::sse2, arch::avx2, arch::avx512f})
+    if (!arch_supported(target)) REQUIRE_THROWS_AS(set_arch(target), inertia::invalid_argument);
+}
+
+TEST_CASE("the planner splits 2^40 elements without touching them", "[planner]") {
+  const std::size_t total = std::size_t(1) << 40;
+  const auto plan = detail::plan_blocks(total, sizeof(float), total * 20, execution{16, 0, 0});
+  REQUIRE(plan.block == detail::default_block_bytes / sizeof(float));
+  REQUIRE(plan.blocks == total / plan.block);
+  REQUIRE(plan.threads == 16);
+  std::size_t next = 0;
+  for (int t = 0; t < plan.threads; ++t) {  // contiguous, balanced, covering every block once
+    const auto [first, last] = plan.blocks_of_thread(t, plan.threads);
+    REQUIRE(first == next);
+    REQUIRE(last - first >= plan.blocks / 16);
+    REQUIRE(last - first <= plan.blocks / 16 + 1);
+    next = last;
+  }
+  REQUIRE(next == plan.blocks);
+}
+
+TEST_CASE("the planner keeps small work on the calling thread and rounds blocks to cache lines", "[planner]") {
+  REQUIRE(detail::plan_blocks(1000, 4, 20000, execution{8, 0, 0}).threads == 1);  // below the threshold
+  REQUIRE(detail::plan_blocks(1000, 4, 20000, execution{8, 64, 1}).threads == 8);  // threshold lowered
+  REQUIRE(detail::plan_blocks(3, 4, 60, execution{8, 0, 1}).threads == 1);          // one block only
+  REQUIRE(detail::plan_blocks(1000, 8, 40000, execution{2, 100, 1}).block == 16);  // 100 bytes -> 2 lines of doubles
+  REQUIRE(detail::plan_blocks(0, 4, 0, execution{}).blocks == 0);
+  const auto defaults = detail::plan_blocks(std::size_t(1) << 30, 4, std::size_t(20) << 30, execution{});
+  REQUIRE(defaults.threads == std::min<int>(omp_get_max_threads(), int(defaults.blocks)));
+  int inside = 0;
+#pragma omp parallel num_threads(2)
+  {
+#pragma omp single
+    inside = detail::plan_blocks(std::size_t(1) << 30, 4, std::size_t(20) << 30, execution{8, 0, 0}).threads;
+  }
+  REQUIRE(inside == 1);  // inside a parallel region: never oversubscribe
+}
+
+TEST_CASE("block starts snap back to a cache line of their own tensor", "[planner]") {
+  // A tensor whose param starts 12 bytes past a line: local element 13 (byte
+  // 12 + 52 = 64) is the first line boundary.
+  REQUIRE(detail::snap_to_cache_line(1000 + 20, 20, 12, 4) == 1000 + 13);
+  REQUIRE(detail::snap_to_cache_line(1000 + 13, 13, 12, 4) == 1000 + 13);
+  REQUIRE(detail::snap_to_cache_line(1000 + 5, 5, 12, 4) == 1000);  // never into the previous tensor
+}
