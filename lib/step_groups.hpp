@@ -4,13 +4,12 @@
 // and run them all through the driver in one call.
 //
 // A Variant says, in one small struct:
-//   function                              "inertia::heavy_ball_step"
-//   options_type, template rule<T>
+//   function, options_type, template rule<T>
 //   check_options(check, options)
-//   check_tensor(check, param, grad, state, options)
-//   make_rule<T>(param, grad, state, options, steps_taken)
-//   state_of(tensor)                      the tensor's state span (buffer / velocity)
-// steps_taken counts the group's earlier steps (0 on the first).
+//   check_tensor(check, tensor, options)     lengths and overlaps within one tensor
+//   for_each_buffer(tensor, visit)           visit(name, span) for every buffer of a tensor
+//   make_rule(tensor, options, steps_taken)  steps_taken counts the group's earlier steps (0 on the first)
+// where a tensor is the variant's struct of spans (param, grad, then its state).
 #include <algorithm>
 #include <cstdint>
 #include <span>
@@ -41,20 +40,19 @@ class buffer_registry {
 
 std::string tensor_context(const char* function, std::size_t group, std::size_t tensor);
 
-template <class Variant, class T>
-void step_one(std::span<T> param, std::span<const T> grad, std::span<T> state,
-              const typename Variant::options_type& options, std::int64_t steps_taken, const execution& exec) {
+template <class Variant, class Tensor>
+void step_one(const Tensor& tensor, const typename Variant::options_type& options, std::int64_t steps_taken,
+              const execution& exec) {
   const argument_checks check(Variant::function);
   Variant::check_options(check, options);
-  Variant::check_tensor(check, param, grad, state, options);
-  run(Variant::template make_rule<T>(param, grad, state, options, steps_taken), param.size(), exec);
+  Variant::check_tensor(check, tensor, options);
+  run(Variant::make_rule(tensor, options, steps_taken), tensor.param.size(), exec);
 }
 
 template <class Variant, class Group>
 void step_groups(std::span<Group> groups, const execution& exec) {
-  using tensor_type = typename std::remove_cvref_t<decltype(*groups.front().tensors.data())>;
-  using T = typename decltype(tensor_type::param)::value_type;
-  using rule_type = typename Variant::template rule<T>;
+  using tensor_type = std::remove_cvref_t<decltype(groups.front().tensors.front())>;
+  using rule_type = decltype(Variant::make_rule(std::declval<const tensor_type&>(), groups.front().options, 0));
 
   std::size_t tensor_count = 0;
   for (const Group& group : groups) tensor_count += group.tensors.size();
@@ -75,13 +73,11 @@ void step_groups(std::span<Group> groups, const execution& exec) {
                        "step = " + std::to_string(group.step) + " must be >= 0 (steps taken so far)");
     for (std::size_t t = 0; t < group.tensors.size(); ++t) {
       const tensor_type& tensor = group.tensors[t];
-      const auto state = Variant::state_of(tensor);
-      Variant::check_tensor(argument_checks(tensor_context(Variant::function, g, t)), tensor.param, tensor.grad,
-                            state, group.options);
-      buffers.add(tensor.param.data(), tensor.param.size_bytes(), g, t, "param");
-      buffers.add(tensor.grad.data(), tensor.grad.size_bytes(), g, t, "grad");
-      buffers.add(state.data(), state.size_bytes(), g, t, Variant::state_name);
-      rules.push_back(Variant::template make_rule<T>(tensor.param, tensor.grad, state, group.options, group.step));
+      Variant::check_tensor(argument_checks(tensor_context(Variant::function, g, t)), tensor, group.options);
+      Variant::for_each_buffer(tensor, [&](const char* name, auto span) {
+        buffers.add(span.data(), span.size_bytes(), g, t, name);
+      });
+      rules.push_back(Variant::make_rule(tensor, group.options, group.step));
       starts.push_back(starts.back() + tensor.param.size());
     }
   }

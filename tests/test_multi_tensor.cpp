@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "inertia/error.hpp"
+#include "inertia/flat_buffer.hpp"
 #include "inertia/multi_tensor.hpp"
 #include "reference/ema.hpp"
 #include "reference/heavy_ball.hpp"
@@ -187,4 +188,28 @@ TEST_CASE("multi-tensor validation names the group and tensor and writes nothing
 
   REQUIRE_NOTHROW(step());
   REQUIRE(groups[0].step == 4);
+}
+
+TEST_CASE("flat_buffer lays tensors out on cache lines, and stepping it whole equals stepping its tensors",
+          "[multi_tensor][flat_buffer]") {
+  const std::vector<std::size_t> sizes = {0, 1, 17, 1000, 3, 20011};
+  flat_buffer<float> params(sizes), grads(sizes), buffers_a(sizes);
+  REQUIRE(params.count() == sizes.size());
+  for (std::size_t k = 0; k < sizes.size(); ++k) {
+    REQUIRE(params.tensor(k).size() == sizes[k]);
+    REQUIRE(reinterpret_cast<std::uintptr_t>(params.tensor(k).data()) % 64 == 0);
+    fill_random<float>(params.tensor(k), k);
+    fill_random<float>(grads.tensor(k), 100 + k);
+  }
+  REQUIRE(params.all().size() % 16 == 0);
+  flat_buffer<float> params_b(sizes), buffers_b(sizes);
+  std::copy(params.all().begin(), params.all().end(), params_b.all().begin());
+
+  const heavy_ball_options o{0.1, 0.9, 0.0, 0.01, true, false};
+  heavy_ball_step(params.all(), std::span<const float>(grads.all()), buffers_a.all(), o, true);
+  std::vector<heavy_ball_tensor<float>> tensors;
+  for (std::size_t k = 0; k < sizes.size(); ++k) tensors.push_back({params_b.tensor(k), grads.tensor(k), buffers_b.tensor(k)});
+  std::vector<heavy_ball_group<float>> groups = {{o, tensors, 0}};
+  heavy_ball_step(std::span(groups));
+  for (std::size_t k = 0; k < sizes.size(); ++k) REQUIRE(bitwise_equal<float>(params.tensor(k), params_b.tensor(k)));
 }

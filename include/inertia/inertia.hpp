@@ -5,6 +5,7 @@
 #include "inertia/ema.hpp"
 #include "inertia/error.hpp"
 #include "inertia/execution.hpp"
+#include "inertia/flat_buffer.hpp"
 #include "inertia/heavy_ball.hpp"
 #include "inertia/lookahead.hpp"
 #include "inertia/multi_tensor.hpp"

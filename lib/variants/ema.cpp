@@ -9,9 +9,7 @@ namespace {
 
 struct ema_variant {
   static constexpr const char* function = "inertia::ema_step";
-  static constexpr const char* state_name = "velocity";
   using options_type = ema_options;
-  template <class T> using rule = detail::ema_rule<T>;
 
   static void check_options(const detail::argument_checks& check, const ema_options& o) {
     check.at_least("lr", o.lr, 0.0);
@@ -19,25 +17,25 @@ struct ema_variant {
   }
 
   template <class T>
-  static void check_tensor(const detail::argument_checks& check, std::span<T> param, std::span<const T> grad,
-                           std::span<T> velocity, const ema_options&) {
-    check.same_length("grad", grad.size(), "param", param.size());
-    check.same_length("velocity", velocity.size(), "param", param.size());
-    check.disjoint("param", param, "grad", grad);
-    check.disjoint("velocity", velocity, "param", param);
-    check.disjoint("velocity", velocity, "grad", grad);
+  static void check_tensor(const detail::argument_checks& check, const velocity_tensor<T>& t, const ema_options&) {
+    check.same_length("grad", t.grad.size(), "param", t.param.size());
+    check.same_length("velocity", t.velocity.size(), "param", t.param.size());
+    check.disjoint("param", t.param, "grad", t.grad);
+    check.disjoint("velocity", t.velocity, "param", t.param);
+    check.disjoint("velocity", t.velocity, "grad", t.grad);
+  }
+
+  template <class T, class Visit>
+  static void for_each_buffer(const velocity_tensor<T>& t, Visit visit) {
+    visit("param", t.param);
+    visit("grad", t.grad);
+    visit("velocity", t.velocity);
   }
 
   /// This step is number steps_taken + 1 (bias correction counts from 1).
   template <class T>
-  static rule<T> make_rule(std::span<T> param, std::span<const T> grad, std::span<T> velocity, const ema_options& o,
-                           std::int64_t steps_taken) {
-    return rule<T>::make(param.data(), grad.data(), velocity.data(), o, steps_taken + 1);
-  }
-
-  template <class T>
-  static std::span<T> state_of(const velocity_tensor<T>& tensor) {
-    return tensor.velocity;
+  static detail::ema_rule<T> make_rule(const velocity_tensor<T>& t, const ema_options& o, std::int64_t steps_taken) {
+    return detail::ema_rule<T>::make(t.param.data(), t.grad.data(), t.velocity.data(), o, steps_taken + 1);
   }
 };
 
@@ -48,7 +46,7 @@ void step(std::span<T> param, std::span<const T> grad, std::span<T> velocity, co
     detail::argument_checks(ema_variant::function)
         .fail(error_kind::hyperparameter, "step",
               "step = " + std::to_string(step_count) + " must be >= 1 with bias_correction (it counts from 1)");
-  detail::step_one<ema_variant>(param, grad, velocity, options, step_count - 1, exec);
+  detail::step_one<ema_variant>(velocity_tensor{param, grad, velocity}, options, step_count - 1, exec);
 }
 
 }  // namespace

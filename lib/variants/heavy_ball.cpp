@@ -9,9 +9,7 @@ namespace {
 
 struct heavy_ball_variant {
   static constexpr const char* function = "inertia::heavy_ball_step";
-  static constexpr const char* state_name = "momentum_buffer";
   using options_type = heavy_ball_options;
-  template <class T> using rule = detail::heavy_ball_rule<T>;
 
   static void check_options(const detail::argument_checks& check, const heavy_ball_options& o) {
     check.at_least("lr", o.lr, 0.0);
@@ -23,26 +21,27 @@ struct heavy_ball_variant {
   }
 
   template <class T>
-  static void check_tensor(const detail::argument_checks& check, std::span<T> param, std::span<const T> grad,
-                           std::span<T> momentum_buffer, const heavy_ball_options& o) {
-    check.same_length("grad", grad.size(), "param", param.size());
-    check.disjoint("param", param, "grad", grad);
+  static void check_tensor(const detail::argument_checks& check, const heavy_ball_tensor<T>& t,
+                           const heavy_ball_options& o) {
+    check.same_length("grad", t.grad.size(), "param", t.param.size());
+    check.disjoint("param", t.param, "grad", t.grad);
     if (o.momentum == 0.0) return;  // plain SGD keeps no buffer
-    check.same_length("momentum_buffer", momentum_buffer.size(), "param", param.size());
-    check.disjoint("momentum_buffer", momentum_buffer, "param", param);
-    check.disjoint("momentum_buffer", momentum_buffer, "grad", grad);
+    check.same_length("momentum_buffer", t.momentum_buffer.size(), "param", t.param.size());
+    check.disjoint("momentum_buffer", t.momentum_buffer, "param", t.param);
+    check.disjoint("momentum_buffer", t.momentum_buffer, "grad", t.grad);
+  }
+
+  template <class T, class Visit>
+  static void for_each_buffer(const heavy_ball_tensor<T>& t, Visit visit) {
+    visit("param", t.param);
+    visit("grad", t.grad);
+    visit("momentum_buffer", t.momentum_buffer);
   }
 
   template <class T>
-  static rule<T> make_rule(std::span<T> param, std::span<const T> grad, std::span<T> momentum_buffer,
-                           const heavy_ball_options& o, std::int64_t steps_taken) {
-    return rule<T>::make(param.data(), grad.data(), o.momentum == 0.0 ? nullptr : momentum_buffer.data(),
-                         param.size(), o, steps_taken == 0);
-  }
-
-  template <class T>
-  static std::span<T> state_of(const heavy_ball_tensor<T>& tensor) {
-    return tensor.momentum_buffer;
+  static detail::heavy_ball_rule<T> make_rule(const heavy_ball_tensor<T>& t, const heavy_ball_options& o, std::int64_t steps_taken) {
+    return detail::heavy_ball_rule<T>::make(t.param.data(), t.grad.data(), o.momentum == 0.0 ? nullptr : t.momentum_buffer.data(),
+                         t.param.size(), o, steps_taken == 0);
   }
 };
 
@@ -50,12 +49,12 @@ struct heavy_ball_variant {
 
 void heavy_ball_step(std::span<float> param, std::span<const float> grad, std::span<float> momentum_buffer,
                      const heavy_ball_options& options, bool first_step, const execution& exec) {
-  detail::step_one<heavy_ball_variant>(param, grad, momentum_buffer, options, first_step ? 0 : 1, exec);
+  detail::step_one<heavy_ball_variant>(heavy_ball_tensor{param, grad, momentum_buffer}, options, first_step ? 0 : 1, exec);
 }
 
 void heavy_ball_step(std::span<double> param, std::span<const double> grad, std::span<double> momentum_buffer,
                      const heavy_ball_options& options, bool first_step, const execution& exec) {
-  detail::step_one<heavy_ball_variant>(param, grad, momentum_buffer, options, first_step ? 0 : 1, exec);
+  detail::step_one<heavy_ball_variant>(heavy_ball_tensor{param, grad, momentum_buffer}, options, first_step ? 0 : 1, exec);
 }
 
 void heavy_ball_step(std::span<heavy_ball_group<float>> groups, const execution& exec) {

@@ -9,9 +9,7 @@ namespace {
 
 struct sutskever_variant {
   static constexpr const char* function = "inertia::sutskever_step";
-  static constexpr const char* state_name = "velocity";
   using options_type = sutskever_options;
-  template <class T> using rule = detail::sutskever_rule<T>;
 
   static void check_options(const detail::argument_checks& check, const sutskever_options& o) {
     check.at_least("lr", o.lr, 0.0);
@@ -21,25 +19,27 @@ struct sutskever_variant {
   }
 
   template <class T>
-  static void check_tensor(const detail::argument_checks& check, std::span<T> param, std::span<const T> grad,
-                           std::span<T> velocity, const sutskever_options& o) {
-    check.same_length("grad", grad.size(), "param", param.size());
-    check.disjoint("param", param, "grad", grad);
+  static void check_tensor(const detail::argument_checks& check, const velocity_tensor<T>& t,
+                           const sutskever_options& o) {
+    check.same_length("grad", t.grad.size(), "param", t.param.size());
+    check.disjoint("param", t.param, "grad", t.grad);
     if (o.momentum == 0.0) return;  // Keras keeps no velocity without momentum
-    check.same_length("velocity", velocity.size(), "param", param.size());
-    check.disjoint("velocity", velocity, "param", param);
-    check.disjoint("velocity", velocity, "grad", grad);
+    check.same_length("velocity", t.velocity.size(), "param", t.param.size());
+    check.disjoint("velocity", t.velocity, "param", t.param);
+    check.disjoint("velocity", t.velocity, "grad", t.grad);
+  }
+
+  template <class T, class Visit>
+  static void for_each_buffer(const velocity_tensor<T>& t, Visit visit) {
+    visit("param", t.param);
+    visit("grad", t.grad);
+    visit("velocity", t.velocity);
   }
 
   template <class T>
-  static rule<T> make_rule(std::span<T> param, std::span<const T> grad, std::span<T> velocity,
-                           const sutskever_options& o, std::int64_t) {
-    return rule<T>::make(param.data(), grad.data(), o.momentum == 0.0 ? nullptr : velocity.data(), o);
-  }
-
-  template <class T>
-  static std::span<T> state_of(const velocity_tensor<T>& tensor) {
-    return tensor.velocity;
+  static detail::sutskever_rule<T> make_rule(const velocity_tensor<T>& t, const sutskever_options& o, std::int64_t) {
+    return detail::sutskever_rule<T>::make(t.param.data(), t.grad.data(),
+                                           o.momentum == 0.0 ? nullptr : t.velocity.data(), o);
   }
 };
 
@@ -47,12 +47,12 @@ struct sutskever_variant {
 
 void sutskever_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
                     const sutskever_options& options, const execution& exec) {
-  detail::step_one<sutskever_variant>(param, grad, velocity, options, 0, exec);
+  detail::step_one<sutskever_variant>(velocity_tensor{param, grad, velocity}, options, 0, exec);
 }
 
 void sutskever_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
                     const sutskever_options& options, const execution& exec) {
-  detail::step_one<sutskever_variant>(param, grad, velocity, options, 0, exec);
+  detail::step_one<sutskever_variant>(velocity_tensor{param, grad, velocity}, options, 0, exec);
 }
 
 void sutskever_step(std::span<sutskever_group<float>> groups, const execution& exec) {
