@@ -27,4 +27,23 @@ range_kernel<Rule> kernel_for(arch target) {
   }
 }
 
+/// Sum of squares of one reduction chunk (lib/simd/sum_squares.hpp).
+template <arch Target, class T>
+T sum_squares_chunk(const T* data, std::size_t count);
+
+template <class T>
+using sum_squares_kernel = T (*)(const T*, std::size_t);
+
+template <class T>
+sum_squares_kernel<T> sum_squares_kernel_for(arch target) {
+  switch (target) {
+#if defined(INERTIA_X86_TARGETS)
+    case arch::sse2: return &sum_squares_chunk<arch::sse2, T>;
+    case arch::avx2: return &sum_squares_chunk<arch::avx2, T>;
+    case arch::avx512f: return &sum_squares_chunk<arch::avx512f, T>;
+#endif
+    default: return &sum_squares_chunk<arch::scalar, T>;
+  }
+}
+
 }  // namespace inertia::detail

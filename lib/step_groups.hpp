@@ -49,21 +49,13 @@ void step_one(const Tensor& tensor, const typename Variant::options_type& option
   run(Variant::make_rule(tensor, options, steps_taken), tensor.param.size(), exec);
 }
 
-template <class Variant, class Group>
-void step_groups(std::span<Group> groups, const execution& exec) {
+/// Checks every group and tensor of a call before anything is written:
+/// options, each tensor, and that no buffer of any tensor overlaps any other;
+/// then calls accept(group, tensor) for each tensor in order.
+template <class Variant, class Group, class Accept>
+void check_groups(std::span<Group> groups, Accept accept) {
   using tensor_type = std::remove_cvref_t<decltype(groups.front().tensors.front())>;
-  using rule_type = decltype(Variant::make_rule(std::declval<const tensor_type&>(), groups.front().options, 0));
-
-  std::size_t tensor_count = 0;
-  for (const Group& group : groups) tensor_count += group.tensors.size();
-  std::vector<rule_type> rules;
-  std::vector<std::size_t> starts{0};
-  rules.reserve(tensor_count);
-  starts.reserve(tensor_count + 1);
   buffer_registry buffers;
-
-  // Everything is checked before the first write: options, every tensor, and
-  // that no buffer of any tensor overlaps any other.
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const Group& group = groups[g];
     const argument_checks group_check(std::string(Variant::function) + " (group " + std::to_string(g) + ")");
@@ -77,12 +69,23 @@ void step_groups(std::span<Group> groups, const execution& exec) {
       Variant::for_each_buffer(tensor, [&](const char* name, auto span) {
         buffers.add(span.data(), span.size_bytes(), g, t, name);
       });
-      rules.push_back(Variant::make_rule(tensor, group.options, group.step));
-      starts.push_back(starts.back() + tensor.param.size());
     }
   }
   buffers.require_disjoint(argument_checks(Variant::function));
+  for (const Group& group : groups)
+    for (const tensor_type& tensor : group.tensors) accept(group, tensor);
+}
 
+template <class Variant, class Group>
+void step_groups(std::span<Group> groups, const execution& exec) {
+  using tensor_type = std::remove_cvref_t<decltype(groups.front().tensors.front())>;
+  using rule_type = decltype(Variant::make_rule(std::declval<const tensor_type&>(), groups.front().options, 0));
+  std::vector<rule_type> rules;
+  std::vector<std::size_t> starts{0};
+  check_groups<Variant>(groups, [&](const Group& group, const tensor_type& tensor) {
+    rules.push_back(Variant::make_rule(tensor, group.options, group.step));
+    starts.push_back(starts.back() + tensor.param.size());
+  });
   run_tensors(std::span<const rule_type>(rules), std::span<const std::size_t>(starts), exec);
   for (Group& group : groups) ++group.step;
 }

@@ -7,6 +7,7 @@
 #include "inertia/execution.hpp"
 #include "inertia/flat_buffer.hpp"
 #include "inertia/heavy_ball.hpp"
+#include "inertia/lars.hpp"
 #include "inertia/lookahead.hpp"
 #include "inertia/multi_tensor.hpp"
 #include "inertia/sutskever.hpp"

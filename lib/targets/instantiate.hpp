@@ -5,6 +5,7 @@
 // for it and for it alone.
 #include "dispatch.hpp"
 #include "simd/range.hpp"
+#include "simd/sum_squares.hpp"
 #include "variants/rules.hpp"
 
 namespace inertia::detail {
@@ -19,6 +20,13 @@ template <arch Target, class Rule>
 void run_range(const Rule& rule, std::size_t begin, std::size_t end) {
   run_range_for<typename target_arch<Target>::type>(rule, begin, end);
 }
+
+template <arch Target, class T>
+T sum_squares_chunk(const T* data, std::size_t count) {
+  return sum_squares_chunk_for<typename target_arch<Target>::type>(data, count);
+}
+template float sum_squares_chunk<INERTIA_TARGET, float>(const float*, std::size_t);
+template double sum_squares_chunk<INERTIA_TARGET, double>(const double*, std::size_t);
 
 #define INERTIA_INSTANTIATE_RULE(RULE) \
   template void run_range<INERTIA_TARGET, RULE>(const RULE&, std::size_t, std::size_t);

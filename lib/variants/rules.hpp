@@ -3,6 +3,7 @@
 // line per element type to INERTIA_FOR_EACH_RULE.
 #include "variants/ema.hpp"
 #include "variants/heavy_ball.hpp"
+#include "variants/lars.hpp"
 #include "variants/lookahead.hpp"
 #include "variants/sutskever.hpp"
 
@@ -10,4 +11,5 @@
   X(heavy_ball_rule<float>) X(heavy_ball_rule<double>)                              \
   X(sutskever_rule<float>) X(sutskever_rule<double>)                                \
   X(ema_rule<float>) X(ema_rule<double>)                                            \
+  X(lars_rule<float>) X(lars_rule<double>)                                          \
   X(lookahead_rule<float>) X(lookahead_rule<double>)

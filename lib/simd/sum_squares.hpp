@@ -1,0 +1,44 @@
+#pragma once
+// Sum of squares in an order fixed by the data alone, never by the target or
+// the thread count, so norms (LARS, global-norm clipping) are bit-identical
+// everywhere:
+//   - a span is cut into chunks of reduction_chunk elements from its start
+//     (lib/reduction.hpp; this kernel sums one chunk);
+//   - in a chunk, element i goes into accumulator i % 16 with one fused
+//     multiply-add, in index order (16 lanes: one avx512 float vector, two
+//     avx2 / avx512 double vectors, four sse2 float vectors, 16 scalars);
+//   - the 16 accumulators are added pairwise (lane j + lane j+8, then +4, +2, +1);
+//   - chunk sums are added in double, in chunk order (lib/reduction.hpp).
+#include <cstddef>
+
+#include "simd/lanes.hpp"
+#include "simd/ops.hpp"
+
+namespace inertia::detail {
+
+inline constexpr std::size_t reduction_lanes = 16;
+
+template <class Arch, class T>
+T sum_squares_chunk_for(const T* data, std::size_t count) {
+  alignas(64) T lanes[reduction_lanes] = {};
+  std::size_t i = 0;
+  if constexpr (!std::is_same_v<Arch, scalar_arch>) {
+    using batch = xsimd::batch<T, Arch>;
+    constexpr std::size_t vectors = reduction_lanes / batch::size;
+    static_assert(vectors * batch::size == reduction_lanes);
+    batch sums[vectors];
+    for (auto& s : sums) s = batch(T(0));
+    for (; i + reduction_lanes <= count; i += reduction_lanes)
+      for (std::size_t v = 0; v < vectors; ++v) {
+        const batch x = batch::load_unaligned(data + i + v * batch::size);
+        sums[v] = fused_multiply_add(x, x, sums[v]);
+      }
+    for (std::size_t v = 0; v < vectors; ++v) sums[v].store_aligned(lanes + v * batch::size);
+  }
+  for (; i < count; ++i) lanes[i % reduction_lanes] = fused_multiply_add(data[i], data[i], lanes[i % reduction_lanes]);
+  for (std::size_t half = reduction_lanes / 2; half >= 1; half /= 2)
+    for (std::size_t j = 0; j < half; ++j) lanes[j] = lanes[j] + lanes[j + half];
+  return lanes[0];
+}
+
+}  // namespace inertia::detail

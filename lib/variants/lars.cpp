@@ -1,0 +1,163 @@
+// lars entry points and its two-pass runner (norms, then update).
+#include "variants/lars.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include <omp.h>
+
+#include "reduction.hpp"
+#include "step_groups.hpp"
+
+namespace inertia {
+namespace {
+
+struct lars_variant {
+  static constexpr const char* function = "inertia::lars_step";
+  using options_type = lars_options;
+
+  static void check_options(const detail::argument_checks& check, const lars_options& o) {
+    check.at_least("lr", o.lr, 0.0);
+    check.momentum("momentum", o.momentum);
+    check.at_least("weight_decay", o.weight_decay, 0.0);
+    check.finite("eta", o.eta);
+    if (o.eta <= 0.0) check.fail(error_kind::hyperparameter, "eta", "eta must be > 0 (the trust coefficient)");
+  }
+
+  template <class T>
+  static void check_tensor(const detail::argument_checks& check, const lars_tensor<T>& t, const lars_options&) {
+    check.same_length("grad", t.grad.size(), "param", t.param.size());
+    check.same_length("momentum_buffer", t.momentum_buffer.size(), "param", t.param.size());
+    check.disjoint("param", t.param, "grad", t.grad);
+    check.disjoint("momentum_buffer", t.momentum_buffer, "param", t.param);
+    check.disjoint("momentum_buffer", t.momentum_buffer, "grad", t.grad);
+  }
+
+  template <class T, class Visit>
+  static void for_each_buffer(const lars_tensor<T>& t, Visit visit) {
+    visit("param", t.param);
+    visit("grad", t.grad);
+    visit("momentum_buffer", t.momentum_buffer);
+  }
+};
+
+/// A tensor whose param and grad fit in this many bytes is reduced and
+/// updated by one thread back-to-back, so its second pass hits L2.
+constexpr std::size_t l2_resident_bytes = 512 * 1024;
+
+template <class T>
+struct lars_job {
+  lars_tensor<T> tensor;
+  lars_options options;
+};
+
+/// One parallel region: small tensors whole on one thread each (contiguous
+/// runs balanced by size, the same every step); then each large tensor by
+/// every thread: chunk sums of squares, combine in chunk order, update the
+/// chunks each thread reduced.
+template <class T>
+void run_lars(const std::vector<lars_job<T>>& jobs, const execution& exec) {
+  using rule = detail::lars_rule<T>;
+  const arch target = active_arch();
+  const auto update = detail::kernel_for<rule>(target);
+  const auto squares = detail::sum_squares_kernel_for<T>(target);
+
+  std::vector<std::size_t> small, large;
+  std::size_t total = 0, small_total = 0, largest_chunks = 0;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    const std::size_t n = jobs[j].tensor.param.size();
+    total += n;
+    if (n == 0) continue;
+    if (2 * n * sizeof(T) <= l2_resident_bytes) {
+      small.push_back(j);
+      small_total += n;
+    } else {
+      large.push_back(j);
+      largest_chunks = std::max(largest_chunks, detail::chunk_count(n));
+    }
+  }
+  // Norm pass reads 2 elements, update pass moves 5.
+  const int threads = detail::plan_blocks(total, sizeof(T), total * 7 * sizeof(T), exec).threads;
+  std::vector<double> param_partials(largest_chunks), grad_partials(largest_chunks);
+  rule shared_rule{};
+
+  const auto make_rule = [](const lars_job<T>& job, double param_squares, double grad_squares) {
+    return rule::make(job.tensor.param.data(), job.tensor.grad.data(), job.tensor.momentum_buffer.data(), job.options,
+                      param_squares, grad_squares);
+  };
+
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const int thread = omp_get_thread_num(), team = omp_get_num_threads();
+    // Small tensors: thread t takes those whose first element falls in its
+    // share [t*S/team, (t+1)*S/team) of the small tensors' elements.
+    std::size_t seen = 0;
+    for (std::size_t j : small) {
+      const std::size_t n = jobs[j].tensor.param.size();
+      const auto owner = static_cast<int>((static_cast<unsigned __int128>(seen) * team) / small_total);
+      seen += n;
+      if (owner != thread) continue;
+      const lars_job<T>& job = jobs[j];
+      const rule r = make_rule(job, detail::sum_squares(squares, job.tensor.param.data(), n),
+                               detail::sum_squares(squares, job.tensor.grad.data(), n));
+      update(r, 0, n);
+    }
+    for (std::size_t j : large) {
+      const lars_job<T>& job = jobs[j];
+      const std::size_t n = job.tensor.param.size(), chunks = detail::chunk_count(n);
+      const std::size_t first = chunks * thread / team, last = chunks * (thread + 1) / team;
+      for (std::size_t c = first; c < last; ++c) {
+        param_partials[c] = detail::chunk_sum_squares(squares, job.tensor.param.data(), n, c);
+        grad_partials[c] = detail::chunk_sum_squares(squares, job.tensor.grad.data(), n, c);
+      }
+#pragma omp barrier
+#pragma omp single
+      {
+        double param_squares = 0.0, grad_squares = 0.0;
+        for (std::size_t c = 0; c < chunks; ++c) {
+          param_squares += param_partials[c];
+          grad_squares += grad_partials[c];
+        }
+        shared_rule = make_rule(job, param_squares, grad_squares);
+      }  // implicit barrier: every thread sees the rule
+      update(shared_rule, first * detail::reduction_chunk, std::min(n, last * detail::reduction_chunk));
+#pragma omp barrier  // the next tensor's partials overwrite these
+    }
+  }
+}
+
+template <class T>
+void step_groups(std::span<lars_group<T>> groups, const execution& exec) {
+  std::vector<lars_job<T>> jobs;
+  detail::check_groups<lars_variant>(groups, [&](const lars_group<T>& group, const lars_tensor<T>& tensor) {
+    jobs.push_back({tensor, group.options});
+  });
+  run_lars(jobs, exec);
+  for (auto& group : groups) ++group.step;
+}
+
+template <class T>
+void step_one(std::span<T> param, std::span<const T> grad, std::span<T> momentum_buffer, const lars_options& options,
+              const execution& exec) {
+  const lars_tensor<T> tensor{param, grad, momentum_buffer};
+  lars_group<T> group{options, std::span<const lars_tensor<T>>(&tensor, 1), 0};
+  step_groups(std::span<lars_group<T>>(&group, 1), exec);
+}
+
+}  // namespace
+
+void lars_step(std::span<float> param, std::span<const float> grad, std::span<float> momentum_buffer,
+               const lars_options& options, const execution& exec) {
+  step_one(param, grad, momentum_buffer, options, exec);
+}
+
+void lars_step(std::span<double> param, std::span<const double> grad, std::span<double> momentum_buffer,
+               const lars_options& options, const execution& exec) {
+  step_one(param, grad, momentum_buffer, options, exec);
+}
+
+void lars_step(std::span<lars_group<float>> groups, const execution& exec) { step_groups(groups, exec); }
+
+void lars_step(std::span<lars_group<double>> groups, const execution& exec) { step_groups(groups, exec); }
+
+}  // namespace inertia
