@@ -27,12 +27,16 @@ range_kernel<Rule> kernel_for(arch target) {
   }
 }
 
-/// Sum of squares of one reduction chunk (lib/simd/sum_squares.hpp).
+/// Chunk reductions (lib/simd/reductions.hpp).
 template <arch Target, class T>
 T sum_squares_chunk(const T* data, std::size_t count);
+template <arch Target, class T>
+bool any_non_finite_chunk(const T* data, std::size_t count);
 
 template <class T>
 using sum_squares_kernel = T (*)(const T*, std::size_t);
+template <class T>
+using any_non_finite_kernel = bool (*)(const T*, std::size_t);
 
 template <class T>
 sum_squares_kernel<T> sum_squares_kernel_for(arch target) {
@@ -43,6 +47,18 @@ sum_squares_kernel<T> sum_squares_kernel_for(arch target) {
     case arch::avx512f: return &sum_squares_chunk<arch::avx512f, T>;
 #endif
     default: return &sum_squares_chunk<arch::scalar, T>;
+  }
+}
+
+template <class T>
+any_non_finite_kernel<T> any_non_finite_kernel_for(arch target) {
+  switch (target) {
+#if defined(INERTIA_X86_TARGETS)
+    case arch::sse2: return &any_non_finite_chunk<arch::sse2, T>;
+    case arch::avx2: return &any_non_finite_chunk<arch::avx2, T>;
+    case arch::avx512f: return &any_non_finite_chunk<arch::avx512f, T>;
+#endif
+    default: return &any_non_finite_chunk<arch::scalar, T>;
   }
 }
 

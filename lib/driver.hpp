@@ -9,6 +9,10 @@
 
 #include <omp.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
+
 #include "block_plan.hpp"
 #include "dispatch.hpp"
 #include "inertia/arch.hpp"
@@ -16,10 +20,38 @@
 
 namespace inertia::detail {
 
+/// Sets FTZ + DAZ on this thread for its lifetime when asked, and restores
+/// the thread's previous MXCSR: the caller's floating-point state is theirs.
+class denormal_scope {
+ public:
+  explicit denormal_scope(bool flush) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (!flush) return;
+    saved_ = _mm_getcsr();
+    active_ = true;
+    _mm_setcsr(saved_ | 0x8040u);  // FTZ (bit 15) | DAZ (bit 6)
+#else
+    (void)flush;  // no such mode on this architecture: the flag is a no-op
+#endif
+  }
+  ~denormal_scope() {
+#if defined(__x86_64__) || defined(__i386__)
+    if (active_) _mm_setcsr(saved_);
+#endif
+  }
+  denormal_scope(const denormal_scope&) = delete;
+  denormal_scope& operator=(const denormal_scope&) = delete;
+
+ private:
+  unsigned saved_ = 0;
+  bool active_ = false;
+};
+
 /// rules[k] updates tensor k, whose elements are [starts[k], starts[k+1]) of
 /// the call's index space (starts has rules.size() + 1 entries, from 0).
 template <class Rule>
-void run_tensors(std::span<const Rule> rules, std::span<const std::size_t> starts, const execution& exec) {
+void run_tensors(std::span<const Rule> rules, std::span<const std::size_t> starts, const execution& exec,
+                 bool flush_denormals = false) {
   using T = typename Rule::value_type;
   const std::size_t total = starts.back();
   if (total == 0) return;
@@ -38,6 +70,7 @@ void run_tensors(std::span<const Rule> rules, std::span<const std::size_t> start
     return snap_to_cache_line(index, index - starts[k], reinterpret_cast<std::uintptr_t>(rules[k].anchor()), sizeof(T));
   };
   const auto run_blocks = [&](int thread, int team) {
+    const denormal_scope floating_point(flush_denormals);
     const auto [first, last] = plan.blocks_of_thread(thread, team);
     if (first == last) return;
     std::size_t index = block_start(first);

@@ -1,11 +1,18 @@
 #pragma once
-// Deterministic sums of squares over whole spans, built from the per-target
-// chunk kernel in simd/sum_squares.hpp: chunk sums are added in double, in
-// chunk order, so the result never depends on the target or on how chunks
-// were shared among threads.
+// Deterministic reductions over whole spans and over every gradient of a
+// call, built from the per-target chunk kernels in simd/reductions.hpp:
+// chunk sums are added in double, in chunk order, so a result never depends
+// on the target or on how chunks were shared among threads.
+#include <algorithm>
 #include <cstddef>
+#include <span>
+#include <vector>
 
+#include <omp.h>
+
+#include "block_plan.hpp"
 #include "dispatch.hpp"
+#include "inertia/arch.hpp"
 
 namespace inertia::detail {
 
@@ -29,6 +36,58 @@ double sum_squares(sum_squares_kernel<T> kernel, const T* data, std::size_t size
   double total = 0.0;
   for (std::size_t c = 0; c < chunk_count(size); ++c) total += chunk_sum_squares(kernel, data, size, c);
   return total;
+}
+
+/// Calls visit(span index, chunk) for every chunk of every span, the chunks
+/// of all spans dealt to threads as contiguous runs; then returns the per-chunk
+/// results in order (span after span, chunk after chunk).
+template <class T, class Result, class Visit>
+std::vector<Result> over_all_chunks(std::span<const std::span<const T>> spans, const execution& exec, Visit visit) {
+  std::vector<std::size_t> first_chunk{0};
+  std::size_t elements = 0;
+  for (const auto& s : spans) {
+    first_chunk.push_back(first_chunk.back() + chunk_count(s.size()));
+    elements += s.size();
+  }
+  const std::size_t chunks = first_chunk.back();
+  std::vector<Result> results(chunks);
+  const int threads = plan_blocks(elements, sizeof(T), elements * sizeof(T), exec).threads;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const std::size_t team = static_cast<std::size_t>(omp_get_num_threads());
+    const std::size_t thread = static_cast<std::size_t>(omp_get_thread_num());
+    const std::size_t begin = chunks * thread / team, end = chunks * (thread + 1) / team;
+    std::size_t k = static_cast<std::size_t>(
+        std::upper_bound(first_chunk.begin(), first_chunk.end() - 1, begin) - first_chunk.begin()) - 1;
+    for (std::size_t c = begin; c < end; ++c) {
+      while (first_chunk[k + 1] <= c) ++k;
+      results[c] = visit(k, c - first_chunk[k]);
+    }
+  }
+  return results;
+}
+
+/// Sum of squares of every element of every span, in the fixed order.
+template <class T>
+double sum_squares_all(std::span<const std::span<const T>> spans, const execution& exec) {
+  const auto kernel = sum_squares_kernel_for<T>(active_arch());
+  const auto partials = over_all_chunks<T, double>(spans, exec, [&](std::size_t k, std::size_t c) {
+    return chunk_sum_squares(kernel, spans[k].data(), spans[k].size(), c);
+  });
+  double total = 0.0;
+  for (double partial : partials) total += partial;
+  return total;
+}
+
+/// Whether any element of any span is NaN or Inf.
+template <class T>
+bool any_non_finite_all(std::span<const std::span<const T>> spans, const execution& exec) {
+  const auto kernel = any_non_finite_kernel_for<T>(active_arch());
+  const auto found = over_all_chunks<T, char>(spans, exec, [&](std::size_t k, std::size_t c) -> char {
+    const std::size_t begin = c * reduction_chunk;
+    return kernel(spans[k].data() + begin, std::min(reduction_chunk, spans[k].size() - begin));
+  });
+  return std::find(found.begin(), found.end(), char(1)) != found.end();
 }
 
 }  // namespace inertia::detail

@@ -29,6 +29,13 @@ void buffer_registry::require_disjoint(const argument_checks& check) {
   }
 }
 
+void check_policy(const argument_checks& check, const step_policy& policy) {
+  check.finite("grad_scale", policy.grad_scale);
+  if (policy.grad_scale <= 0.0) check.fail(error_kind::hyperparameter, "grad_scale", "grad_scale must be > 0");
+  check.at_least("clip_value", policy.clip_value, 0.0);
+  check.at_least("max_norm", policy.max_norm, 0.0);
+}
+
 std::string tensor_context(const char* function, std::size_t group, std::size_t tensor) {
   return std::string(function) + " (group " + std::to_string(group) + ", tensor " + std::to_string(tensor) + ")";
 }

@@ -11,12 +11,16 @@
 //   make_rule(tensor, options, steps_taken)  steps_taken counts the group's earlier steps (0 on the first)
 // where a tensor is the variant's struct of spans (param, grad, then its state).
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "driver.hpp"
+#include "gradient_source.hpp"
+#include "inertia/step_policy.hpp"
+#include "reduction.hpp"
 #include "validate.hpp"
 
 namespace inertia::detail {
@@ -76,18 +80,51 @@ void check_groups(std::span<Group> groups, Accept accept) {
     for (const tensor_type& tensor : group.tensors) accept(group, tensor);
 }
 
+void check_policy(const argument_checks& check, const step_policy& policy);
+
+/// Sets the fused gradient transforms of a rule (its `grad` member).
+template <class T>
+void apply_policy(gradient_source<T>& grad, const step_policy& policy, double clip_coefficient) {
+  grad.unscale = policy.grad_scale != 1.0;
+  grad.grad_scale = T(policy.grad_scale);
+  grad.rescale = clip_coefficient != 1.0;
+  grad.clip_coefficient = T(clip_coefficient);
+  grad.clamp = policy.clip_value > 0.0;
+  grad.clip_value = T(policy.clip_value);
+}
+
+/// A multi-tensor step: check everything, run the policy's call-wide checks
+/// (non-finite gradients, global norm) before the first write, then one
+/// driver call for all tensors, then advance every group's step counter.
 template <class Variant, class Group>
-void step_groups(std::span<Group> groups, const execution& exec) {
+step_report step_groups(std::span<Group> groups, const execution& exec, const step_policy& policy = {}) {
   using tensor_type = std::remove_cvref_t<decltype(groups.front().tensors.front())>;
   using rule_type = decltype(Variant::make_rule(std::declval<const tensor_type&>(), groups.front().options, 0));
+  using T = typename rule_type::value_type;
+  check_policy(argument_checks(Variant::function), policy);
   std::vector<rule_type> rules;
   std::vector<std::size_t> starts{0};
+  std::vector<std::span<const T>> grads;
   check_groups<Variant>(groups, [&](const Group& group, const tensor_type& tensor) {
     rules.push_back(Variant::make_rule(tensor, group.options, group.step));
     starts.push_back(starts.back() + tensor.param.size());
+    grads.push_back(tensor.grad);
   });
-  run_tensors(std::span<const rule_type>(rules), std::span<const std::size_t>(starts), exec);
+
+  step_report report;
+  if (policy.skip_non_finite && any_non_finite_all(std::span<const std::span<const T>>(grads), exec)) {
+    report.skipped = true;
+    return report;
+  }
+  double clip_coefficient = 1.0;
+  if (policy.max_norm > 0.0) {
+    report.grad_norm = std::sqrt(sum_squares_all(std::span<const std::span<const T>>(grads), exec)) / policy.grad_scale;
+    if (report.grad_norm > policy.max_norm) clip_coefficient = policy.max_norm / (report.grad_norm + 1e-6);
+  }
+  for (rule_type& rule : rules) apply_policy(rule.grad, policy, clip_coefficient);
+  run_tensors(std::span<const rule_type>(rules), std::span<const std::size_t>(starts), exec, policy.flush_denormals);
   for (Group& group : groups) ++group.step;
+  return report;
 }
 
 }  // namespace inertia::detail

@@ -10,5 +10,6 @@
 #include "inertia/lars.hpp"
 #include "inertia/lookahead.hpp"
 #include "inertia/multi_tensor.hpp"
+#include "inertia/step_policy.hpp"
 #include "inertia/sutskever.hpp"
 #include "inertia/version.hpp"

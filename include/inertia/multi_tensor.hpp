@@ -22,6 +22,7 @@
 #include "inertia/execution.hpp"
 #include "inertia/export.hpp"
 #include "inertia/heavy_ball.hpp"
+#include "inertia/step_policy.hpp"
 #include "inertia/sutskever.hpp"
 
 namespace inertia {
@@ -58,5 +59,20 @@ INERTIA_API void sutskever_step(std::span<sutskever_group<float>> groups, const 
 INERTIA_API void sutskever_step(std::span<sutskever_group<double>> groups, const execution& exec = {});
 INERTIA_API void ema_step(std::span<ema_group<float>> groups, const execution& exec = {});
 INERTIA_API void ema_step(std::span<ema_group<double>> groups, const execution& exec = {});
+
+/// The same steps under a step_policy (loss scaling, skipping non-finite
+/// gradients, clipping, flushing denormals: include/inertia/step_policy.hpp).
+INERTIA_API step_report heavy_ball_step(std::span<heavy_ball_group<float>> groups, const step_policy& policy,
+                                        const execution& exec = {});
+INERTIA_API step_report heavy_ball_step(std::span<heavy_ball_group<double>> groups, const step_policy& policy,
+                                        const execution& exec = {});
+INERTIA_API step_report sutskever_step(std::span<sutskever_group<float>> groups, const step_policy& policy,
+                                       const execution& exec = {});
+INERTIA_API step_report sutskever_step(std::span<sutskever_group<double>> groups, const step_policy& policy,
+                                       const execution& exec = {});
+INERTIA_API step_report ema_step(std::span<ema_group<float>> groups, const step_policy& policy,
+                                 const execution& exec = {});
+INERTIA_API step_report ema_step(std::span<ema_group<double>> groups, const step_policy& policy,
+                                 const execution& exec = {});
 
 }  // namespace inertia

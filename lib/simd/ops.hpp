@@ -29,6 +29,33 @@ xsimd::batch<T, Arch> negate(const xsimd::batch<T, Arch>& x) {
   return xsimd::bitwise_xor(x, xsimd::batch<T, Arch>(T(-0.0)));
 }
 
+// x limited to [low, high] with comparisons, so NaN passes through on every
+// target alike (min/max instructions differ in which operand NaN returns).
+static inline float clamp_to(float x, float low, float high) { return x < low ? low : (x > high ? high : x); }
+static inline double clamp_to(double x, double low, double high) { return x < low ? low : (x > high ? high : x); }
+
+template <class T, class Arch>
+xsimd::batch<T, Arch> clamp_to(const xsimd::batch<T, Arch>& x, const xsimd::batch<T, Arch>& low,
+                               const xsimd::batch<T, Arch>& high) {
+  return xsimd::select(x < low, low, xsimd::select(x > high, high, x));
+}
+
+// sign_of(x): +1 or -1 carrying x's sign bit, and x itself when x is +0, -0
+// or NaN: jnp.sign's semantics (StableHLO `sign`), which Optax's Lion uses.
+// A compare, a select and bit operations, so every target gives the same
+// bits, NaN payloads included. Not xsimd::sign, which turns -0 into +0 and
+// NaN into a fresh NaN (and a `sign` here would be ambiguous with it under
+// argument-dependent lookup).
+static inline float sign_of(float x) { return std::fabs(x) > 0.0f ? std::copysign(1.0f, x) : x; }
+static inline double sign_of(double x) { return std::fabs(x) > 0.0 ? std::copysign(1.0, x) : x; }
+
+template <class T, class Arch>
+xsimd::batch<T, Arch> sign_of(const xsimd::batch<T, Arch>& x) {
+  using batch = xsimd::batch<T, Arch>;
+  const batch unit = xsimd::bitwise_or(batch(T(1)), xsimd::bitwise_and(x, batch(T(-0.0))));
+  return xsimd::select(xsimd::abs(x) > batch(T(0)), unit, x);
+}
+
 static inline float fused_multiply_add(float a, float b, float c) { return std::fma(a, b, c); }
 static inline double fused_multiply_add(double a, double b, double c) { return std::fma(a, b, c); }
 
@@ -56,6 +83,17 @@ xsimd::batch<T, Arch> fused_multiply_add(const xsimd::batch<T, Arch>& a,
     for (std::size_t lane = 0; lane < batch::size; ++lane) av[lane] = std::fma(av[lane], bv[lane], cv[lane]);
     return batch::load_aligned(av);
   }
+}
+
+// max(a, b) that is NaN when either is (as torch.maximum), by selection, so
+// every target picks the same operand (max instructions return the second
+// operand on NaN; a NaN b is returned, otherwise a NaN a is kept).
+static inline float maximum(float a, float b) { return a < b || b != b ? b : a; }
+static inline double maximum(double a, double b) { return a < b || b != b ? b : a; }
+
+template <class T, class Arch>
+xsimd::batch<T, Arch> maximum(const xsimd::batch<T, Arch>& a, const xsimd::batch<T, Arch>& b) {
+  return xsimd::select(a < b || b != b, b, a);
 }
 
 }  // namespace inertia::detail

@@ -5,7 +5,7 @@
 // for it and for it alone.
 #include "dispatch.hpp"
 #include "simd/range.hpp"
-#include "simd/sum_squares.hpp"
+#include "simd/reductions.hpp"
 #include "variants/rules.hpp"
 
 namespace inertia::detail {
@@ -27,6 +27,13 @@ T sum_squares_chunk(const T* data, std::size_t count) {
 }
 template float sum_squares_chunk<INERTIA_TARGET, float>(const float*, std::size_t);
 template double sum_squares_chunk<INERTIA_TARGET, double>(const double*, std::size_t);
+
+template <arch Target, class T>
+bool any_non_finite_chunk(const T* data, std::size_t count) {
+  return any_non_finite_chunk_for<typename target_arch<Target>::type>(data, count);
+}
+template bool any_non_finite_chunk<INERTIA_TARGET, float>(const float*, std::size_t);
+template bool any_non_finite_chunk<INERTIA_TARGET, double>(const double*, std::size_t);
 
 #define INERTIA_INSTANTIATE_RULE(RULE) \
   template void run_range<INERTIA_TARGET, RULE>(const RULE&, std::size_t, std::size_t);

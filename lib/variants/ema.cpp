@@ -67,4 +67,12 @@ void ema_step(std::span<ema_group<double>> groups, const execution& exec) {
   detail::step_groups<ema_variant>(groups, exec);
 }
 
+step_report ema_step(std::span<ema_group<float>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<ema_variant>(groups, exec, policy);
+}
+
+step_report ema_step(std::span<ema_group<double>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<ema_variant>(groups, exec, policy);
+}
+
 }  // namespace inertia

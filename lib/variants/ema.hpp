@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "inertia/ema.hpp"
+#include "gradient_source.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
@@ -13,14 +14,14 @@ template <class T>
 struct ema_rule {
   using value_type = T;
   T* param;
-  const T* grad;
+  gradient_source<T> grad;
   T* velocity;
   T neg_lr, beta, one_minus_beta, correction;
   bool bias_correction;
 
   static ema_rule make(T* param, const T* grad, T* velocity, const ema_options& o, std::int64_t step) {
     const double correction = o.bias_correction ? 1.0 - std::pow(o.beta, static_cast<double>(step)) : 1.0;
-    return {param, grad, velocity, T(-o.lr), T(o.beta), T(1.0 - o.beta), T(correction), o.bias_correction};
+    return {param, {grad}, velocity, T(-o.lr), T(o.beta), T(1.0 - o.beta), T(correction), o.bias_correction};
   }
 
   const T* anchor() const { return param; }
@@ -29,7 +30,7 @@ struct ema_rule {
   template <class Lanes>
   void apply(std::size_t i) const {
     using V = typename Lanes::vec;
-    const V v = V(one_minus_beta) * Lanes::load(grad + i) + V(beta) * Lanes::load(velocity + i);
+    const V v = V(one_minus_beta) * grad.template load<Lanes>(i) + V(beta) * Lanes::load(velocity + i);
     Lanes::store(velocity + i, v);
     const V v_hat = bias_correction ? v / V(correction) : v;
     Lanes::store(param + i, Lanes::load(param + i) + V(neg_lr) * v_hat);

@@ -65,4 +65,12 @@ void heavy_ball_step(std::span<heavy_ball_group<double>> groups, const execution
   detail::step_groups<heavy_ball_variant>(groups, exec);
 }
 
+step_report heavy_ball_step(std::span<heavy_ball_group<float>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<heavy_ball_variant>(groups, exec, policy);
+}
+
+step_report heavy_ball_step(std::span<heavy_ball_group<double>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<heavy_ball_variant>(groups, exec, policy);
+}
+
 }  // namespace inertia

@@ -3,6 +3,7 @@
 #include <cstddef>
 
 #include "inertia/heavy_ball.hpp"
+#include "gradient_source.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
@@ -11,7 +12,7 @@ template <class T>
 struct heavy_ball_rule {
   using value_type = T;
   T* param;
-  const T* grad;
+  gradient_source<T> grad;
   T* momentum_buffer;
   T neg_lr, momentum, one_minus_dampening, weight_decay;
   bool use_momentum, first_step, nesterov, maximize, use_weight_decay;
@@ -27,7 +28,7 @@ struct heavy_ball_rule {
     const bool fused = o.numerics == heavy_ball_numerics::pytorch_fused;
     // Coefficients are rounded to T once, as torch casts a Python float alpha
     // to the tensor's dtype; 1 - dampening is formed in double first, as Python does.
-    return {param, grad, momentum_buffer, T(-o.lr), T(o.momentum), T(1.0 - o.dampening), T(o.weight_decay),
+    return {param, {grad}, momentum_buffer, T(-o.lr), T(o.momentum), T(1.0 - o.dampening), T(o.weight_decay),
             o.momentum != 0.0, first_step, o.nesterov, o.maximize, o.weight_decay != 0.0,
             fused ? size - size % fused_kernel_lanes : size};
   }
@@ -49,7 +50,7 @@ struct heavy_ball_rule {
       }
     }
     const V w = Lanes::load(param + i);
-    V d = Lanes::load(grad + i);
+    V d = grad.template load<Lanes>(i);
     if (maximize) d = negate(d);
     if (use_weight_decay) d = fused_multiply_add(V(weight_decay), w, d);
     if (use_momentum) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "inertia/lars.hpp"
+#include "gradient_source.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
@@ -13,7 +14,7 @@ template <class T>
 struct lars_rule {
   using value_type = T;
   T* param;
-  const T* grad;
+  gradient_source<T> grad;
   T* momentum_buffer;
   T scale, momentum, weight_decay;
 
@@ -24,7 +25,7 @@ struct lars_rule {
     const double local_lr = param_norm > 0.0 && grad_norm > 0.0
                                 ? o.eta * param_norm / (grad_norm + o.weight_decay * param_norm)
                                 : 1.0;
-    return {param, grad, momentum_buffer, T(o.lr * local_lr), T(o.momentum), T(o.weight_decay)};
+    return {param, {grad}, momentum_buffer, T(o.lr * local_lr), T(o.momentum), T(o.weight_decay)};
   }
 
   const T* anchor() const { return param; }
@@ -35,7 +36,7 @@ struct lars_rule {
   void apply(std::size_t i) const {
     using V = typename Lanes::vec;
     const V w = Lanes::load(param + i);
-    const V d = fused_multiply_add(V(weight_decay), w, Lanes::load(grad + i));
+    const V d = fused_multiply_add(V(weight_decay), w, grad.template load<Lanes>(i));
     const V v = fused_multiply_add(V(scale), d, Lanes::load(momentum_buffer + i) * V(momentum));
     Lanes::store(momentum_buffer + i, v);
     Lanes::store(param + i, w - v);

@@ -63,4 +63,12 @@ void sutskever_step(std::span<sutskever_group<double>> groups, const execution& 
   detail::step_groups<sutskever_variant>(groups, exec);
 }
 
+step_report sutskever_step(std::span<sutskever_group<float>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<sutskever_variant>(groups, exec, policy);
+}
+
+step_report sutskever_step(std::span<sutskever_group<double>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<sutskever_variant>(groups, exec, policy);
+}
+
 }  // namespace inertia

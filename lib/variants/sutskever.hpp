@@ -3,6 +3,7 @@
 #include <cstddef>
 
 #include "inertia/sutskever.hpp"
+#include "gradient_source.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
@@ -11,13 +12,13 @@ template <class T>
 struct sutskever_rule {
   using value_type = T;
   T* param;
-  const T* grad;
+  gradient_source<T> grad;
   T* velocity;
   T lr, momentum;
   bool use_momentum, nesterov;
 
   static sutskever_rule make(T* param, const T* grad, T* velocity, const sutskever_options& o) {
-    return {param, grad, velocity, T(o.lr), T(o.momentum), o.momentum != 0.0, o.nesterov};
+    return {param, {grad}, velocity, T(o.lr), T(o.momentum), o.momentum != 0.0, o.nesterov};
   }
 
   const T* anchor() const { return param; }
@@ -27,7 +28,7 @@ struct sutskever_rule {
   void apply(std::size_t i) const {
     using V = typename Lanes::vec;
     const V w = Lanes::load(param + i);
-    const V step = Lanes::load(grad + i) * V(lr);
+    const V step = grad.template load<Lanes>(i) * V(lr);
     if (!use_momentum) {
       Lanes::store(param + i, w - step);
       return;

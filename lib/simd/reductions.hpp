@@ -1,4 +1,6 @@
 #pragma once
+// Per-target chunk kernels for reductions.
+//
 // Sum of squares in an order fixed by the data alone, never by the target or
 // the thread count, so norms (LARS, global-norm clipping) are bit-identical
 // everywhere:
@@ -39,6 +41,26 @@ T sum_squares_chunk_for(const T* data, std::size_t count) {
   for (std::size_t half = reduction_lanes / 2; half >= 1; half /= 2)
     for (std::size_t j = 0; j < half; ++j) lanes[j] = lanes[j] + lanes[j + half];
   return lanes[0];
+}
+
+/// Whether any element is NaN or Inf: x * 0 is NaN exactly for those, and a
+/// NaN survives every later fused multiply-add (no branch per element).
+template <class Arch, class T>
+bool any_non_finite_chunk_for(const T* data, std::size_t count) {
+  T folded = 0;
+  std::size_t i = 0;
+  if constexpr (!std::is_same_v<Arch, scalar_arch>) {
+    using batch = xsimd::batch<T, Arch>;
+    batch sum(T(0));
+    const batch zero(T(0));
+    for (; i + batch::size <= count; i += batch::size)
+      sum = fused_multiply_add(batch::load_unaligned(data + i), zero, sum);
+    alignas(64) T lanes[batch::size];  // not xsimd::hadd: on avx512f it needs AVX512DQ
+    sum.store_aligned(lanes);
+    for (T lane : lanes) folded = folded + lane;
+  }
+  for (; i < count; ++i) folded = fused_multiply_add(data[i], T(0), folded);
+  return folded != folded;
 }
 
 }  // namespace inertia::detail
