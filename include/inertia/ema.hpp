@@ -6,11 +6,16 @@
 //   v_hat = bias_correction ? v / (1 - beta^step) : v
 //   w = w - lr * v_hat
 //
-// Operation order follows Optax: both products rounded, then added; 1 - beta^step
-// is computed in double and rounded to the element type once (so step 1 of a
-// bias-corrected run steps by g up to that rounding), the division is an IEEE
-// division, the update u = (-lr) * v_hat is rounded and then added to w (Optax's
-// apply_updates). The stored velocity is never bias corrected. It starts at zero.
+// Operation order follows Optax run eagerly (checked bit for bit against Optax
+// 0.2.8 / jax 0.10.2, tests/data/ema_*.json): both products rounded, then
+// added; the bias correction c = 1 - beta^step is computed in the element
+// type from beta rounded to it (float: powf, as JAX does with x64 off), and
+// v_hat = v * (1 / c) with the reciprocal rounded first (XLA turns division by
+// a scalar into a reciprocal and a multiply); the update u = (-lr) * v_hat is
+// rounded and then added to w (Optax's apply_updates). The stored velocity is
+// never bias corrected. It starts at zero. (Optax under jax.jit also fuses
+// multiply-adds; that differs by the measured bounds in
+// tests/test_framework_golden.cpp.)
 #include <cstdint>
 #include <span>
 

@@ -16,12 +16,17 @@ struct ema_rule {
   T* param;
   gradient_source<T> grad;
   T* velocity;
-  T neg_lr, beta, one_minus_beta, correction;
+  T neg_lr, beta, one_minus_beta, inverse_correction;
   bool bias_correction;
 
+  /// Optax's 1 / (1 - beta^step), formed in T from T(beta) as JAX does.
+  static T inverse_bias_correction(double beta, std::int64_t step) {
+    return T(1) / (T(1) - std::pow(T(beta), T(step)));
+  }
+
   static ema_rule make(T* param, const T* grad, T* velocity, const ema_options& o, std::int64_t step) {
-    const double correction = o.bias_correction ? 1.0 - std::pow(o.beta, static_cast<double>(step)) : 1.0;
-    return {param, {grad}, velocity, T(-o.lr), T(o.beta), T(1.0 - o.beta), T(correction), o.bias_correction};
+    const T inverse = o.bias_correction ? inverse_bias_correction(o.beta, step) : T(1);
+    return {param, {grad}, velocity, T(-o.lr), T(o.beta), T(1.0 - o.beta), inverse, o.bias_correction};
   }
 
   const T* anchor() const { return param; }
@@ -32,7 +37,7 @@ struct ema_rule {
     using V = typename Lanes::vec;
     const V v = V(one_minus_beta) * grad.template load<Lanes>(i) + V(beta) * Lanes::load(velocity + i);
     Lanes::store(velocity + i, v);
-    const V v_hat = bias_correction ? v / V(correction) : v;
+    const V v_hat = bias_correction ? v * V(inverse_correction) : v;
     Lanes::store(param + i, Lanes::load(param + i) + V(neg_lr) * v_hat);
   }
 };
