@@ -1,0 +1,57 @@
+#pragma once
+// Replays one recorded case through the library and measures, after every
+// step, how far the library's parameter and state are from the recording.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "inertia/execution.hpp"
+#include "trajectory.hpp"
+
+namespace inertia::check {
+
+/// An element is within tolerance when its ULP distance is at most max_ulp,
+/// or (when max_rel > 0) its relative difference is at most max_rel.
+struct tolerance {
+  std::uint64_t max_ulp = 0;
+  double max_rel = 0.0;
+};
+
+/// The comparison of one array (parameter or state) after one step.
+struct comparison {
+  bool compared = false;           ///< false: nothing recorded to compare with
+  std::uint64_t max_ulp = 0;       ///< unbounded_ulp: a NaN against a number
+  double max_rel = 0.0;            ///< |a - b| / max(|a|, |b|); infinity for NaN or infinity mismatches
+  std::size_t worst_index = 0;     ///< the element with the largest ULP distance
+  double library_value = 0.0, recorded_value = 0.0;  ///< at worst_index
+  std::size_t out_of_tolerance = 0;
+};
+
+inline constexpr std::uint64_t unbounded_ulp = UINT64_MAX;
+
+struct step_report {
+  std::size_t step = 0;  ///< 1-based, counted from the start of the recording
+  comparison param, state;
+  bool passed = true;
+};
+
+struct case_report {
+  std::vector<step_report> steps;
+  bool passed = true;
+  std::optional<std::size_t> first_failing_step;
+  std::uint64_t max_ulp = 0;
+  double max_rel = 0.0;
+};
+
+struct replay_options {
+  execution exec{};
+  tolerance tol{};
+  bool resync = false;  ///< restart every step from the recorded values
+};
+
+/// Throws inertia::invalid_argument when the library rejects the case's
+/// hyperparameters.
+case_report replay(const trajectory_case& c, const replay_options& options);
+
+}  // namespace inertia::check
