@@ -46,7 +46,7 @@ void step(std::span<T> param, std::span<const T> grad, std::span<T> velocity, co
     detail::argument_checks(ema_variant::function)
         .fail(error_kind::hyperparameter, "step",
               "step = " + std::to_string(step_count) + " must be >= 1 with bias_correction (it counts from 1)");
-  detail::step_one<ema_variant>(velocity_tensor{param, grad, velocity}, options, step_count - 1, exec);
+  detail::step_one<ema_variant>(velocity_tensor<typename decltype(param)::element_type>{param, grad, velocity}, options, step_count - 1, exec);
 }
 
 }  // namespace

@@ -49,12 +49,12 @@ struct heavy_ball_variant {
 
 void heavy_ball_step(std::span<float> param, std::span<const float> grad, std::span<float> momentum_buffer,
                      const heavy_ball_options& options, bool first_step, const execution& exec) {
-  detail::step_one<heavy_ball_variant>(heavy_ball_tensor{param, grad, momentum_buffer}, options, first_step ? 0 : 1, exec);
+  detail::step_one<heavy_ball_variant>(heavy_ball_tensor<typename decltype(param)::element_type>{param, grad, momentum_buffer}, options, first_step ? 0 : 1, exec);
 }
 
 void heavy_ball_step(std::span<double> param, std::span<const double> grad, std::span<double> momentum_buffer,
                      const heavy_ball_options& options, bool first_step, const execution& exec) {
-  detail::step_one<heavy_ball_variant>(heavy_ball_tensor{param, grad, momentum_buffer}, options, first_step ? 0 : 1, exec);
+  detail::step_one<heavy_ball_variant>(heavy_ball_tensor<typename decltype(param)::element_type>{param, grad, momentum_buffer}, options, first_step ? 0 : 1, exec);
 }
 
 void heavy_ball_step(std::span<heavy_ball_group<float>> groups, const execution& exec) {

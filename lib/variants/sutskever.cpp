@@ -47,12 +47,12 @@ struct sutskever_variant {
 
 void sutskever_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
                     const sutskever_options& options, const execution& exec) {
-  detail::step_one<sutskever_variant>(velocity_tensor{param, grad, velocity}, options, 0, exec);
+  detail::step_one<sutskever_variant>(velocity_tensor<typename decltype(param)::element_type>{param, grad, velocity}, options, 0, exec);
 }
 
 void sutskever_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
                     const sutskever_options& options, const execution& exec) {
-  detail::step_one<sutskever_variant>(velocity_tensor{param, grad, velocity}, options, 0, exec);
+  detail::step_one<sutskever_variant>(velocity_tensor<typename decltype(param)::element_type>{param, grad, velocity}, options, 0, exec);
 }
 
 void sutskever_step(std::span<sutskever_group<float>> groups, const execution& exec) {
