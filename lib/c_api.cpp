@@ -19,6 +19,7 @@
 #include "inertia/heavy_ball.hpp"
 #include "inertia/lookahead.hpp"
 #include "inertia/multi_tensor.hpp"
+#include "inertia/step_policy.hpp"
 #include "inertia/sutskever.hpp"
 #include "inertia/version.hpp"
 
@@ -141,7 +142,8 @@ inertia_status sgd_step(const char* function, T* param, const T* grad, T* moment
 template <class T>
 inertia_status sgd_step_multi(const char* function, T* const* params, const T* const* grads, T* const* buffers,
                               const std::size_t* sizes, std::size_t count, const inertia_sgd_options* options,
-                              int first_step, const inertia_sgd_numerics& numerics) noexcept {
+                              int first_step, const inertia_sgd_numerics& numerics,
+                              const inertia_step_policy* policy = nullptr, inertia_step_report* report = nullptr) noexcept {
   return guarded(function, [&] {
     require_options(options);
     const bool buffered = uses_momentum_buffer(*options);
@@ -170,7 +172,22 @@ inertia_status sgd_step_multi(const char* function, T* const* params, const T* c
     group.options = heavy_ball_options_of(*options, numerics);
     group.tensors = tensors;
     group.step = first_step != 0 ? 0 : 1;  // step 0 is PyTorch's first step: the buffers are initialised
-    inertia::heavy_ball_step(std::span<inertia::heavy_ball_group<T>>(&group, 1), current_execution());
+    const auto groups = std::span<inertia::heavy_ball_group<T>>(&group, 1);
+    if (policy == nullptr) {
+      inertia::heavy_ball_step(groups, current_execution());
+      return;
+    }
+    inertia::step_policy step_policy;
+    step_policy.grad_scale = policy->grad_scale;
+    step_policy.skip_non_finite = policy->skip_non_finite != 0;
+    step_policy.clip_value = policy->clip_value;
+    step_policy.max_norm = policy->max_norm;
+    step_policy.flush_denormals = policy->flush_denormals != 0;
+    const inertia::step_report outcome = inertia::heavy_ball_step(groups, step_policy, current_execution());
+    if (report != nullptr) {
+      report->skipped = outcome.skipped ? 1 : 0;
+      report->grad_norm = outcome.grad_norm;
+    }
   });
 }
 
@@ -310,6 +327,27 @@ inertia_status inertia_sgd_step_multi_ex_f64(double* const* params, const double
                                              int first_step, inertia_sgd_numerics numerics) {
   return sgd_step_multi("inertia_sgd_step_multi_ex_f64", params, grads, buffers, sizes, count, options, first_step,
                         numerics);
+}
+
+inertia_status inertia_sgd_step_multi_policy_f32(float* const* params, const float* const* grads, float* const* buffers,
+                                                const size_t* sizes, size_t count, const inertia_sgd_options* options,
+                                                int first_step, inertia_sgd_numerics numerics,
+                                                const inertia_step_policy* policy, inertia_step_report* report) {
+  if (policy == nullptr)
+    return record("inertia_sgd_step_multi_policy_f32", INERTIA_ERROR_NULL_POINTER, "invalid policy: policy is null");
+  return sgd_step_multi("inertia_sgd_step_multi_policy_f32", params, grads, buffers, sizes, count, options, first_step,
+                        numerics, policy, report);
+}
+
+inertia_status inertia_sgd_step_multi_policy_f64(double* const* params, const double* const* grads,
+                                                double* const* buffers, const size_t* sizes, size_t count,
+                                                const inertia_sgd_options* options, int first_step,
+                                                inertia_sgd_numerics numerics, const inertia_step_policy* policy,
+                                                inertia_step_report* report) {
+  if (policy == nullptr)
+    return record("inertia_sgd_step_multi_policy_f64", INERTIA_ERROR_NULL_POINTER, "invalid policy: policy is null");
+  return sgd_step_multi("inertia_sgd_step_multi_policy_f64", params, grads, buffers, sizes, count, options, first_step,
+                        numerics, policy, report);
 }
 
 inertia_status inertia_sutskever_step_f32(float* param, const float* grad, float* velocity, size_t n, double lr,

@@ -117,6 +117,39 @@ INERTIA_API inertia_status inertia_sgd_step_multi_ex_f64(double *const *params, 
                                                          const inertia_sgd_options *options, int first_step,
                                                          inertia_sgd_numerics numerics);
 
+/* ---- Step policies (include/inertia/step_policy.hpp) ----------------------
+ * Per element, in order: g / grad_scale, times the global-norm clip
+ * coefficient, clamped to [-clip_value, clip_value]. skip_non_finite: when
+ * any gradient element of the call is NaN or Inf, nothing is written and
+ * report->skipped is 1 (PyTorch GradScaler's rule; lower the loss scale).
+ * flush_denormals: FTZ + DAZ for this call only. */
+typedef struct inertia_step_policy {
+  double grad_scale;   /* the step uses g / grad_scale; 1 = off; finite, > 0 */
+  int skip_non_finite; /* nonzero: skip the whole step on any NaN/Inf gradient */
+  double clip_value;   /* clamp each gradient to [-clip_value, clip_value]; 0 = off */
+  double max_norm;     /* clip by the global 2-norm of all gradients of the call; 0 = off */
+  int flush_denormals; /* nonzero: flush subnormals to zero during this call */
+} inertia_step_policy;
+
+typedef struct inertia_step_report {
+  int skipped;      /* 1: a non-finite gradient was found and nothing was written */
+  double grad_norm; /* the global gradient norm before clipping when max_norm > 0, else NaN */
+} inertia_step_report;
+
+/* The multi-tensor SGD step under a policy; report may be NULL. */
+INERTIA_API inertia_status inertia_sgd_step_multi_policy_f32(float *const *params, const float *const *grads,
+                                                             float *const *buffers, const size_t *sizes, size_t count,
+                                                             const inertia_sgd_options *options, int first_step,
+                                                             inertia_sgd_numerics numerics,
+                                                             const inertia_step_policy *policy,
+                                                             inertia_step_report *report);
+INERTIA_API inertia_status inertia_sgd_step_multi_policy_f64(double *const *params, const double *const *grads,
+                                                             double *const *buffers, const size_t *sizes, size_t count,
+                                                             const inertia_sgd_options *options, int first_step,
+                                                             inertia_sgd_numerics numerics,
+                                                             const inertia_step_policy *policy,
+                                                             inertia_step_report *report);
+
 /* ---- Keras / Sutskever form ---------------------------------------------
  *   v = momentum * v - lr * g;  w += v   (nesterov: w += momentum * v - lr * g)
  * Each product rounded on its own (Keras 3's order). With momentum == 0 Keras

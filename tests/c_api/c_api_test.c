@@ -35,6 +35,8 @@ check(int ok, const char *format, ...) {
     ++failed;
 }
 
+static int contains(const char *text, const char *part) { return strstr(text, part) != NULL; }
+
 #define T float
 #define SUFFIX f32
 #define SUFFIX_NAME "f32"
@@ -59,7 +61,6 @@ check(int ok, const char *format, ...) {
 #undef FMA
 #undef POW
 
-static int contains(const char *text, const char *part) { return strstr(text, part) != NULL; }
 
 static void test_version(void) {
   char expected[64];

@@ -527,12 +527,74 @@ static void TYPED(test_errors)(void) {
   free(w), free(g), free(v), free(out), free(big);
 }
 
+/* Step policies through the C ABI: unscaling and clipping equal the reference
+ * fed pre-transformed gradients; a NaN anywhere skips the step and writes
+ * nothing; a null or bad policy is refused. */
+static void TYPED(test_policy)(void) {
+  enum { n = 37 };
+  static const size_t sizes[2] = {n, n};
+  T *params[2], *grads[2], *buffers[2], *ref_params[2], *ref_buffers[2], *scaled[2];
+  const inertia_sgd_options o = {0.05, 0.9, 0.0, 0.01, 0, 0};
+  inertia_step_policy policy = {4.0, 1, 0.25, 0.0, 0};
+  inertia_step_report report = {0, 0.0};
+  size_t k, i;
+  int ok = 1;
+  for (k = 0; k < 2; ++k) {
+    params[k] = TYPED(new_array)(n, 60 + (unsigned)k);
+    grads[k] = TYPED(new_array)(n, 70 + (unsigned)k);
+    buffers[k] = TYPED(new_array)(n, 80 + (unsigned)k);
+    ref_params[k] = TYPED(copy_of)(params[k], n);
+    ref_buffers[k] = TYPED(copy_of)(buffers[k], n);
+    scaled[k] = TYPED(copy_of)(grads[k], n);
+    for (i = 0; i < n; ++i) {
+      T x = scaled[k][i] / (T)4.0;
+      scaled[k][i] = x < (T)-0.25 ? (T)-0.25 : (x > (T)0.25 ? (T)0.25 : x);
+    }
+  }
+  ok = C_API(sgd_step_multi_policy)(params, (const T *const *)grads, buffers, sizes, 2, &o, 1,
+                                    INERTIA_SGD_NUMERICS_PYTORCH_LOOP, &policy, &report) == INERTIA_OK &&
+       report.skipped == 0 && report.grad_norm != report.grad_norm; /* NaN: max_norm is off */
+  for (k = 0; k < 2; ++k) {
+    TYPED(sgd_reference)(ref_params[k], scaled[k], ref_buffers[k], n, &o, 1, 0);
+    ok = ok && TYPED(same_bits)(params[k], ref_params[k], n) && TYPED(same_bits)(buffers[k], ref_buffers[k], n);
+  }
+  check(ok, "sgd_step_multi_policy %s: grad_scale 4 and clip_value 0.25 equal the reference on g/4 clamped",
+        SUFFIX_NAME);
+
+  grads[1][n - 1] = (T)NAN;
+  ok = C_API(sgd_step_multi_policy)(params, (const T *const *)grads, buffers, sizes, 2, &o, 0,
+                                    INERTIA_SGD_NUMERICS_PYTORCH_LOOP, &policy, &report) == INERTIA_OK &&
+       report.skipped == 1;
+  for (k = 0; k < 2; ++k)
+    ok = ok && TYPED(same_bits)(params[k], ref_params[k], n) && TYPED(same_bits)(buffers[k], ref_buffers[k], n);
+  check(ok, "sgd_step_multi_policy %s: a NaN in the last element of tensor 1 skips the step, nothing written",
+        SUFFIX_NAME);
+
+  ok = C_API(sgd_step_multi_policy)(params, (const T *const *)grads, buffers, sizes, 2, &o, 0,
+                                    INERTIA_SGD_NUMERICS_PYTORCH_LOOP, NULL, &report) == INERTIA_ERROR_NULL_POINTER &&
+       contains(inertia_last_error(), "policy");
+  policy.grad_scale = 0.0;
+  ok = ok &&
+       C_API(sgd_step_multi_policy)(params, (const T *const *)grads, buffers, sizes, 2, &o, 0,
+                                    INERTIA_SGD_NUMERICS_PYTORCH_LOOP, &policy, &report) ==
+           INERTIA_ERROR_HYPERPARAMETER &&
+       contains(inertia_last_error(), "grad_scale");
+  for (k = 0; k < 2; ++k)
+    ok = ok && TYPED(same_bits)(params[k], ref_params[k], n) && TYPED(same_bits)(buffers[k], ref_buffers[k], n);
+  check(ok, "sgd_step_multi_policy %s: a NULL policy and grad_scale 0 are refused naming them, nothing written",
+        SUFFIX_NAME);
+  for (k = 0; k < 2; ++k) {
+    free(params[k]), free(grads[k]), free(buffers[k]), free(ref_params[k]), free(ref_buffers[k]), free(scaled[k]);
+  }
+}
+
 static void TYPED(test_all)(void) {
   TYPED(test_sgd)();
   TYPED(test_sutskever)();
   TYPED(test_ema)();
   TYPED(test_lookahead)();
   TYPED(test_multi)();
+  TYPED(test_policy)();
   TYPED(test_errors)();
 }
 
@@ -540,3 +602,4 @@ static void TYPED(test_all)(void) {
 #undef TYPED_CAT
 #undef TYPED
 #undef C_API
+
