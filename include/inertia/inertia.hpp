@@ -1,15 +1,21 @@
 #pragma once
 // inertia: SIMD-vectorized, OpenMP-parallel momentum optimizer steps.
 // One header per variant; this one includes them all.
+#include "inertia/aggmo.hpp"
 #include "inertia/arch.hpp"
+#include "inertia/demon.hpp"
 #include "inertia/ema.hpp"
 #include "inertia/error.hpp"
 #include "inertia/execution.hpp"
 #include "inertia/flat_buffer.hpp"
 #include "inertia/heavy_ball.hpp"
 #include "inertia/lars.hpp"
+#include "inertia/lion.hpp"
 #include "inertia/lookahead.hpp"
 #include "inertia/multi_tensor.hpp"
+#include "inertia/qhm.hpp"
+#include "inertia/signum.hpp"
 #include "inertia/step_policy.hpp"
 #include "inertia/sutskever.hpp"
 #include "inertia/version.hpp"
+#include "inertia/weight_ema.hpp"

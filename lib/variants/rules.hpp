@@ -1,15 +1,23 @@
 #pragma once
 // Every rule the targets compile. A new variant adds its header here and one
 // line per element type to INERTIA_FOR_EACH_RULE.
+#include "variants/aggmo.hpp"
 #include "variants/ema.hpp"
 #include "variants/heavy_ball.hpp"
 #include "variants/lars.hpp"
+#include "variants/lion.hpp"
 #include "variants/lookahead.hpp"
+#include "variants/qhm.hpp"
 #include "variants/sutskever.hpp"
+#include "variants/weight_ema.hpp"
 
 #define INERTIA_FOR_EACH_RULE(X)                                                    \
   X(heavy_ball_rule<float>) X(heavy_ball_rule<double>)                              \
   X(sutskever_rule<float>) X(sutskever_rule<double>)                                \
   X(ema_rule<float>) X(ema_rule<double>)                                            \
   X(lars_rule<float>) X(lars_rule<double>)                                          \
+  X(qhm_rule<float>) X(qhm_rule<double>)                                            \
+  X(aggmo_rule<float>) X(aggmo_rule<double>)                                        \
+  X(lion_rule<float>) X(lion_rule<double>)                                          \
+  X(weight_ema_rule<float>) X(weight_ema_rule<double>)                              \
   X(lookahead_rule<float>) X(lookahead_rule<double>)

@@ -1,0 +1,48 @@
+// signum entry points. Signum is Lion with beta1 = beta2 = beta and no weight
+// decay, so it runs lion's rule (lib/variants/lion.hpp) with those options.
+#include "inertia/signum.hpp"
+
+#include "step_groups.hpp"
+#include "variants/lion.hpp"
+#include "variants/velocity_tensor.hpp"
+
+namespace inertia {
+namespace {
+
+struct signum_variant : detail::velocity_tensor_variant {
+  static constexpr const char* function = "inertia::signum_step";
+  using options_type = signum_options;
+
+  static void check_options(const detail::argument_checks& check, const signum_options& o) {
+    check.at_least("lr", o.lr, 0.0);
+    check.momentum("beta", o.beta);
+  }
+
+  template <class T>
+  static detail::lion_rule<T> make_rule(const signum_tensor<T>& t, const signum_options& o, std::int64_t) {
+    return detail::lion_rule<T>::make(t.param.data(), t.grad.data(), t.velocity.data(),
+                                      lion_options{o.lr, o.beta, o.beta, 0.0});
+  }
+};
+
+}  // namespace
+
+void signum_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
+                 const signum_options& options, const execution& exec) {
+  detail::step_one<signum_variant>(signum_tensor<float>{param, grad, velocity}, options, 0, exec);
+}
+
+void signum_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
+                 const signum_options& options, const execution& exec) {
+  detail::step_one<signum_variant>(signum_tensor<double>{param, grad, velocity}, options, 0, exec);
+}
+
+void signum_step(std::span<signum_group<float>> groups, const execution& exec) {
+  detail::step_groups<signum_variant>(groups, exec);
+}
+
+void signum_step(std::span<signum_group<double>> groups, const execution& exec) {
+  detail::step_groups<signum_variant>(groups, exec);
+}
+
+}  // namespace inertia
