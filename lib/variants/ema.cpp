@@ -3,33 +3,18 @@
 
 #include "inertia/multi_tensor.hpp"
 #include "step_groups.hpp"
+#include "variants/velocity_tensor.hpp"
 
 namespace inertia {
 namespace {
 
-struct ema_variant {
+struct ema_variant : detail::velocity_tensor_variant {
   static constexpr const char* function = "inertia::ema_step";
   using options_type = ema_options;
 
   static void check_options(const detail::argument_checks& check, const ema_options& o) {
     check.at_least("lr", o.lr, 0.0);
     check.momentum("beta", o.beta);
-  }
-
-  template <class T>
-  static void check_tensor(const detail::argument_checks& check, const velocity_tensor<T>& t, const ema_options&) {
-    check.same_length("grad", t.grad.size(), "param", t.param.size());
-    check.same_length("velocity", t.velocity.size(), "param", t.param.size());
-    check.disjoint("param", t.param, "grad", t.grad);
-    check.disjoint("velocity", t.velocity, "param", t.param);
-    check.disjoint("velocity", t.velocity, "grad", t.grad);
-  }
-
-  template <class T, class Visit>
-  static void for_each_buffer(const velocity_tensor<T>& t, Visit visit) {
-    visit("param", t.param);
-    visit("grad", t.grad);
-    visit("velocity", t.velocity);
   }
 
   /// This step is number steps_taken + 1 (bias correction counts from 1).

@@ -3,11 +3,13 @@
 
 #include "inertia/multi_tensor.hpp"
 #include "step_groups.hpp"
+#include "variants/velocity_tensor.hpp"
 
 namespace inertia {
 namespace {
 
-struct sutskever_variant {
+// Buffers as every velocity tensor; its own check: no velocity without momentum.
+struct sutskever_variant : detail::velocity_tensor_variant {
   static constexpr const char* function = "inertia::sutskever_step";
   using options_type = sutskever_options;
 
@@ -27,13 +29,6 @@ struct sutskever_variant {
     check.same_length("velocity", t.velocity.size(), "param", t.param.size());
     check.disjoint("velocity", t.velocity, "param", t.param);
     check.disjoint("velocity", t.velocity, "grad", t.grad);
-  }
-
-  template <class T, class Visit>
-  static void for_each_buffer(const velocity_tensor<T>& t, Visit visit) {
-    visit("param", t.param);
-    visit("grad", t.grad);
-    visit("velocity", t.velocity);
   }
 
   template <class T>
