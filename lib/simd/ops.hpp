@@ -96,4 +96,25 @@ xsimd::batch<T, Arch> maximum(const xsimd::batch<T, Arch>& a, const xsimd::batch
   return xsimd::select(a < b || b != b, b, a);
 }
 
+// IEEE square root, correctly rounded on every target. avx512f calls the
+// zero-masking intrinsic with every lane selected (the same vsqrtps/pd):
+// GCC 12's _mm512_sqrt_ps/pd, which xsimd::sqrt calls, warns
+// -Wmaybe-uninitialized about its own undefined pass-through operand.
+static inline float square_root(float x) { return std::sqrt(x); }
+static inline double square_root(double x) { return std::sqrt(x); }
+
+template <class T, class Arch>
+xsimd::batch<T, Arch> square_root(const xsimd::batch<T, Arch>& x) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+    if constexpr (std::is_same_v<T, float>) {
+      return _mm512_maskz_sqrt_ps(__mmask16(0xFFFF), x);
+    } else {
+      return _mm512_maskz_sqrt_pd(__mmask8(0xFF), x);
+    }
+  }
+#endif
+  return xsimd::sqrt(x);
+}
+
 }  // namespace inertia::detail

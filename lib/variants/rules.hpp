@@ -1,6 +1,7 @@
 #pragma once
 // Every rule the targets compile. A new variant adds its header here and one
 // line per element type to INERTIA_FOR_EACH_RULE.
+#include "variants/adam.hpp"
 #include "variants/aggmo.hpp"
 #include "variants/ema.hpp"
 #include "variants/heavy_ball.hpp"
@@ -15,6 +16,8 @@
   X(heavy_ball_rule<float>) X(heavy_ball_rule<double>)                              \
   X(sutskever_rule<float>) X(sutskever_rule<double>)                                \
   X(ema_rule<float>) X(ema_rule<double>)                                            \
+  X(adam_rule<float>) X(adam_rule<double>)                                          \
+  X(nadam_rule<float>) X(nadam_rule<double>)                                        \
   X(lars_rule<float>) X(lars_rule<double>)                                          \
   X(qhm_rule<float>) X(qhm_rule<double>)                                            \
   X(aggmo_rule<float>) X(aggmo_rule<double>)                                        \
