@@ -28,25 +28,13 @@
 
 #include "inertia/ema.hpp"
 #include "inertia/sutskever.hpp"
+#include "golden_support.hpp"
 #include "support.hpp"
 
 using namespace inertia;
 using namespace inertia::test;
 
 namespace {
-
-nlohmann::json load(const std::string& name) {
-  std::ifstream in(std::string(INERTIA_TEST_DATA) + "/" + name);
-  REQUIRE(in.good());
-  return nlohmann::json::parse(in);
-}
-
-template <class T>
-std::vector<T> values(const nlohmann::json& array) {
-  std::vector<T> out;
-  for (const auto& x : array) out.push_back(static_cast<T>(x.get<double>()));  // exact: written with repr()
-  return out;
-}
 
 /// Distance in units in the last place: the count of representable values
 /// between a and b (+0 and -0 are the same point).
@@ -80,7 +68,7 @@ using bounds = std::map<std::string, std::uint64_t>;
 
 template <class T>
 void replay(const std::string& file, const std::string& variant, const bounds& expected_bounds) {
-  const auto golden = load(file);
+  const auto golden = load_golden(file);
   REQUIRE(golden["format"] == "inertia-trajectory");
   REQUIRE(golden["version"] == 1);
   REQUIRE(golden["cases"].size() == expected_bounds.size());
@@ -91,7 +79,7 @@ void replay(const std::string& file, const std::string& variant, const bounds& e
     REQUIRE(expected_bounds.count(name) == 1);
     const std::uint64_t bound = expected_bounds.at(name);
     const auto& h = c["hyperparameters"];
-    const auto initial = values<T>(c["initial"]["param"]);
+    const auto initial = golden_values<T>(c["initial"]["param"]);
     const std::size_t n = initial.size();
     REQUIRE(c["steps"].size() == c["lr"].size());
 
@@ -109,7 +97,7 @@ void replay(const std::string& file, const std::string& variant, const bounds& e
         std::int64_t step = 0;
         for (const auto& recorded : c["steps"]) {
           const double lr = c["lr"][step];
-          const auto grad = values<T>(recorded["grad"]);
+          const auto grad = golden_values<T>(recorded["grad"]);
           REQUIRE(grad.size() == n);
           ++step;
           if (variant == "sutskever") {
@@ -121,15 +109,15 @@ void replay(const std::string& file, const std::string& variant, const bounds& e
           }
           INFO(file << " | " << name << " | " << arch_name(target) << " threads " << threads << " | after step "
                     << step);
-          const auto expected_param = values<T>(recorded["param"]);
+          const auto expected_param = golden_values<T>(recorded["param"]);
           const bool velocity_recorded = !recorded["velocity"].is_null();
           REQUIRE(velocity_recorded == has_velocity);
           if (bound == 0) {
             REQUIRE(first_difference<T>(param, expected_param) == n);
-            if (velocity_recorded) REQUIRE(first_difference<T>(velocity, values<T>(recorded["velocity"])) == n);
+            if (velocity_recorded) REQUIRE(first_difference<T>(velocity, golden_values<T>(recorded["velocity"])) == n);
           } else {
             worst = std::max(worst, max_ulp(param, expected_param));
-            if (velocity_recorded) worst = std::max(worst, max_ulp(velocity, values<T>(recorded["velocity"])));
+            if (velocity_recorded) worst = std::max(worst, max_ulp(velocity, golden_values<T>(recorded["velocity"])));
           }
         }
         INFO(file << " | " << name << " | " << arch_name(target) << " threads " << threads);
@@ -220,8 +208,8 @@ TEST_CASE("ema stays within the measured ULP of Optax under XLA, float64", "[ema
 TEST_CASE("the eager and XLA recordings really differ (the data can tell the orders apart)", "[golden]") {
   for (const char* stem : {"sutskever", "ema"})
     for (const char* dtype : {"float32", "float64"}) {
-      const auto eager = load(std::string(stem) + "_" + dtype + ".json");
-      const auto xla = load(std::string(stem) + "_xla_" + dtype + ".json");
+      const auto eager = load_golden(std::string(stem) + "_" + dtype + ".json");
+      const auto xla = load_golden(std::string(stem) + "_xla_" + dtype + ".json");
       bool any_difference = false;
       for (std::size_t k = 0; k < eager["cases"].size(); ++k) {
         REQUIRE(eager["cases"][k]["steps"][0]["grad"] == xla["cases"][k]["steps"][0]["grad"]);  // same inputs

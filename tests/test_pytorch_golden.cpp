@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "inertia/heavy_ball.hpp"
+#include "golden_support.hpp"
 #include "support.hpp"
 
 using namespace inertia;
@@ -16,29 +17,16 @@ using namespace inertia::test;
 
 namespace {
 
-nlohmann::json load(const std::string& name) {
-  std::ifstream in(std::string(INERTIA_TEST_DATA) + "/" + name);
-  REQUIRE(in.good());
-  return nlohmann::json::parse(in);
-}
-
-template <class T>
-std::vector<T> values(const nlohmann::json& array) {
-  std::vector<T> out;
-  for (const auto& x : array) out.push_back(static_cast<T>(x.get<double>()));  // exact: written with repr()
-  return out;
-}
-
 template <class T>
 void replay(const std::string& file, heavy_ball_numerics numerics) {
-  const auto golden = load(file);
+  const auto golden = load_golden(file);
   REQUIRE(golden["format"] == "inertia-trajectory");
   REQUIRE(golden["cases"].size() == 16);
   for (const auto& c : golden["cases"]) {
     const auto& h = c["hyperparameters"];
     heavy_ball_options options{0.0, h["momentum"], h["dampening"], h["weight_decay"], h["nesterov"], h["maximize"],
                                numerics};
-    const auto initial = values<T>(c["initial"]["param"]);
+    const auto initial = golden_values<T>(c["initial"]["param"]);
     const std::size_t n = initial.size();
     for (arch target : supported_archs())
       for (int threads : {1, 3}) {
@@ -51,16 +39,16 @@ void replay(const std::string& file, heavy_ball_numerics numerics) {
         std::size_t step = 0;
         for (const auto& recorded : c["steps"]) {
           options.lr = c["lr"][step];
-          const auto grad = values<T>(recorded["grad"]);
+          const auto grad = golden_values<T>(recorded["grad"]);
           heavy_ball_step(std::span<T>(param), std::span<const T>(grad), std::span<T>(buffer), options, step == 0,
                           exec);
           ++step;
           INFO(file << " | " << c["name"].get<std::string>() << " | " << arch_name(target) << " threads " << threads
                     << " | after step " << step);
-          const auto expected_param = values<T>(recorded["param"]);
+          const auto expected_param = golden_values<T>(recorded["param"]);
           REQUIRE(first_difference<T>(param, expected_param) == n);
           if (!recorded["momentum_buffer"].is_null()) {
-            const auto expected_buffer = values<T>(recorded["momentum_buffer"]);
+            const auto expected_buffer = golden_values<T>(recorded["momentum_buffer"]);
             REQUIRE(first_difference<T>(buffer, expected_buffer) == n);
           }
         }
@@ -89,7 +77,7 @@ TEST_CASE("heavy_ball pytorch_fused reproduces torch.optim.SGD(fused=True) bit f
 }
 
 TEST_CASE("the loop and fused PyTorch paths really differ (the golden data can tell them apart)", "[golden]") {
-  const auto loop = load("heavy_ball_float32.json"), fused = load("heavy_ball_fused_float32.json");
+  const auto loop = load_golden("heavy_ball_float32.json"), fused = load_golden("heavy_ball_fused_float32.json");
   bool any_difference = false;
   for (std::size_t k = 0; k < loop["cases"].size(); ++k)
     any_difference |= loop["cases"][k]["steps"].back()["param"] != fused["cases"][k]["steps"].back()["param"];
