@@ -11,7 +11,11 @@
 #include <catch2/catch.hpp>
 
 #include "inertia/error.hpp"
+#include "inertia/aggmo.hpp"
+#include "inertia/lion.hpp"
 #include "inertia/multi_tensor.hpp"
+#include "inertia/qhm.hpp"
+#include "inertia/signum.hpp"
 #include "reference/heavy_ball.hpp"
 #include "reference/lars.hpp"
 #include "support.hpp"
@@ -185,4 +189,46 @@ TEST_CASE("steps from many threads at once, and from inside a parallel region, a
     REQUIRE(bitwise_equal<float>(actual[k][0], expected[k][0]));
     REQUIRE(bitwise_equal<float>(actual[k][2], expected[k][2]));
   }
+}
+
+namespace {
+
+/// One group of three {param, grad, velocity} tensors with a NaN in the last
+/// gradient: the policy must skip the step and write nothing; without the
+/// NaN it must step and advance the counter.
+template <class Options, class Step>
+void require_velocity_variant_skips(const Options& options, Step step) {
+  std::vector<buffers<float>> data;
+  std::vector<velocity_tensor<float>> tensors;
+  for (int k = 0; k < 3; ++k) data.push_back(random_buffers<float>(3, 100 + k, k, 300 + k));
+  for (auto& b : data) tensors.push_back({b[0], b[1], b[2]});
+  data[2][1][101] = std::numeric_limits<float>::quiet_NaN();
+  std::vector<buffers<float>> before;
+  for (auto& b : data) before.push_back(b.clone());
+  std::vector<param_group<Options, velocity_tensor<float>>> groups = {{options, tensors, 4}};
+  REQUIRE(step(std::span(groups), step_policy{.skip_non_finite = true}).skipped);
+  for (std::size_t k = 0; k < data.size(); ++k)
+    for (std::size_t s = 0; s < 3; ++s) REQUIRE(bitwise_equal<float>(data[k][s], before[k][s]));
+  REQUIRE(groups[0].step == 4);
+  data[2][1][101] = 0.5f;
+  REQUIRE_FALSE(step(std::span(groups), step_policy{.skip_non_finite = true}).skipped);
+  REQUIRE(groups[0].step == 5);
+  REQUIRE_FALSE(bitwise_equal<float>(data[0][0], before[0][0]));
+}
+
+}  // namespace
+
+TEST_CASE("qhm, lion, signum and aggmo take step policies too", "[policy]") {
+  require_velocity_variant_skips(qhm_options{}, [](auto g, const step_policy& p) { return qhm_step(g, p); });
+  require_velocity_variant_skips(lion_options{}, [](auto g, const step_policy& p) { return lion_step(g, p); });
+  require_velocity_variant_skips(signum_options{}, [](auto g, const step_policy& p) { return signum_step(g, p); });
+  // AggMo: K velocities per tensor.
+  auto data = random_buffers<float>(5, 64, 1, 77);
+  const std::span<float> velocities[3] = {data[2], data[3], data[4]};
+  std::vector<aggmo_tensor<float>> tensors = {{data[0], data[1], velocities}};
+  data[1][63] = std::numeric_limits<float>::infinity();
+  auto before = data.clone();
+  std::vector<aggmo_group<float>> groups = {{aggmo_options{}, tensors, 0}};
+  REQUIRE(aggmo_step(std::span(groups), step_policy{.skip_non_finite = true}).skipped);
+  for (std::size_t s = 0; s < 5; ++s) REQUIRE(bitwise_equal<float>(data[s], before[s]));
 }

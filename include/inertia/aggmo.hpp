@@ -62,5 +62,10 @@ INERTIA_API void aggmo_step(std::span<double> param, std::span<const double> gra
                             const execution& exec = {});
 INERTIA_API void aggmo_step(std::span<aggmo_group<float>> groups, const execution& exec = {});
 INERTIA_API void aggmo_step(std::span<aggmo_group<double>> groups, const execution& exec = {});
+/// Under a step_policy (loss scaling, non-finite skip, clipping, denormals: step_policy.hpp).
+INERTIA_API step_report aggmo_step(std::span<aggmo_group<float>> groups, const step_policy& policy,
+                                const execution& exec = {});
+INERTIA_API step_report aggmo_step(std::span<aggmo_group<double>> groups, const step_policy& policy,
+                                const execution& exec = {});
 
 }  // namespace inertia

@@ -49,5 +49,10 @@ INERTIA_API void qhm_step(std::span<double> param, std::span<const double> grad,
                           const qhm_options& options, const execution& exec = {});
 INERTIA_API void qhm_step(std::span<qhm_group<float>> groups, const execution& exec = {});
 INERTIA_API void qhm_step(std::span<qhm_group<double>> groups, const execution& exec = {});
+/// Under a step_policy (loss scaling, non-finite skip, clipping, denormals: step_policy.hpp).
+INERTIA_API step_report qhm_step(std::span<qhm_group<float>> groups, const step_policy& policy,
+                                const execution& exec = {});
+INERTIA_API step_report qhm_step(std::span<qhm_group<double>> groups, const step_policy& policy,
+                                const execution& exec = {});
 
 }  // namespace inertia

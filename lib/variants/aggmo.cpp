@@ -73,4 +73,12 @@ void aggmo_step(std::span<aggmo_group<double>> groups, const execution& exec) {
   detail::step_groups<aggmo_variant>(groups, exec);
 }
 
+step_report aggmo_step(std::span<aggmo_group<float>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<aggmo_variant>(groups, exec, policy);
+}
+
+step_report aggmo_step(std::span<aggmo_group<double>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<aggmo_variant>(groups, exec, policy);
+}
+
 }  // namespace inertia

@@ -44,4 +44,12 @@ void lion_step(std::span<lion_group<double>> groups, const execution& exec) {
   detail::step_groups<lion_variant>(groups, exec);
 }
 
+step_report lion_step(std::span<lion_group<float>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<lion_variant>(groups, exec, policy);
+}
+
+step_report lion_step(std::span<lion_group<double>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<lion_variant>(groups, exec, policy);
+}
+
 }  // namespace inertia

@@ -42,4 +42,12 @@ void qhm_step(std::span<qhm_group<double>> groups, const execution& exec) {
   detail::step_groups<qhm_variant>(groups, exec);
 }
 
+step_report qhm_step(std::span<qhm_group<float>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<qhm_variant>(groups, exec, policy);
+}
+
+step_report qhm_step(std::span<qhm_group<double>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<qhm_variant>(groups, exec, policy);
+}
+
 }  // namespace inertia

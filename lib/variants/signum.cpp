@@ -45,4 +45,12 @@ void signum_step(std::span<signum_group<double>> groups, const execution& exec) 
   detail::step_groups<signum_variant>(groups, exec);
 }
 
+step_report signum_step(std::span<signum_group<float>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<signum_variant>(groups, exec, policy);
+}
+
+step_report signum_step(std::span<signum_group<double>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<signum_variant>(groups, exec, policy);
+}
+
 }  // namespace inertia
