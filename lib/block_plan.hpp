@@ -22,8 +22,11 @@ inline constexpr std::size_t default_block_bytes = 32 * 1024;
 
 /// A thread is only woken for at least this many bytes moved: below it a
 /// parallel region costs more than the second core saves. Measured with
-/// `inertia-bench --benchmark_filter=threshold` (see README, "Small spans").
-inline constexpr std::size_t default_min_bytes_per_thread = 256 * 1024;
+/// `inertia-bench --benchmark_filter=threshold` (README, "Small spans"): on the
+/// 2-core reference VM, heavy_ball f32 runs faster on 1 thread up to ~14K
+/// elements (11584: 1.18 us vs 1.33 us on 2) and on 2 from 16384 elements
+/// (1.68 vs 1.78 us), i.e. from ~160 KiB of traffic per thread.
+inline constexpr std::size_t default_min_bytes_per_thread = 160 * 1024;
 
 struct block_plan {
   std::size_t total = 0;   ///< elements in the call

@@ -16,7 +16,7 @@ struct execution {
   /// threads as contiguous runs, the same way every step.
   std::size_t block_bytes = 0;
   /// Bytes an update must move per thread before another thread is woken; 0
-  /// uses the measured default (256 KiB, see README "Small spans"). 1 makes
+  /// uses the measured default (160 KiB, see README "Small spans"). 1 makes
   /// every call with more than one block parallel (the tests use it).
   std::size_t min_bytes_per_thread = 0;
 };
