@@ -21,7 +21,9 @@
 namespace inertia::detail {
 
 /// Sets FTZ + DAZ on this thread for its lifetime when asked, and restores
-/// the thread's previous MXCSR: the caller's floating-point state is theirs.
+/// the thread's previous MXCSR control bits (rounding, masks, FTZ, DAZ): the
+/// caller's floating-point mode is theirs. The sticky exception flags (the
+/// low six bits) are left as the step raised them, as any other arithmetic would.
 class denormal_scope {
  public:
   explicit denormal_scope(bool flush) {
@@ -36,13 +38,14 @@ class denormal_scope {
   }
   ~denormal_scope() {
 #if defined(__x86_64__) || defined(__i386__)
-    if (active_) _mm_setcsr(saved_);
+    if (active_) _mm_setcsr((saved_ & ~exception_flags) | (_mm_getcsr() & exception_flags));
 #endif
   }
   denormal_scope(const denormal_scope&) = delete;
   denormal_scope& operator=(const denormal_scope&) = delete;
 
  private:
+  static constexpr unsigned exception_flags = 0x3Fu;
   unsigned saved_ = 0;
   bool active_ = false;
 };

@@ -131,14 +131,18 @@ TEST_CASE("without the policy a NaN gradient propagates, as in PyTorch", "[polic
   REQUIRE_FALSE(std::isnan(m.tensors[2][0][8]));
 }
 
-TEST_CASE("flush_denormals flushes within the call and restores the caller's MXCSR", "[policy][denormals]") {
+TEST_CASE("flush_denormals flushes within the call and restores the caller's floating-point mode",
+          "[policy][denormals]") {
+  // Control bits only: the six exception flags are sticky and any arithmetic
+  // (the call's own validation included) may raise "inexact".
+  constexpr unsigned control = ~0x3Fu;
   // A buffer decaying toward zero: 1e-38f * 0.5 is subnormal in float.
   std::vector<float> w(64, 0.0f), g(64, 0.0f), v(64, 1e-38f);
   std::vector<velocity_tensor<float>> tensors = {{w, g, v}};
   std::vector<sutskever_group<float>> groups = {{{0.1, 0.5}, tensors, 1}};
   const unsigned before = _mm_getcsr();
   sutskever_step(std::span(groups), step_policy{.flush_denormals = true}, execution{2, 64, 1});
-  REQUIRE(_mm_getcsr() == before);
+  REQUIRE((_mm_getcsr() & control) == (before & control));
   for (float x : v) REQUIRE(x == 0.0f);  // flushed
   std::fill(v.begin(), v.end(), 1e-38f);
   sutskever_step(std::span(groups), step_policy{}, execution{2, 64, 1});
