@@ -12,16 +12,24 @@
 #include <string>
 #include <vector>
 
+#include "inertia/adam.hpp"
+#include "inertia/aggmo.hpp"
 #include "inertia/arch.hpp"
+#include "inertia/demon.hpp"
 #include "inertia/ema.hpp"
 #include "inertia/error.hpp"
 #include "inertia/execution.hpp"
 #include "inertia/heavy_ball.hpp"
+#include "inertia/lars.hpp"
+#include "inertia/lion.hpp"
 #include "inertia/lookahead.hpp"
 #include "inertia/multi_tensor.hpp"
+#include "inertia/qhm.hpp"
+#include "inertia/signum.hpp"
 #include "inertia/step_policy.hpp"
 #include "inertia/sutskever.hpp"
 #include "inertia/version.hpp"
+#include "inertia/weight_ema.hpp"
 
 namespace {
 
@@ -83,8 +91,25 @@ void require_data(const char* name, const void* pointer, std::size_t length) {
   if (pointer == nullptr && length != 0) fail_null(name, " but n = " + std::to_string(length));
 }
 
+// An array of `count` pointers or sizes: NULL is fine only when count is 0.
+void require_array(const char* name, const void* array, const char* count_name, std::size_t count) {
+  if (array == nullptr && count != 0)
+    fail_null(name, std::string(" but ") + count_name + " = " + std::to_string(count));
+}
+
 void require_options(const void* options) {
   if (options == nullptr) fail_null("options", "");
+}
+
+// param, grad and a state buffer that the variant always needs (state_name:
+// the C argument's name, e.g. "velocity"), checked and as the C++ API's spans.
+template <class T>
+inertia::velocity_tensor<T> required_state_tensor(T* param, const T* grad, const char* state_name, T* state,
+                                                  std::size_t n) {
+  require_data("param", param, n);
+  require_data("grad", grad, n);
+  require_data(state_name, state, n);
+  return {std::span<T>(param, n), std::span<const T>(grad, n), std::span<T>(state, n)};
 }
 
 // A C caller may pass any int where the header says enum, but in C++ reading
@@ -98,14 +123,26 @@ int int_value_of(const Enum& value) noexcept {
   return out;
 }
 
+[[noreturn]] void fail_enum(const char* argument, int value, const char* type) {
+  throw inertia::invalid_argument(inertia::error_kind::hyperparameter, argument,
+                                  std::string(argument) + " = " + std::to_string(value) + " is not an " + type +
+                                      " value");
+}
+
 inertia::heavy_ball_numerics numerics_of(const inertia_sgd_numerics& numerics) {
   switch (int_value_of(numerics)) {
     case INERTIA_SGD_NUMERICS_PYTORCH_LOOP: return inertia::heavy_ball_numerics::pytorch_loop;
     case INERTIA_SGD_NUMERICS_PYTORCH_FUSED: return inertia::heavy_ball_numerics::pytorch_fused;
   }
-  throw inertia::invalid_argument(
-      inertia::error_kind::hyperparameter, "numerics",
-      "numerics = " + std::to_string(int_value_of(numerics)) + " is not an inertia_sgd_numerics value");
+  fail_enum("numerics", int_value_of(numerics), "inertia_sgd_numerics");
+}
+
+inertia::weight_ema_rounding rounding_of(const inertia_weight_ema_rounding& rounding) {
+  switch (int_value_of(rounding)) {
+    case INERTIA_WEIGHT_EMA_ROUNDING_TORCH_LERP: return inertia::weight_ema_rounding::torch_lerp;
+    case INERTIA_WEIGHT_EMA_ROUNDING_MUL_ADD: return inertia::weight_ema_rounding::mul_add;
+  }
+  fail_enum("rounding", int_value_of(rounding), "inertia_weight_ema_rounding");
 }
 
 inertia::heavy_ball_options heavy_ball_options_of(const inertia_sgd_options& o, const inertia_sgd_numerics& numerics) {
@@ -147,13 +184,10 @@ inertia_status sgd_step_multi(const char* function, T* const* params, const T* c
   return guarded(function, [&] {
     require_options(options);
     const bool buffered = uses_momentum_buffer(*options);
-    const auto require_array = [count](const char* name, const void* array) {
-      if (array == nullptr && count != 0) fail_null(name, " but count = " + std::to_string(count));
-    };
-    require_array("sizes", sizes);
-    require_array("params", params);
-    require_array("grads", grads);
-    if (buffered) require_array("buffers", buffers);
+    require_array("sizes", sizes, "count", count);
+    require_array("params", params, "count", count);
+    require_array("grads", grads, "count", count);
+    if (buffered) require_array("buffers", buffers, "count", count);
     const auto require_element = [&](const char* name, std::size_t i, const void* element) {
       if (element == nullptr && sizes[i] != 0)
         fail_null(std::string(name) + "[" + std::to_string(i) + "]",
@@ -234,6 +268,140 @@ inertia_status nesterov_lookahead(const char* function, const T* param, const T*
     require_data("lookahead", lookahead, n);
     inertia::nesterov_lookahead(std::span<const T>(param, n), std::span<const T>(velocity, n), momentum,
                                 std::span<T>(lookahead, n), current_execution());
+  });
+}
+
+// The C options structs as the C++ API's, member by member.
+inertia::qhm_options options_of(const inertia_qhm_options& o) {
+  return {.lr = o.lr, .nu = o.nu, .beta = o.beta, .weight_decay = o.weight_decay};
+}
+
+inertia::lion_options options_of(const inertia_lion_options& o) {
+  return {.lr = o.lr, .beta1 = o.beta1, .beta2 = o.beta2, .weight_decay = o.weight_decay};
+}
+
+inertia::lars_options options_of(const inertia_lars_options& o) {
+  return {.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay, .eta = o.eta};
+}
+
+inertia::adam_options options_of(const inertia_adam_options& o) {
+  return {.lr = o.lr,
+          .beta1 = o.beta1,
+          .beta2 = o.beta2,
+          .eps = o.eps,
+          .weight_decay = o.weight_decay,
+          .amsgrad = o.amsgrad != 0,
+          .maximize = o.maximize != 0,
+          .decoupled_weight_decay = o.decoupled_weight_decay != 0};
+}
+
+inertia::nadam_options options_of(const inertia_nadam_options& o) {
+  return {.lr = o.lr,
+          .beta1 = o.beta1,
+          .beta2 = o.beta2,
+          .eps = o.eps,
+          .weight_decay = o.weight_decay,
+          .momentum_decay = o.momentum_decay};
+}
+
+// A step that takes an options struct and one state buffer it always needs
+// (QHM, Lion, LARS). step is the C++ entry point, called as
+// step(param, grad, state, options, exec).
+template <class T, class COptions, class Step>
+inertia_status options_state_step(const char* function, T* param, const T* grad, const char* state_name, T* state,
+                                  std::size_t n, const COptions* options, Step step) noexcept {
+  return guarded(function, [&] {
+    require_options(options);
+    const auto t = required_state_tensor(param, grad, state_name, state, n);
+    step(t.param, t.grad, t.velocity, options_of(*options), current_execution());
+  });
+}
+
+// Overload sets of the C++ API as objects that options_state_step can take.
+constexpr auto qhm_step = [](const auto&... arguments) { inertia::qhm_step(arguments...); };
+constexpr auto lion_step = [](const auto&... arguments) { inertia::lion_step(arguments...); };
+constexpr auto lars_step = [](const auto&... arguments) { inertia::lars_step(arguments...); };
+
+template <class T>
+inertia_status aggmo_step(const char* function, T* param, const T* grad, T* const* velocities, std::size_t n,
+                          double lr, const double* betas, std::size_t k, double weight_decay) noexcept {
+  return guarded(function, [&] {
+    require_data("param", param, n);
+    require_data("grad", grad, n);
+    require_array("velocities", velocities, "k", k);
+    require_array("betas", betas, "k", k);
+    std::vector<std::span<T>> velocity_spans(k);
+    for (std::size_t i = 0; i < k; ++i) {
+      require_data(("velocities[" + std::to_string(i) + "]").c_str(), velocities[i], n);
+      velocity_spans[i] = std::span<T>(velocities[i], n);
+    }
+    // k == 0 gives empty betas, which the C++ API refuses.
+    const inertia::aggmo_options o{.lr = lr, .betas = std::span<const double>(betas, k), .weight_decay = weight_decay};
+    inertia::aggmo_step(std::span<T>(param, n), std::span<const T>(grad, n),
+                        std::span<const std::span<T>>(velocity_spans), o, current_execution());
+  });
+}
+
+template <class T>
+inertia_status signum_step(const char* function, T* param, const T* grad, T* velocity, std::size_t n, double lr,
+                           double beta) noexcept {
+  return guarded(function, [&] {
+    const auto t = required_state_tensor(param, grad, "velocity", velocity, n);
+    inertia::signum_step(t.param, t.grad, t.velocity, {.lr = lr, .beta = beta}, current_execution());
+  });
+}
+
+// param, grad and Adam's two moments, checked, as the C++ API's tensor
+// (max_exp_avg_sq left empty).
+template <class T>
+inertia::adam_tensor<T> moment_tensor(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, std::size_t n) {
+  require_data("param", param, n);
+  require_data("grad", grad, n);
+  require_data("exp_avg", exp_avg, n);
+  require_data("exp_avg_sq", exp_avg_sq, n);
+  return {.param = std::span<T>(param, n),
+          .grad = std::span<const T>(grad, n),
+          .exp_avg = std::span<T>(exp_avg, n),
+          .exp_avg_sq = std::span<T>(exp_avg_sq, n)};
+}
+
+template <class T>
+inertia_status adam_step(const char* function, T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq,
+                         std::size_t n, const inertia_adam_options* options, long long step) noexcept {
+  return guarded(function, [&] {
+    require_options(options);
+    inertia::adam_tensor<T> tensor = moment_tensor(param, grad, exp_avg, exp_avg_sq, n);
+    // Without amsgrad the buffer is not state: it may be NULL and is not touched.
+    if (options->amsgrad != 0) {
+      require_data("max_exp_avg_sq", max_exp_avg_sq, n);
+      tensor.max_exp_avg_sq = std::span<T>(max_exp_avg_sq, n);
+    }
+    inertia::adam_step(tensor, options_of(*options), static_cast<std::int64_t>(step), current_execution());
+  });
+}
+
+template <class T>
+inertia_status nadam_step(const char* function, T* param, const T* grad, T* exp_avg, T* exp_avg_sq, std::size_t n,
+                          const inertia_nadam_options* options, long long step, float* mu_product) noexcept {
+  return guarded(function, [&] {
+    require_options(options);
+    if (mu_product == nullptr) fail_null("mu_product", "");
+    const inertia::adam_tensor<T> tensor = moment_tensor(param, grad, exp_avg, exp_avg_sq, n);
+    // Advanced by the C++ call only when it succeeds.
+    inertia::nadam_step(tensor, options_of(*options), static_cast<std::int64_t>(step), *mu_product,
+                        current_execution());
+  });
+}
+
+template <class T>
+inertia_status weight_ema_step(const char* function, T* average, const T* param, std::size_t n, double decay,
+                               int warmup, const inertia_weight_ema_rounding& rounding, long long updates) noexcept {
+  return guarded(function, [&] {
+    require_data("average", average, n);
+    require_data("param", param, n);
+    const inertia::weight_ema_options o{.decay = decay, .warmup = warmup != 0, .rounding = rounding_of(rounding)};
+    inertia::weight_ema_step(std::span<T>(average, n), std::span<const T>(param, n), o,
+                             static_cast<std::int64_t>(updates), current_execution());
   });
 }
 
@@ -378,6 +546,99 @@ inertia_status inertia_ema_step_f32(float* param, const float* grad, float* velo
 inertia_status inertia_ema_step_f64(double* param, const double* grad, double* velocity, size_t n, double lr,
                                     double beta, int bias_correction, long long step) {
   return ema_step("inertia_ema_step_f64", param, grad, velocity, n, lr, beta, bias_correction, step);
+}
+
+inertia_status inertia_qhm_step_f32(float* param, const float* grad, float* velocity, size_t n,
+                                    const inertia_qhm_options* options) {
+  return options_state_step("inertia_qhm_step_f32", param, grad, "velocity", velocity, n, options, qhm_step);
+}
+
+inertia_status inertia_qhm_step_f64(double* param, const double* grad, double* velocity, size_t n,
+                                    const inertia_qhm_options* options) {
+  return options_state_step("inertia_qhm_step_f64", param, grad, "velocity", velocity, n, options, qhm_step);
+}
+
+inertia_status inertia_aggmo_step_f32(float* param, const float* grad, float* const* velocities, size_t n, double lr,
+                                      const double* betas, size_t k, double weight_decay) {
+  return aggmo_step("inertia_aggmo_step_f32", param, grad, velocities, n, lr, betas, k, weight_decay);
+}
+
+inertia_status inertia_aggmo_step_f64(double* param, const double* grad, double* const* velocities, size_t n,
+                                      double lr, const double* betas, size_t k, double weight_decay) {
+  return aggmo_step("inertia_aggmo_step_f64", param, grad, velocities, n, lr, betas, k, weight_decay);
+}
+
+inertia_status inertia_lion_step_f32(float* param, const float* grad, float* velocity, size_t n,
+                                     const inertia_lion_options* options) {
+  return options_state_step("inertia_lion_step_f32", param, grad, "velocity", velocity, n, options, lion_step);
+}
+
+inertia_status inertia_lion_step_f64(double* param, const double* grad, double* velocity, size_t n,
+                                     const inertia_lion_options* options) {
+  return options_state_step("inertia_lion_step_f64", param, grad, "velocity", velocity, n, options, lion_step);
+}
+
+inertia_status inertia_signum_step_f32(float* param, const float* grad, float* velocity, size_t n, double lr,
+                                       double beta) {
+  return signum_step("inertia_signum_step_f32", param, grad, velocity, n, lr, beta);
+}
+
+inertia_status inertia_signum_step_f64(double* param, const double* grad, double* velocity, size_t n, double lr,
+                                       double beta) {
+  return signum_step("inertia_signum_step_f64", param, grad, velocity, n, lr, beta);
+}
+
+inertia_status inertia_lars_step_f32(float* param, const float* grad, float* momentum_buffer, size_t n,
+                                     const inertia_lars_options* options) {
+  return options_state_step("inertia_lars_step_f32", param, grad, "momentum_buffer", momentum_buffer, n, options,
+                            lars_step);
+}
+
+inertia_status inertia_lars_step_f64(double* param, const double* grad, double* momentum_buffer, size_t n,
+                                     const inertia_lars_options* options) {
+  return options_state_step("inertia_lars_step_f64", param, grad, "momentum_buffer", momentum_buffer, n, options,
+                            lars_step);
+}
+
+inertia_status inertia_weight_ema_step_f32(float* average, const float* param, size_t n, double decay, int warmup,
+                                           inertia_weight_ema_rounding rounding, long long updates) {
+  return weight_ema_step("inertia_weight_ema_step_f32", average, param, n, decay, warmup, rounding, updates);
+}
+
+inertia_status inertia_weight_ema_step_f64(double* average, const double* param, size_t n, double decay, int warmup,
+                                           inertia_weight_ema_rounding rounding, long long updates) {
+  return weight_ema_step("inertia_weight_ema_step_f64", average, param, n, decay, warmup, rounding, updates);
+}
+
+inertia_status inertia_adam_step_f32(float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
+                                     float* max_exp_avg_sq, size_t n, const inertia_adam_options* options,
+                                     long long step) {
+  return adam_step("inertia_adam_step_f32", param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n, options, step);
+}
+
+inertia_status inertia_adam_step_f64(double* param, const double* grad, double* exp_avg, double* exp_avg_sq,
+                                     double* max_exp_avg_sq, size_t n, const inertia_adam_options* options,
+                                     long long step) {
+  return adam_step("inertia_adam_step_f64", param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n, options, step);
+}
+
+inertia_status inertia_nadam_step_f32(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, size_t n,
+                                      const inertia_nadam_options* options, long long step, float* mu_product) {
+  return nadam_step("inertia_nadam_step_f32", param, grad, exp_avg, exp_avg_sq, n, options, step, mu_product);
+}
+
+inertia_status inertia_nadam_step_f64(double* param, const double* grad, double* exp_avg, double* exp_avg_sq,
+                                      size_t n, const inertia_nadam_options* options, long long step,
+                                      float* mu_product) {
+  return nadam_step("inertia_nadam_step_f64", param, grad, exp_avg, exp_avg_sq, n, options, step, mu_product);
+}
+
+inertia_status inertia_demon_momentum(double beta_init, long long step, long long total_steps, double* momentum) {
+  return guarded("inertia_demon_momentum", [&] {
+    if (momentum == nullptr) fail_null("momentum", "");
+    *momentum = inertia::demon_momentum(beta_init, static_cast<std::int64_t>(step),
+                                        static_cast<std::int64_t>(total_steps));
+  });
 }
 
 }  // extern "C"

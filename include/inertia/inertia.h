@@ -8,12 +8,14 @@
  *
  * Pointers: a data pointer may be NULL only when it points at nothing: its
  * length is 0, or the state it holds is unused (momentum_buffer and the
- * Sutskever velocity when momentum is 0). Options must never be NULL.
+ * Sutskever velocity when momentum is 0, max_exp_avg_sq without amsgrad).
+ * Options and out-parameters must never be NULL.
  * Buffers of one call must not share memory (INERTIA_ERROR_OVERLAP).
  *
  * Numerics: the same as the C++ API (include/inertia/heavy_ball.hpp,
- * sutskever.hpp, ema.hpp, lookahead.hpp): each variant reproduces its
- * framework bit for bit, on every ISA target and thread count. */
+ * sutskever.hpp, ema.hpp, lookahead.hpp, qhm.hpp, aggmo.hpp, lion.hpp,
+ * signum.hpp, lars.hpp, weight_ema.hpp, adam.hpp, demon.hpp): each variant
+ * reproduces its framework bit for bit, on every ISA target and thread count. */
 #ifndef INERTIA_INERTIA_H
 #define INERTIA_INERTIA_H
 
@@ -180,6 +182,187 @@ INERTIA_API inertia_status inertia_ema_step_f32(float *param, const float *grad,
                                                 double beta, int bias_correction, long long step);
 INERTIA_API inertia_status inertia_ema_step_f64(double *param, const double *grad, double *velocity, size_t n,
                                                 double lr, double beta, int bias_correction, long long step);
+
+/* ---- QHM, quasi-hyperbolic momentum (qhoptim's PyTorch QHM) ---------------
+ *   d = weight_decay != 0 ? fma(weight_decay, w, g) : g
+ *   v = fma(1 - beta, d, v * beta)
+ *   w = fma(-lr * (1 - nu), d, fma(-lr * nu, v, w))
+ * Coefficients formed in double, each rounded to the element type once.
+ * lr >= 0, nu in [0, 1], beta in [0, 1), weight_decay >= 0, all finite
+ * (include/inertia/qhm.hpp; recommended start nu = 0.7, beta = 0.999). The
+ * velocity starts at 0 and is always required. */
+typedef struct inertia_qhm_options {
+  double lr, nu, beta, weight_decay;
+} inertia_qhm_options;
+
+INERTIA_API inertia_status inertia_qhm_step_f32(float *param, const float *grad, float *velocity, size_t n,
+                                                const inertia_qhm_options *options);
+INERTIA_API inertia_status inertia_qhm_step_f64(double *param, const double *grad, double *velocity, size_t n,
+                                                const inertia_qhm_options *options);
+
+/* ---- AggMo, aggregated momentum (the authors' PyTorch AggMo) ---------------
+ *   d = weight_decay != 0 ? fma(weight_decay, w, g) : g
+ *   for i = 0 .. k-1 in order:  v_i = v_i * beta_i - d;  w = fma(lr / k, v_i, w)
+ * lr / k and each beta_i formed in double and rounded to the element type.
+ * velocities[i] (n elements each) decays by betas[i]; k >= 1 (the paper's
+ * default betas are {0, 0.9, 0.99}); each beta in [0, 1); lr >= 0,
+ * weight_decay >= 0, all finite (include/inertia/aggmo.hpp). The velocities
+ * start at 0, and no two of param, grad and the velocities may share memory.
+ * velocities and betas (the arrays) may be NULL only when k is 0, which is
+ * itself INERTIA_ERROR_HYPERPARAMETER; an element of velocities only when n is 0. */
+INERTIA_API inertia_status inertia_aggmo_step_f32(float *param, const float *grad, float *const *velocities, size_t n,
+                                                  double lr, const double *betas, size_t k, double weight_decay);
+INERTIA_API inertia_status inertia_aggmo_step_f64(double *param, const double *grad, double *const *velocities,
+                                                  size_t n, double lr, const double *betas, size_t k,
+                                                  double weight_decay);
+
+/* ---- Lion (Optax lion, op by op) --------------------------------------------
+ *   c = (1 - beta1) * g + beta1 * m
+ *   u = sign(c) + weight_decay * w        (u = sign(c) when weight_decay == 0)
+ *   w = w + (-lr) * u
+ *   m = (1 - beta2) * g + beta2 * m       (from the old m)
+ * Every product rounded, then added; no fused multiply-add. sign is jnp.sign:
+ * +1 or -1, and c itself for +0, -0 and NaN. lr >= 0, beta1 and beta2 in
+ * [0, 1), weight_decay >= 0 (decoupled, scaled by lr), all finite
+ * (include/inertia/lion.hpp; defaults lr 1e-4, beta1 0.9, beta2 0.99,
+ * weight_decay 1e-3). velocity holds the momentum m: it starts at 0 and is
+ * always required. */
+typedef struct inertia_lion_options {
+  double lr, beta1, beta2, weight_decay;
+} inertia_lion_options;
+
+INERTIA_API inertia_status inertia_lion_step_f32(float *param, const float *grad, float *velocity, size_t n,
+                                                 const inertia_lion_options *options);
+INERTIA_API inertia_status inertia_lion_step_f64(double *param, const double *grad, double *velocity, size_t n,
+                                                 const inertia_lion_options *options);
+
+/* ---- Signum, sign momentum (Bernstein et al. 2018) --------------------------
+ *   m = (1 - beta) * g + beta * m         (products rounded, then added)
+ *   w = w + (-lr) * sign(m)               (sign as Lion's)
+ * lr >= 0, beta in [0, 1), finite; beta = 0 is signSGD
+ * (include/inertia/signum.hpp). The same bits as inertia_lion_step_* with
+ * beta1 = beta2 = beta and no weight decay. velocity holds the momentum m: it
+ * starts at 0 and is always required. */
+INERTIA_API inertia_status inertia_signum_step_f32(float *param, const float *grad, float *velocity, size_t n,
+                                                   double lr, double beta);
+INERTIA_API inertia_status inertia_signum_step_f64(double *param, const double *grad, double *velocity, size_t n,
+                                                   double lr, double beta);
+
+/* ---- LARS, layer-wise adaptive rate scaling, per call --------------------
+ *   local_lr = eta * ||w|| / (||g|| + weight_decay * ||w||)   (1 when ||w|| or ||g|| is 0)
+ *   scale = lr * local_lr                 (in double, rounded to the element type once)
+ *   d = fma(weight_decay, w, g);  v = fma(scale, d, v * momentum);  w = w - v
+ * The norms are sums of squares in a fixed order (4096-element chunks; in a
+ * chunk element i into accumulator i % 16 by fma in the element type, the 16
+ * added pairwise, j + j+8 then +4, +2, +1; chunk sums added in double, in
+ * order), so every target and thread count gives the same bits
+ * (include/inertia/lars.hpp). One call is one layer: its norms are over the
+ * whole of param and grad. lr >= 0, momentum in [0, 1), weight_decay >= 0,
+ * eta > 0, all finite. The momentum buffer starts at 0 and is always required. */
+typedef struct inertia_lars_options {
+  double lr, momentum, weight_decay;
+  double eta; /* trust coefficient, e.g. 0.001 */
+} inertia_lars_options;
+
+INERTIA_API inertia_status inertia_lars_step_f32(float *param, const float *grad, float *momentum_buffer, size_t n,
+                                                 const inertia_lars_options *options);
+INERTIA_API inertia_status inertia_lars_step_f64(double *param, const double *grad, double *momentum_buffer, size_t n,
+                                                 const inertia_lars_options *options);
+
+/* ---- Weight EMA, Polyak averaging of the parameters -----------------------
+ *   decay_t = warmup ? min(decay, (1 + t) / (10 + t)) : decay     (t = updates, in double)
+ *   average = decay_t * average + (1 - decay_t) * param           (rounded as `rounding` says)
+ * updates is t, the number of earlier updates of this average (0 on the
+ * first; >= 0 always, read only with warmup != 0). decay in [0, 1], finite.
+ * Initialise average with a copy of the parameters; param is only read
+ * (include/inertia/weight_ema.hpp). */
+typedef enum inertia_weight_ema_rounding {
+  /* average.lerp_(param, 1 - decay_t), torch's CPU lerp bit for bit:
+   * torch.optim.swa_utils' multi-avg EMA, timm ModelEmaV3. With
+   * w = 1 - decay_t rounded and diff = param - average:
+   * |w| < 0.5: fma(w, diff, average), otherwise fma(w - 1, diff, param). */
+  INERTIA_WEIGHT_EMA_ROUNDING_TORCH_LERP = 0,
+  /* decay_t * average + (1 - decay_t) * param, both products rounded, then
+   * added: timm ModelEmaV2, swa_utils.get_ema_avg_fn. */
+  INERTIA_WEIGHT_EMA_ROUNDING_MUL_ADD = 1
+} inertia_weight_ema_rounding;
+
+/* An unknown rounding is INERTIA_ERROR_HYPERPARAMETER. */
+INERTIA_API inertia_status inertia_weight_ema_step_f32(float *average, const float *param, size_t n, double decay,
+                                                       int warmup, inertia_weight_ema_rounding rounding,
+                                                       long long updates);
+INERTIA_API inertia_status inertia_weight_ema_step_f64(double *average, const double *param, size_t n, double decay,
+                                                       int warmup, inertia_weight_ema_rounding rounding,
+                                                       long long updates);
+
+/* ---- Adam and AdamW (torch.optim.Adam / AdamW, torch 1.13 CPU) --------------
+ * step t = 1, 2, ...; exp_avg m and exp_avg_sq v start at 0. r() rounds to the
+ * element type; every scalar is formed in double (libm pow and sqrt) and
+ * rounded once:
+ *   g = maximize ? -g : g
+ *   decoupled_weight_decay (AdamW):  w = w * r(1 - lr * weight_decay)
+ *   otherwise, weight_decay != 0:    g = fma(r(weight_decay), w, g)
+ *   m = fma(r(1 - beta1), g, m * r(beta1))
+ *   v = fma(r(1 - beta2) * g, g, v * r(beta2))
+ *   amsgrad: v_max = max(v_max, v) (NaN if either is), and v_max stands for v below
+ *   denom = sqrt(v) / r(sqrt(1 - beta2^t)) + r(eps)
+ *   w = w + (r(-(lr / (1 - beta1^t))) * m) / denom
+ * Bit for bit torch 1.13.1's CPU step with its AVX2/AVX-512 kernels
+ * (include/inertia/adam.hpp). lr >= 0, beta1 and beta2 in [0, 1), eps > 0,
+ * weight_decay >= 0, all finite; step >= 1. max_exp_avg_sq is read and
+ * written only with amsgrad, and may be NULL without it. AdamW is
+ * decoupled_weight_decay = 1 (torch's AdamW default weight_decay is 1e-2). */
+typedef struct inertia_adam_options {
+  double lr, beta1, beta2, eps, weight_decay;
+  int amsgrad, maximize;
+  int decoupled_weight_decay; /* nonzero: AdamW */
+} inertia_adam_options;
+
+INERTIA_API inertia_status inertia_adam_step_f32(float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
+                                                 float *max_exp_avg_sq, size_t n, const inertia_adam_options *options,
+                                                 long long step);
+INERTIA_API inertia_status inertia_adam_step_f64(double *param, const double *grad, double *exp_avg,
+                                                 double *exp_avg_sq, double *max_exp_avg_sq, size_t n,
+                                                 const inertia_adam_options *options, long long step);
+
+/* ---- NAdam (torch.optim.NAdam, torch 1.13 CPU) ------------------------------
+ * g (with Adam's coupled weight decay), m and v as Adam's; no maximize, no
+ * amsgrad. With psi = momentum_decay, f32() rounding to float, and
+ * mu_product the float product of the earlier steps' mu:
+ *   mu = beta1 * (1 - 0.5 * 0.96^(t * psi));  mu_next = the same at t + 1   (double)
+ *   mu_product = f32(mu_product * f32(mu))
+ *   mu_product_next = f32(f32(mu_product * f32(mu)) * f32(mu_next))        (mu twice: torch 1.13's)
+ *   denom = sqrt(v / r(1 - beta2^t)) + r(eps)
+ *   w = w + (r(-lr * (1 - mu) / (1 - mu_product)) * g) / denom
+ *   w = w + (r(-lr * mu_next / (1 - mu_product_next)) * m) / denom
+ * (include/inertia/adam.hpp). lr, beta1, beta2, eps and weight_decay as
+ * Adam's; momentum_decay >= 0, finite (torch's default 4e-3); step >= 1.
+ * mu_product is in and out: 1 before step 1, in [0, 1], multiplied by this
+ * step's mu only when the call succeeds; it must not be NULL nor point into
+ * the buffers. */
+typedef struct inertia_nadam_options {
+  double lr, beta1, beta2, eps, weight_decay;
+  double momentum_decay; /* psi */
+} inertia_nadam_options;
+
+INERTIA_API inertia_status inertia_nadam_step_f32(float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
+                                                  size_t n, const inertia_nadam_options *options, long long step,
+                                                  float *mu_product);
+INERTIA_API inertia_status inertia_nadam_step_f64(double *param, const double *grad, double *exp_avg,
+                                                  double *exp_avg_sq, size_t n, const inertia_nadam_options *options,
+                                                  long long step, float *mu_product);
+
+/* ---- Demon, decaying momentum: a schedule, not a step ---------------------
+ *   beta_t = beta_init * (1 - t/T) / ((1 - beta_init) + beta_init * (1 - t/T))
+ * evaluated in double as min(beta_init, 1 / (1 + (1 - beta_init) / (beta_init * (1 - t/T))))
+ * with 1 - t/T = 1 - (double)t / (double)T; exactly beta_init at t = 0 and 0
+ * at t = T (or when beta_init is 0); never increasing in t
+ * (include/inertia/demon.hpp). Feed it each step to a variant's momentum
+ * (inertia_sgd_options.momentum, the EMA beta, ...). beta_init in [0, 1),
+ * total_steps > 0, 0 <= step <= total_steps. Writes *momentum on success only;
+ * momentum must not be NULL. */
+INERTIA_API inertia_status inertia_demon_momentum(double beta_init, long long step, long long total_steps,
+                                                  double *momentum);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -37,30 +37,112 @@ check(int ok, const char *format, ...) {
 
 static int contains(const char *text, const char *part) { return strstr(text, part) != NULL; }
 
+/* What a variant's test hands its step function beside the buffers, for the
+ * entry points whose hyperparameters are not one options struct. The same
+ * for both element types, so defined once here. */
+typedef struct aggmo_config {
+  double lr;
+  const double *betas;
+  size_t k;
+  double weight_decay;
+} aggmo_config;
+
+typedef struct signum_config {
+  double lr, beta;
+} signum_config;
+
+typedef struct weight_ema_config {
+  double decay;
+  int warmup;
+  inertia_weight_ema_rounding rounding;
+} weight_ema_config;
+
+/* NAdam's mu_product is state outside the buffers: the library's and the
+ * reference's, each advanced by its own steps. */
+typedef struct nadam_config {
+  inertia_nadam_options options;
+  float library_mu_product, reference_mu_product;
+} nadam_config;
+
 #define T float
 #define SUFFIX f32
 #define SUFFIX_NAME "f32"
 #define FMA fmaf
 #define POW powf
+#define SQRT sqrtf
 #include "c_api_test_typed.h"
 #undef T
 #undef SUFFIX
 #undef SUFFIX_NAME
 #undef FMA
 #undef POW
+#undef SQRT
 
 #define T double
 #define SUFFIX f64
 #define SUFFIX_NAME "f64"
 #define FMA fma
 #define POW pow
+#define SQRT sqrt
 #include "c_api_test_typed.h"
 #undef T
 #undef SUFFIX
 #undef SUFFIX_NAME
 #undef FMA
 #undef POW
+#undef SQRT
 
+
+/* ---- Demon: the schedule as include/inertia/demon.hpp evaluates it ---------- */
+
+static double demon_reference(double beta_init, long long step, long long total_steps) {
+  double remaining, beta;
+  if (step == 0) return beta_init;
+  if (step == total_steps || beta_init == 0.0) return 0.0;
+  remaining = 1.0 - (double)step / (double)total_steps;
+  beta = 1.0 / (1.0 + (1.0 - beta_init) / (beta_init * remaining));
+  return beta < beta_init ? beta : beta_init;
+}
+
+static void test_demon(void) {
+  static const double beta_inits[] = {0.0, 0.5, 0.9, 0.999};
+  const long long total_steps = 1000;
+  const double sentinel = -7.0;
+  double beta = sentinel, previous;
+  size_t b;
+  long long t;
+  for (b = 0; b < sizeof beta_inits / sizeof beta_inits[0]; ++b) {
+    int ok = 1, never_increases = 1;
+    previous = beta_inits[b];
+    for (t = 0; t <= total_steps; ++t) {
+      const double expected = demon_reference(beta_inits[b], t, total_steps);
+      ok = ok && inertia_demon_momentum(beta_inits[b], t, total_steps, &beta) == INERTIA_OK &&
+           memcmp(&beta, &expected, sizeof beta) == 0;
+      never_increases = never_increases && beta <= previous;
+      previous = beta;
+    }
+    check(ok && never_increases && previous == 0.0,
+          "demon_momentum beta_init %g: steps 0-%lld bit-identical to the reference, never increasing, 0 at the end",
+          beta_inits[b], total_steps);
+  }
+  check(inertia_demon_momentum(0.9, 0, total_steps, &beta) == INERTIA_OK && beta == 0.9,
+        "demon_momentum: exactly beta_init at step 0");
+  beta = sentinel;
+  check(inertia_demon_momentum(1.0, 1, 10, &beta) == INERTIA_ERROR_HYPERPARAMETER &&
+            contains(inertia_last_error(), "inertia_demon_momentum: invalid beta_init") && beta == sentinel,
+        "demon_momentum: beta_init 1.0 is INERTIA_ERROR_HYPERPARAMETER naming it, nothing written (%s)",
+        inertia_last_error());
+  check(inertia_demon_momentum(0.9, 1, 0, &beta) == INERTIA_ERROR_HYPERPARAMETER &&
+            contains(inertia_last_error(), "total_steps") && beta == sentinel,
+        "demon_momentum: total_steps 0 is INERTIA_ERROR_HYPERPARAMETER naming it, nothing written");
+  check(inertia_demon_momentum(0.9, 11, 10, &beta) == INERTIA_ERROR_HYPERPARAMETER &&
+            contains(inertia_last_error(), "invalid step") && beta == sentinel &&
+            inertia_demon_momentum(0.9, -1, 10, &beta) == INERTIA_ERROR_HYPERPARAMETER && beta == sentinel,
+        "demon_momentum: step 11 of 10 and step -1 are INERTIA_ERROR_HYPERPARAMETER naming step, nothing written");
+  check(inertia_demon_momentum(0.9, 1, 10, NULL) == INERTIA_ERROR_NULL_POINTER &&
+            contains(inertia_last_error(), "momentum"),
+        "demon_momentum: a NULL out-parameter is INERTIA_ERROR_NULL_POINTER naming momentum");
+}
 
 static void test_version(void) {
   char expected[64];
@@ -260,6 +342,7 @@ int main(void) {
   test_status_strings();
   test_all_f32();
   test_all_f64();
+  test_demon();
   test_last_error_survives_success();
   test_last_error_is_per_thread();
   test_arch();
