@@ -1,0 +1,24 @@
+#include "initial_values.hpp"
+
+#include <omp.h>
+
+#include "parallel_chunks.hpp"
+
+namespace inertia::bench {
+
+template <class T>
+void fill_initial_values(const step_buffers<T>& b) {
+  for_each_chunk(b.size, sizeof(T), peer_threads(b.size, omp_get_max_threads()),
+                 [&](std::size_t begin, std::size_t end) {
+                   for (std::size_t i = begin; i < end; ++i) {
+                     b.param[i] = T(1) + T(i % 97) * T(1e-3);
+                     b.grad[i] = (T(i % 89) - T(44)) * T(1e-2) + T(5e-3);
+                     b.state[i] = (T(i % 83) - T(41)) * T(1e-3) + T(5e-4);
+                   }
+                 });
+}
+
+template void fill_initial_values<float>(const step_buffers<float>&);
+template void fill_initial_values<double>(const step_buffers<double>&);
+
+}  // namespace inertia::bench

@@ -1,0 +1,37 @@
+#pragma once
+// A kernel: anything that runs one step over step_buffers with a thread
+// budget. The benchmark driver, the profiler and the roofline all take this,
+// so the library, its peers and the roofline kernels plug in the same way.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "inertia/execution.hpp"
+#include "step_buffers.hpp"
+#include "variant.hpp"
+
+namespace inertia::bench {
+
+template <class T>
+using kernel = std::function<void(const step_buffers<T>&, int threads)>;
+
+template <class T>
+struct named_kernel {
+  std::string name;  ///< "inertia", "naive", "autovec", "eigen"
+  kernel<T> run;
+};
+
+/// libinertia; `base` supplies every execution setting but the thread count.
+template <class T>
+named_kernel<T> library_kernel(variant v, execution base = {});
+
+/// The naive scalar baseline (tests/reference loop, vectorizer off). With more
+/// than one thread it splits the span as at::parallel_for does (parallel_chunks.hpp).
+template <class T>
+named_kernel<T> naive_kernel(variant v);
+
+/// The library, then every peer built into this binary, in report order.
+template <class T>
+std::vector<named_kernel<T>> variant_kernels(variant v);
+
+}  // namespace inertia::bench

@@ -1,0 +1,41 @@
+#pragma once
+// How one optimizer step walks a model's tensors. Today: "per_tensor", one
+// library call per tensor, as torch.optim's default for-loop path does. A
+// multi-tensor call (one call for the whole list) plugs in as another entry
+// in step_strategies() with its model_step.
+#include <functional>
+#include <span>
+#include <string_view>
+
+#include "step_buffers.hpp"
+#include "variant.hpp"
+
+namespace inertia::bench {
+
+/// One full optimizer step over every tensor of a model.
+template <class T>
+using model_step = std::function<void(std::span<const step_buffers<T>> tensors, int threads)>;
+
+struct step_strategy_info {
+  std::string_view name;
+  std::string_view description;
+};
+
+/// The strategies libinertia can be timed with; the first is the default.
+std::span<const step_strategy_info> step_strategies();
+
+/// libinertia stepping `v` with the named strategy; throws std::invalid_argument
+/// for an unknown name.
+template <class T>
+model_step<T> library_model_step(std::string_view strategy, variant v);
+
+/// The naive scalar baseline, one call per tensor.
+template <class T>
+model_step<T> baseline_model_step(variant v);
+
+extern template model_step<float> library_model_step<float>(std::string_view, variant);
+extern template model_step<double> library_model_step<double>(std::string_view, variant);
+extern template model_step<float> baseline_model_step<float>(variant);
+extern template model_step<double> baseline_model_step<double>(variant);
+
+}  // namespace inertia::bench

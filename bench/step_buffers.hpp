@@ -1,0 +1,25 @@
+#pragma once
+// The three arrays one kernel call works on. Every kernel in bench/ (the
+// library, the peers, the roofline kernels) takes this, so all of them can run
+// on the same memory.
+#include <cstddef>
+#include <string_view>
+
+namespace inertia::bench {
+
+template <class T>
+struct step_buffers {
+  T* param = nullptr;  ///< read and written by every update
+  /// Read by the updates. The look-ahead, triad and copy write their output
+  /// here: the look-ahead point is where the next gradient is evaluated, and
+  /// reusing the slot keeps every variant's working set at three arrays.
+  T* grad = nullptr;
+  T* state = nullptr;  ///< momentum buffer / velocity: read and written
+  std::size_t size = 0;
+};
+
+/// How reports name the element type.
+template <class T>
+inline constexpr std::string_view dtype_name = sizeof(T) == 4 ? "f32" : "f64";
+
+}  // namespace inertia::bench

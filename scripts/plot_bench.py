@@ -1,0 +1,333 @@
+#!/usr/bin/python3
+"""Plot inertia-bench JSON: GB/s against working-set size, one line per kernel.
+
+    inertia-bench --benchmark_format=json --benchmark_out=bench.json ...
+    /usr/bin/python3 scripts/plot_bench.py bench.json --out bench        # bench.png, bench.svg
+    /usr/bin/python3 scripts/plot_bench.py bench.json --table            # markdown tables, no plot
+
+In the tables, "roofline" is the in-process counter (each roofline kernel's best of 9 samples, on 1
+thread or all, measured once) and "roofline rows" the best roofline-kernel benchmark row on exactly
+that many threads, timed like the kernels (median of repetitions, interleaved with them under
+--benchmark_enable_random_interleaving): the fairer reference where the machine's memory bandwidth
+drifts during a run (a shared host).
+    /usr/bin/python3 scripts/plot_bench.py 1thread.json 2threads.json    # several runs merged
+
+One panel per (variant, dtype, threads): the library, its peers, the measured
+same-pattern roofline (dashed), copy and triad for reference (grey), cache
+sizes from the JSON context marked. The `threshold` family, when present,
+gets its own figure (PREFIX_threshold.png/.svg) and table.
+
+Benchmark names: <family>/<dtype>/<kernel>/<size class>/ws:<size>/threads:<n>,
+threshold/heavy_ball/f32/n:<n>/threads:<n>. With --benchmark_repetitions the
+median of the repetitions is used. Needs Debian's python3-matplotlib only.
+"""
+import argparse
+import collections
+import json
+import statistics
+import sys
+
+VARIANTS = ["heavy_ball", "heavy_ball_nesterov_wd", "sutskever", "ema", "lookahead"]
+PATTERNS = ["update_3r2w", "triad_2r1w", "copy_1r1w"]
+PEERS = ["inertia", "naive", "autovec", "eigen"]
+STYLE = {  # kernel -> (colour, line width, marker)
+    "inertia": ("#d62728", 2.4, "o"),
+    "naive": ("#7f7f7f", 1.4, "v"),
+    "autovec": ("#1f77b4", 1.4, "s"),
+    "eigen": ("#2ca02c", 1.4, "^"),
+}
+
+
+def fields(name):
+    """'heavy_ball/f32/inertia/L1/ws:4KiB/threads:1/real_time' -> dict."""
+    parts = [p for p in name.split("/") if p != "real_time"]
+    out = {"family": parts[0]}
+    positional = []
+    for p in parts[1:]:
+        if ":" in p:
+            key, value = p.split(":", 1)
+            out[key] = value
+        else:
+            positional.append(p)
+    if out["family"] == "threshold":
+        out["variant"], out["dtype"] = positional[0], positional[1]
+    else:
+        out["dtype"], out["kernel"], out["size_class"] = positional[0], positional[1], positional[2]
+    return out
+
+
+def load(paths):
+    """Returns (context of the first file, rows): one row per benchmark, repetitions (and the same
+    benchmark in several files) reduced to their median."""
+    context, benchmarks = None, []
+    for path in paths:
+        with open(path) as f:
+            data = json.load(f)
+        context = context if context is not None else data.get("context", {})
+        benchmarks += data["benchmarks"]
+    runs = collections.OrderedDict()
+    for b in benchmarks:
+        if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
+            continue
+        runs.setdefault(b["run_name"], []).append(b)
+    rows = []
+    for name, reps in runs.items():
+        row = fields(name)
+        row["name"] = name
+        row["threads"] = int(row["threads"])
+        for key in ("bytes_per_second", "real_time", "pct_of_roofline", "roofline_gbps", "working_set_bytes",
+                    "elements"):
+            values = [r[key] for r in reps if key in r]
+            if values:
+                row[key] = statistics.median(values)
+        row["time_unit"] = reps[0].get("time_unit", "ns")
+        row["gbps"] = row.get("bytes_per_second", 0.0) / 1e9
+        rows.append(row)
+    return context, rows
+
+
+def cache_levels(context):
+    """[(label, bytes)] for L1d, L2, L3 from the JSON context."""
+    levels = []
+    for c in context.get("caches", []):
+        if c.get("type") in ("Data", "Unified"):
+            levels.append((f"L{c['level']}", int(c["size"])))
+    if not levels:
+        for level in ("l1d", "l2", "l3"):
+            if f"inertia_cache_{level}" in context:
+                levels.append((level.upper().rstrip("D"), int(context[f"inertia_cache_{level}"])))
+    return sorted(levels, key=lambda item: item[1])
+
+
+def human_bytes(n):
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            value = n / size
+            return f"{value:.0f} {unit}" if abs(value - round(value)) < 0.05 else f"{value:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+def series(rows, family, dtype, threads, kernel):
+    pts = sorted((r["working_set_bytes"], r["gbps"]) for r in rows
+                 if r["family"] == family and r["dtype"] == dtype and r["threads"] == threads
+                 and r.get("kernel") == kernel and "working_set_bytes" in r)
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
+def best_of(rows, family, dtype, threads):
+    """Per working set, the best kernel of a roofline pattern (copy, triad)."""
+    best = {}
+    for r in rows:
+        if r["family"] == family and r["dtype"] == dtype and r["threads"] == threads:
+            best[r["working_set_bytes"]] = max(best.get(r["working_set_bytes"], 0.0), r["gbps"])
+    xs = sorted(best)
+    return xs, [best[x] for x in xs]
+
+
+def roofline_series(rows, variant, dtype, threads):
+    pts = {}
+    for r in rows:
+        if r["family"] == variant and r["dtype"] == dtype and r["threads"] == threads and "roofline_gbps" in r:
+            pts[r["working_set_bytes"]] = r["roofline_gbps"]
+    xs = sorted(pts)
+    return xs, [pts[x] for x in xs]
+
+
+def plot(context, rows, prefix):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    variants = [v for v in VARIANTS if any(r["family"] == v for r in rows)]
+    panels = sorted({(r["dtype"], r["threads"]) for r in rows if r["family"] in variants})
+    if not variants or not panels:
+        print("plot_bench: no variant benchmarks in the JSON", file=sys.stderr)
+        return
+    levels = cache_levels(context)
+    fig, axes = plt.subplots(len(variants), len(panels), figsize=(4.6 * len(panels), 3.4 * len(variants)),
+                             squeeze=False, sharex=True)
+    for i, variant in enumerate(variants):
+        for j, (dtype, threads) in enumerate(panels):
+            ax = axes[i][j]
+            for pattern, label, style in (("copy_1r1w", "copy (best)", ":"), ("triad_2r1w", "triad (best)", "-.")):
+                xs, ys = best_of(rows, pattern, dtype, threads)
+                if xs:
+                    ax.plot(xs, ys, style, color="#bbbbbb", lw=1.2, label=label)
+            xs, ys = roofline_series(rows, variant, dtype, threads)
+            if xs:
+                ax.plot(xs, ys, "--", marker="_", ms=14, mew=2.0, color="black", lw=2.0, label="roofline (measured)")
+            for kernel in PEERS:
+                xs, ys = series(rows, variant, dtype, threads, kernel)
+                if xs:
+                    colour, width, marker = STYLE[kernel]
+                    ax.plot(xs, ys, marker=marker, color=colour, lw=width, ms=4, label=kernel,
+                            zorder=3 if kernel == "inertia" else 2)
+            for label, size in levels:
+                ax.axvline(size, color="#9467bd", lw=0.8, alpha=0.6)
+                ax.text(size, 0.98, f" {label}\n {human_bytes(size)}", transform=ax.get_xaxis_transform(),
+                        va="top", ha="left", fontsize=7, color="#9467bd")
+            ax.set_xscale("log", base=2)
+            # Log GB/s: DRAM (tens of GB/s) and L1 (hundreds) both stay
+            # readable, and equal ratios to the roofline look equal.
+            ax.set_yscale("log")
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: human_bytes(x)))
+            ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
+            ax.grid(True, which="both", alpha=0.25)
+            ax.set_title(f"{variant}  {dtype}  {threads} thread{'s' if threads > 1 else ''}", fontsize=10)
+            if j == 0:
+                ax.set_ylabel("GB/s (bytes the step must move)")
+            if i == len(variants) - 1:
+                ax.set_xlabel("working set")
+            ax.tick_params(labelsize=8)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    arch = context.get("inertia_arch", "?")
+    top = 1.0 - 0.55 / fig.get_figheight()  # room for the title and the legend, in inches
+    fig.suptitle(f"inertia-bench on {context.get('host_name', '?')} ({context.get('num_cpus', '?')} CPUs, "
+                 f"arch {arch}): GB/s against working set, cache sizes per core", y=0.999, fontsize=11)
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1.0 - 0.3 / fig.get_figheight()),
+               ncol=len(labels), fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, top))
+    for ext in ("png", "svg"):
+        fig.savefig(f"{prefix}.{ext}", dpi=110)
+        print(f"wrote {prefix}.{ext}")
+    plt.close(fig)
+
+
+def threshold_rows(rows):
+    """{threads: {n: microseconds per call}} of the threshold family."""
+    out = collections.defaultdict(dict)
+    scale = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
+    for r in rows:
+        if r["family"] == "threshold":
+            out[r["threads"]][int(r["n"])] = r["real_time"] * scale[r["time_unit"]]
+    return out
+
+
+def crossover(times):
+    """Smallest n from which every larger n is faster on all threads than on one; None if never."""
+    threads = sorted(times)
+    if len(threads) < 2:
+        return None
+    one, many = times[threads[0]], times[threads[-1]]
+    sizes = sorted(set(one) & set(many))
+    answer = None
+    for n in reversed(sizes):
+        if many[n] < one[n]:
+            answer = n
+        else:
+            break
+    return answer
+
+
+def plot_threshold(rows, prefix):
+    times = threshold_rows(rows)
+    if len(times) < 2:
+        return
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax, ratio_ax) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for threads in sorted(times):
+        ns = sorted(times[threads])
+        ax.plot(ns, [times[threads][n] for n in ns], marker="o", label=f"{threads} thread{'s' if threads > 1 else ''}")
+    threads = sorted(times)
+    ns = sorted(set(times[threads[0]]) & set(times[threads[-1]]))
+    ratio_ax.plot(ns, [times[threads[0]][n] / times[threads[-1]][n] for n in ns], marker="o", color="#d62728")
+    ratio_ax.axhline(1.0, color="black", lw=0.8)
+    n = crossover(times)
+    for a in (ax, ratio_ax):
+        a.set_xscale("log", base=2)
+        a.grid(True, alpha=0.3)
+        a.set_xlabel("elements (heavy_ball f32, 20 B moved each)")
+        if n:
+            a.axvline(n, color="#9467bd", ls="--", lw=1)
+    ax.set_yscale("log")
+    ax.set_ylabel("µs per call")
+    ax.legend()
+    ratio_ax.set_ylabel(f"speedup of {threads[-1]} threads over 1")
+    title = "parallel region forced (min_bytes_per_thread = 1)"
+    if n:
+        title += f"; pays from n = {n} ({human_bytes(n * 20 / threads[-1])} moved per thread)"
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(f"{prefix}_threshold.{ext}", dpi=110)
+        print(f"wrote {prefix}_threshold.{ext}")
+    plt.close(fig)
+
+
+def roofline_rows_best(rows, variant, dtype, threads, working_set):
+    """The best roofline-kernel row of the variant's pattern at this point (run on exactly `threads`
+    threads, timed by Google Benchmark like the kernels, interleaved with them when the run was)."""
+    pattern = "triad_2r1w" if variant == "lookahead" else "update_3r2w"
+    best = [r["gbps"] for r in rows if r["family"] == pattern and r["dtype"] == dtype and r["threads"] == threads
+            and r["working_set_bytes"] == working_set]
+    return max(best) if best else None
+
+
+def print_tables(rows):
+    kernels_present = [k for k in PEERS if any(r.get("kernel") == k for r in rows)]
+    for variant in VARIANTS:
+        for dtype, threads in sorted({(r["dtype"], r["threads"]) for r in rows if r["family"] == variant}):
+            print(f"\n### {variant} {dtype}, {threads} thread{'s' if threads > 1 else ''} (GB/s)\n")
+            header = ["class", "working set"] + kernels_present + ["roofline", "inertia % roof", "roofline rows",
+                                                                   "inertia % rows"]
+            header += [f"x {k}" for k in kernels_present if k != "inertia"]
+            print("| " + " | ".join(header) + " |")
+            print("|" + "---|" * len(header))
+            by_size = collections.defaultdict(dict)
+            for r in rows:
+                if r["family"] == variant and r["dtype"] == dtype and r["threads"] == threads:
+                    by_size[(r["working_set_bytes"], r["size_class"], r["ws"])][r["kernel"]] = r
+            for (working_set, size_class, ws), kernels in sorted(by_size.items()):
+                cells = [size_class, ws]
+                cells += [f"{kernels[k]['gbps']:.1f}" if k in kernels else "" for k in kernels_present]
+                lib = kernels.get("inertia")
+                any_row = next(iter(kernels.values()))
+                cells.append(f"{any_row.get('roofline_gbps', float('nan')):.1f}")
+                cells.append(f"{lib['pct_of_roofline']:.0f}%" if lib and "pct_of_roofline" in lib else "")
+                rows_best = roofline_rows_best(rows, variant, dtype, threads, working_set)
+                cells.append(f"{rows_best:.1f}" if rows_best else "")
+                cells.append(f"{100 * lib['gbps'] / rows_best:.0f}%" if lib and rows_best else "")
+                for k in kernels_present:
+                    if k != "inertia":
+                        ok = lib and k in kernels and kernels[k]["gbps"] > 0
+                        cells.append(f"{lib['gbps'] / kernels[k]['gbps']:.2f}" if ok else "")
+                print("| " + " | ".join(cells) + " |")
+    times = threshold_rows(rows)
+    if len(times) >= 2:
+        threads = sorted(times)
+        print(f"\n### threshold: heavy_ball f32, parallel region forced (µs per call)\n")
+        print(f"| n | bytes moved per thread at {threads[-1]} | 1 thread | {threads[-1]} threads | speedup |")
+        print("|---|---|---|---|---|")
+        for n in sorted(set(times[threads[0]]) & set(times[threads[-1]])):
+            t1, tn = times[threads[0]][n], times[threads[-1]][n]
+            print(f"| {n} | {human_bytes(n * 20 / threads[-1])} | {t1:.2f} | {tn:.2f} | {t1 / tn:.2f} |")
+        n = crossover(times)
+        if n:
+            print(f"\ncrossover: {threads[-1]} threads pay from n = {n} elements, "
+                  f"{n * 20 // threads[-1]} bytes moved per thread ({human_bytes(n * 20 / threads[-1])})")
+        else:
+            print("\ncrossover: more threads never paid in the measured range")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("json", nargs="+", help="inertia-bench --benchmark_format=json output (several are merged)")
+    parser.add_argument("--out", default="bench", help="output prefix (PREFIX.png, PREFIX.svg)")
+    parser.add_argument("--table", action="store_true", help="print markdown tables instead of plotting")
+    args = parser.parse_args()
+    context, rows = load(args.json)
+    if args.table:
+        print_tables(rows)
+        return
+    plot(context, rows, args.out)
+    plot_threshold(rows, args.out)
+
+
+if __name__ == "__main__":
+    main()
