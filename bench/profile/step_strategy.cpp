@@ -3,6 +3,9 @@
 #include <stdexcept>
 #include <string>
 
+#include <vector>
+
+#include "inertia/multi_tensor.hpp"
 #include "kernel.hpp"
 
 namespace inertia::bench {
@@ -10,6 +13,7 @@ namespace {
 
 constexpr step_strategy_info strategies[] = {
     {"per_tensor", "one library call per tensor (torch.optim's for-loop path)"},
+    {"multi_tensor", "one multi-tensor call for every tensor (one parallel region; lookahead: per tensor)"},
 };
 
 template <class T>
@@ -19,6 +23,42 @@ model_step<T> per_tensor(kernel<T> run) {
   };
 }
 
+/// One group holding every tensor, stepped with the variant's multi-tensor
+/// call; the tensor list is rebuilt per step, as an engine whose tensors move
+/// would (148 entries for GPT-2: nothing next to the step itself).
+template <class T, class Tensor, class Options, class Step>
+model_step<T> one_group(const Options& options, std::int64_t steps_taken, Step step) {
+  return [options, steps_taken, step](std::span<const step_buffers<T>> tensors, int threads) {
+    std::vector<Tensor> views;
+    views.reserve(tensors.size());
+    for (const step_buffers<T>& t : tensors)
+      views.push_back({std::span<T>(t.param, t.size), std::span<const T>(t.grad, t.size), std::span<T>(t.state, t.size)});
+    param_group<Options, Tensor> group{options, views, steps_taken};
+    execution exec;
+    exec.threads = threads;
+    step(std::span<param_group<Options, Tensor>>(&group, 1), exec);
+  };
+}
+
+template <class T>
+model_step<T> multi_tensor(variant v) {
+  switch (v) {
+    case variant::heavy_ball:
+    case variant::heavy_ball_nesterov_wd:
+      return one_group<T, heavy_ball_tensor<T>>(
+          v == variant::heavy_ball ? heavy_ball_settings : heavy_ball_nesterov_wd_settings, 1,
+          [](auto groups, const execution& e) { heavy_ball_step(groups, e); });
+    case variant::sutskever:
+      return one_group<T, velocity_tensor<T>>(sutskever_settings, 1,
+                                              [](auto groups, const execution& e) { sutskever_step(groups, e); });
+    case variant::ema:
+      return one_group<T, velocity_tensor<T>>(ema_settings, ema_step_count - 1,
+                                              [](auto groups, const execution& e) { ema_step(groups, e); });
+    default:
+      return per_tensor(library_kernel<T>(v).run);  // the look-ahead has no multi-tensor call
+  }
+}
+
 }  // namespace
 
 std::span<const step_strategy_info> step_strategies() { return strategies; }
@@ -26,6 +66,7 @@ std::span<const step_strategy_info> step_strategies() { return strategies; }
 template <class T>
 model_step<T> library_model_step(std::string_view strategy, variant v) {
   if (strategy == "per_tensor") return per_tensor(library_kernel<T>(v).run);
+  if (strategy == "multi_tensor") return multi_tensor<T>(v);
   throw std::invalid_argument("unknown step strategy '" + std::string(strategy) + "'");
 }
 
