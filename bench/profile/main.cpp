@@ -65,6 +65,13 @@ int main(int argc, char** argv) {
   app.add_option("--strategy", strategy, "how a step walks the tensors")
       ->check(CLI::IsMember(strategy_choices()))
       ->capture_default_str();
+  inertia::step_policy policy;
+  app.add_option("--grad-scale", policy.grad_scale, "step policy: the step uses g / grad_scale (AMP)")
+      ->capture_default_str();
+  app.add_flag("--skip-non-finite", policy.skip_non_finite, "step policy: skip the step on any NaN/Inf gradient");
+  app.add_option("--clip-value", policy.clip_value, "step policy: clamp each gradient; 0 = off")->capture_default_str();
+  app.add_option("--max-norm", policy.max_norm, "step policy: clip by global norm; 0 = off")->capture_default_str();
+  app.add_flag("--flush-denormals", policy.flush_denormals, "step policy: FTZ + DAZ during the step");
   app.add_flag("--json", json, "print a JSON array, one object per configuration");
   CLI11_PARSE(app, argc, argv);
 
@@ -82,6 +89,17 @@ int main(int argc, char** argv) {
     request.steps = steps;
     request.warmup_steps = warmup;
     request.strategy = strategy;
+    request.policy = policy;
+    const auto label = [&](bool on, const std::string& name) {
+      if (on) request.policy_label += "+" + name;
+    };
+    label(policy.grad_scale != 1.0, "grad_scale");
+    label(policy.skip_non_finite, "skip_non_finite");
+    label(policy.clip_value > 0.0, "clip_value");
+    label(policy.max_norm > 0.0, "max_norm");
+    label(policy.flush_denormals, "flush_denormals");
+    if (!request.policy_label.empty() && strategy != "multi_tensor")
+      throw std::invalid_argument("step policies apply to multi-tensor calls: add --strategy multi_tensor");
 
     progress progress;
     const std::vector<profile_result> results = run_profile(request, progress);

@@ -66,7 +66,7 @@ void profile_dtype(const profile_request& request, progress& progress, std::vect
   model_tensors<T> model(request.model);
   for (variant v : request.variants) {
     const std::string phase = request.model.name + " " + std::string(dtype_name<T>) + " " + std::string(variant_name(v));
-    const double seconds = median_step_seconds(library_model_step<T>(request.strategy, v), model, request, progress,
+    const double seconds = median_step_seconds(library_model_step<T>(request.strategy, v, request.policy), model, request, progress,
                                                phase + ": inertia");
     const double baseline_seconds =
         median_step_seconds(baseline_model_step<T>(v), model, request, progress, phase + ": naive baseline");
@@ -77,7 +77,7 @@ void profile_dtype(const profile_request& request, progress& progress, std::vect
     r.variant = variant_name(v);
     r.dtype = dtype_name<T>;
     r.arch = arch_name(active_arch());
-    r.strategy = request.strategy;
+    r.strategy = request.strategy + request.policy_label;
     r.roofline_kernel = roofline.kernel + " x" + std::to_string(roofline.threads);
     r.threads = request.threads;
     r.steps = request.steps;

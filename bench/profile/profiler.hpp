@@ -4,6 +4,8 @@
 // over the same number of bytes and the naive scalar baseline on the same tensors.
 #include <cstddef>
 #include <string>
+
+#include "inertia/step_policy.hpp"
 #include <vector>
 
 #include "profile/progress.hpp"
@@ -22,6 +24,10 @@ struct profile_request {
   int steps = 10;        ///< timed steps; the median is reported
   int warmup_steps = 2;  ///< untimed steps first
   std::string strategy = "per_tensor";
+  /// Applied by the multi-tensor strategy (loss scaling, NaN skip, clipping,
+  /// denormals); policy_label says which, e.g. "+skip_non_finite".
+  step_policy policy;
+  std::string policy_label;
 };
 
 struct profile_result {

@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include "inertia/step_policy.hpp"
 #include "step_buffers.hpp"
 #include "variant.hpp"
 
@@ -25,16 +26,16 @@ struct step_strategy_info {
 std::span<const step_strategy_info> step_strategies();
 
 /// libinertia stepping `v` with the named strategy; throws std::invalid_argument
-/// for an unknown name.
+/// for an unknown name. The multi-tensor strategy steps under `policy`.
 template <class T>
-model_step<T> library_model_step(std::string_view strategy, variant v);
+model_step<T> library_model_step(std::string_view strategy, variant v, const step_policy& policy = {});
 
 /// The naive scalar baseline, one call per tensor.
 template <class T>
 model_step<T> baseline_model_step(variant v);
 
-extern template model_step<float> library_model_step<float>(std::string_view, variant);
-extern template model_step<double> library_model_step<double>(std::string_view, variant);
+extern template model_step<float> library_model_step<float>(std::string_view, variant, const step_policy&);
+extern template model_step<double> library_model_step<double>(std::string_view, variant, const step_policy&);
 extern template model_step<float> baseline_model_step<float>(variant);
 extern template model_step<double> baseline_model_step<double>(variant);
 
