@@ -29,6 +29,7 @@
 #include "inertia/ema.hpp"
 #include "inertia/sutskever.hpp"
 #include "golden_support.hpp"
+#include "ulp.hpp"  // bench/check: the measure inertia-check reports
 #include "support.hpp"
 
 using namespace inertia;
@@ -36,28 +37,13 @@ using namespace inertia::test;
 
 namespace {
 
-/// Distance in units in the last place: the count of representable values
-/// between a and b (+0 and -0 are the same point).
-template <class T>
-std::uint64_t ulp_distance(T a, T b) {
-  using I = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
-  auto ordered = [](T x) {
-    I i;
-    std::memcpy(&i, &x, sizeof i);
-    // Negative values count down from zero: -0.0 -> 0, -min_subnormal -> -1, ...
-    return i < 0 ? -(static_cast<__int128>(i) - std::numeric_limits<I>::min()) : static_cast<__int128>(i);
-  };
-  const __int128 d = ordered(a) - ordered(b);
-  return static_cast<std::uint64_t>(d < 0 ? -d : d);
-}
-
 template <class T>
 std::uint64_t max_ulp(const std::vector<T>& a, const std::vector<T>& b) {
   REQUIRE(a.size() == b.size());
   std::uint64_t worst = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
     REQUIRE(std::isfinite(a[i]));
-    worst = std::max(worst, ulp_distance(a[i], b[i]));
+    worst = std::max(worst, inertia::check::ulp_distance(a[i], b[i]));
   }
   return worst;
 }

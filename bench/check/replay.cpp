@@ -10,24 +10,11 @@
 #include "inertia/ema.hpp"
 #include "inertia/heavy_ball.hpp"
 #include "inertia/sutskever.hpp"
+#include "ulp.hpp"
 
 namespace inertia::check {
 
 namespace {
-
-template <class T>
-std::uint64_t ulp_distance(T a, T b) {
-  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b) ? 0 : unbounded_ulp;
-  using I = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
-  auto ordered = [](T x) {
-    I i;
-    std::memcpy(&i, &x, sizeof i);
-    // Negative numbers count down from zero, so -0.0 and +0.0 are the same point.
-    return i < 0 ? -(static_cast<__int128>(i) - std::numeric_limits<I>::min()) : static_cast<__int128>(i);
-  };
-  const __int128 d = ordered(a) - ordered(b);
-  return static_cast<std::uint64_t>(d < 0 ? -d : d);
-}
 
 template <class T>
 double relative_difference(T a, T b) {

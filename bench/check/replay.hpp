@@ -9,6 +9,8 @@
 #include "inertia/execution.hpp"
 #include "trajectory.hpp"
 
+#include "ulp.hpp"
+
 namespace inertia::check {
 
 /// An element is within tolerance when its ULP distance is at most max_ulp,
@@ -28,7 +30,6 @@ struct comparison {
   std::size_t out_of_tolerance = 0;
 };
 
-inline constexpr std::uint64_t unbounded_ulp = UINT64_MAX;
 
 struct step_report {
   std::size_t step = 0;  ///< 1-based, counted from the start of the recording
