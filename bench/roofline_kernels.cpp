@@ -1,9 +1,10 @@
 // Compiled -O3 -march=native (bench/CMakeLists.txt): the plain loops are
 // vectorized to the widest registers the machine has.
 //
-// The update pattern computes param = grad - param, state = grad - state:
-// three streams in, two out, in place, one subtraction each, and values that
-// flip back every second call, so the shared benchmark buffers stay bounded.
+// The update patterns compute param = grad - param, state = grad - state (and
+// the same for each further state): every stream in, all but grad out, in
+// place, one subtraction each, and values that flip back every second call,
+// so the shared benchmark buffers stay bounded.
 #include "roofline_kernels.hpp"
 
 #include <algorithm>
@@ -26,13 +27,51 @@ constexpr std::size_t prefetch_distance_bytes = 1024;
 template <class T>
 constexpr T triad_scalar = T(0.5);
 
+// The in-place update over param, grad and the first `States` state arrays
+// (state, extra_state[0], extra_state[1]): every stream read, all but grad written.
 template <class T>
+T* state_array(const step_buffers<T>& b, std::size_t k) {
+  return k == 0 ? b.state : b.extra_state[k - 1];
+}
+
+template <class T, std::size_t States>
 void update_loop(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+  T* __restrict param = b.param;
+  const T* __restrict grad = b.grad;
+  T* __restrict state0 = States > 0 ? state_array(b, 0) : nullptr;
+  T* __restrict state1 = States > 1 ? state_array(b, 1) : nullptr;
+  T* __restrict state2 = States > 2 ? state_array(b, 2) : nullptr;
+  for (std::size_t i = begin; i < end; ++i) {
+    const T g = grad[i];
+    param[i] = g - param[i];
+    if constexpr (States > 0) state0[i] = g - state0[i];
+    if constexpr (States > 1) state1[i] = g - state1[i];
+    if constexpr (States > 2) state2[i] = g - state2[i];
+  }
+}
+
+// Reassociated by `omp simd` (-fopenmp-simd on this file): a roofline kernel
+// is about traffic, and one in-order float accumulator would be latency-bound.
+template <class T>
+T sum_squares(const T* __restrict x, std::size_t begin, std::size_t end) {
+  T total = 0;
+#pragma omp simd reduction(+ : total)
+  for (std::size_t i = begin; i < end; ++i) total += x[i] * x[i];
+  return total;
+}
+
+// LARS's traffic on a tensor larger than the cache: one pass reading param
+// and grad for their norms, then the update. The norms feed the update (a
+// scale of 1 unless they are zero), so neither pass can be dropped.
+template <class T>
+void norms_update_loop(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+  const T norms = sum_squares(b.param, begin, end) + sum_squares(b.grad, begin, end);
+  const T scale = norms > T(0) ? T(1) : T(0);
   T* __restrict param = b.param;
   const T* __restrict grad = b.grad;
   T* __restrict state = b.state;
   for (std::size_t i = begin; i < end; ++i) {
-    const T g = grad[i];
+    const T g = scale * grad[i];
     param[i] = g - param[i];
     state[i] = g - state[i];
   }
@@ -66,14 +105,14 @@ const T* ahead(const T* p) {
 // The plain loop one cache line at a time, each line's successor
 // `prefetch_distance_bytes` ahead requested in software (read, or write
 // intent for the streams written back).
-template <class T>
+template <class T, std::size_t States>
 void update_prefetch(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
   constexpr std::size_t line = line_bytes / sizeof(T);
   for (std::size_t i = begin; i < end; i += line) {
     __builtin_prefetch(ahead(b.param + i), 1);
     __builtin_prefetch(ahead(b.grad + i), 0);
-    __builtin_prefetch(ahead(b.state + i), 1);
-    update_loop(b, i, std::min(i + line, end));
+    for (std::size_t k = 0; k < States; ++k) __builtin_prefetch(ahead(state_array(b, k) + i), 1);
+    update_loop<T, States>(b, i, std::min(i + line, end));
   }
 }
 
@@ -136,8 +175,15 @@ void copy_streaming(const step_buffers<T>& b, std::size_t begin, std::size_t end
 
 template <class T>
 constexpr roofline_kernel<T> all_kernels[] = {
-    {access_pattern::update_3r2w, "loop", &update_loop<T>},
-    {access_pattern::update_3r2w, "prefetch", &update_prefetch<T>},
+    {access_pattern::update_2r1w, "loop", &update_loop<T, 0>},
+    {access_pattern::update_2r1w, "prefetch", &update_prefetch<T, 0>},
+    {access_pattern::update_3r2w, "loop", &update_loop<T, 1>},
+    {access_pattern::update_3r2w, "prefetch", &update_prefetch<T, 1>},
+    {access_pattern::update_4r3w, "loop", &update_loop<T, 2>},
+    {access_pattern::update_4r3w, "prefetch", &update_prefetch<T, 2>},
+    {access_pattern::update_5r4w, "loop", &update_loop<T, 3>},
+    {access_pattern::update_5r4w, "prefetch", &update_prefetch<T, 3>},
+    {access_pattern::norms_update_5r2w, "loop", &norms_update_loop<T>},
     {access_pattern::triad_2r1w, "loop", &triad_loop<T>},
     {access_pattern::triad_2r1w, "prefetch", &triad_prefetch<T>},
 #if defined(__SSE2__)

@@ -1,7 +1,8 @@
 #pragma once
-// The three arrays one kernel call works on. Every kernel in bench/ (the
-// library, the peers, the roofline kernels) takes this, so all of them can run
-// on the same memory.
+// The arrays one kernel call works on. Every kernel in bench/ (the library,
+// the peers, the roofline kernels) takes this, so all of them can run on the
+// same memory.
+#include <array>
 #include <cstddef>
 #include <string_view>
 
@@ -9,12 +10,17 @@ namespace inertia::bench {
 
 template <class T>
 struct step_buffers {
-  T* param = nullptr;  ///< read and written by every update
-  /// Read by the updates. The look-ahead, triad and copy write their output
-  /// here: the look-ahead point is where the next gradient is evaluated, and
-  /// reusing the slot keeps every variant's working set at three arrays.
+  T* param = nullptr;  ///< read and written by every update (the weight EMA: its average)
+  /// Read by the updates (the weight EMA: the model's weights). The look-ahead,
+  /// triad and copy write their output here: the look-ahead point is where the
+  /// next gradient is evaluated, and reusing the slot keeps every variant's
+  /// working set at three arrays.
   T* grad = nullptr;
-  T* state = nullptr;  ///< momentum buffer / velocity: read and written
+  T* state = nullptr;  ///< momentum buffer / velocity / first moment: read and written
+  /// Further state for the variants that keep more than one buffer per
+  /// parameter: Adam's second moment, AggMo's second and third velocities.
+  /// Null where the pattern touches fewer arrays.
+  std::array<T*, 2> extra_state{};
   std::size_t size = 0;
 };
 

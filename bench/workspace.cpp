@@ -8,10 +8,9 @@
 namespace inertia::bench {
 
 workspace::workspace(std::size_t working_set_bytes)
-    : working_set_bytes_(working_set_bytes),
-      param_(working_set_bytes / 2),
-      grad_(working_set_bytes / 2),
-      state_(working_set_bytes / 2) {}
+    : working_set_bytes_(working_set_bytes) {
+  for (aligned_array<std::byte>& array : arrays_) array = aligned_array<std::byte>(working_set_bytes / 2);
+}
 
 workspace& workspace::of_size(std::size_t working_set_bytes) {
   static std::unique_ptr<workspace> current;
@@ -24,9 +23,9 @@ workspace& workspace::of_size(std::size_t working_set_bytes) {
 
 template <class T>
 step_buffers<T> workspace::buffers(std::size_t size) const {
-  if (size * sizeof(T) > param_.size()) throw std::length_error("workspace: span larger than the working set");
-  return {reinterpret_cast<T*>(param_.data()), reinterpret_cast<T*>(grad_.data()),
-          reinterpret_cast<T*>(state_.data()), size};
+  if (size * sizeof(T) > arrays_[0].size()) throw std::length_error("workspace: span larger than the working set");
+  const auto array = [&](std::size_t k) { return reinterpret_cast<T*>(arrays_[k].data()); };
+  return {array(0), array(1), array(2), {array(3), array(4)}, size};
 }
 
 template <class T>

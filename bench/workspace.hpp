@@ -3,9 +3,11 @@
 // from one benchmark to the next (allocating and first-touching a gigabyte
 // per benchmark would dominate the run) and put back to the initial values
 // whenever another kernel takes over, so every kernel starts from the same data.
+#include <array>
 #include <cstddef>
 #include <string>
 
+#include "access_pattern.hpp"
 #include "aligned_array.hpp"
 #include "step_buffers.hpp"
 
@@ -17,8 +19,8 @@ class workspace {
   /// first, so only one is ever alive.
   static workspace& of_size(std::size_t working_set_bytes);
 
-  /// Three arrays of `size` elements; any pattern's arrays fit (the copy,
-  /// touching two arrays, gets the largest spans).
+  /// max_arrays_touched arrays of `size` elements; any pattern's arrays fit
+  /// (the two-array patterns get the largest spans).
   template <class T>
   step_buffers<T> buffers(std::size_t size) const;
 
@@ -33,7 +35,7 @@ class workspace {
  private:
   explicit workspace(std::size_t working_set_bytes);
   std::size_t working_set_bytes_;
-  aligned_array<std::byte> param_, grad_, state_;
+  std::array<aligned_array<std::byte>, max_arrays_touched> arrays_;
   std::string owner_;
 };
 

@@ -27,8 +27,12 @@ import json
 import statistics
 import sys
 
-VARIANTS = ["heavy_ball", "heavy_ball_nesterov_wd", "sutskever", "ema", "lookahead"]
-PATTERNS = ["update_3r2w", "triad_2r1w", "copy_1r1w"]
+VARIANTS = ["heavy_ball", "heavy_ball_nesterov_wd", "sutskever", "ema", "lookahead", "qhm", "aggmo", "lion",
+            "signum", "lars", "weight_ema", "adam", "adamw", "nadam"]  # bench/variant.cpp, in its order
+# Each variant's access pattern (bench/variant.cpp, variant_pattern); the others are update_3r2w.
+VARIANT_PATTERN = {"lookahead": "triad_2r1w", "weight_ema": "update_2r1w", "adam": "update_4r3w",
+                   "adamw": "update_4r3w", "nadam": "update_4r3w", "aggmo": "update_5r4w",
+                   "lars": "norms_update_5r2w"}
 PEERS = ["inertia", "naive", "autovec", "eigen"]
 STYLE = {  # kernel -> (colour, line width, marker)
     "inertia": ("#d62728", 2.4, "o"),
@@ -263,7 +267,7 @@ def plot_threshold(rows, prefix):
 def roofline_rows_best(rows, variant, dtype, threads, working_set):
     """The best roofline-kernel row of the variant's pattern at this point (run on exactly `threads`
     threads, timed by Google Benchmark like the kernels, interleaved with them when the run was)."""
-    pattern = "triad_2r1w" if variant == "lookahead" else "update_3r2w"
+    pattern = VARIANT_PATTERN.get(variant, "update_3r2w")
     best = [r["gbps"] for r in rows if r["family"] == pattern and r["dtype"] == dtype and r["threads"] == threads
             and r["working_set_bytes"] == working_set]
     return max(best) if best else None

@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
                             ->check(CLI::ExistingFile);
   workload_option->excludes(flat_option, shapes_option);
   flat_option->excludes(shapes_option);
-  app.add_option("--variant", variant_choice, "one variant, or all")
+  app.add_option("--variant", variant_choice, "one variant, or all (with a step policy: all that take one)")
       ->check(CLI::IsMember(variant_choices()))
       ->capture_default_str();
   app.add_option("--dtype", dtype_choice, "element type")->check(CLI::IsMember({"f32", "f64", "all"}))->capture_default_str();
@@ -81,8 +81,6 @@ int main(int argc, char** argv) {
     request.model = *flat_option ? flat_workload(flat_elements)
                     : *shapes_option ? load_workload_file(shapes_file)
                                      : builtin_workload(workload_name);
-    for (variant v : all_variants)
-      if (variant_choice == "all" || variant_choice == variant_name(v)) request.variants.push_back(v);
     if (dtype_choice != "f64") request.dtypes.push_back(dtype::f32);
     if (dtype_choice != "f32") request.dtypes.push_back(dtype::f64);
     request.threads = threads > 0 ? threads : omp_get_max_threads();
@@ -98,8 +96,17 @@ int main(int argc, char** argv) {
     label(policy.clip_value > 0.0, "clip_value");
     label(policy.max_norm > 0.0, "max_norm");
     label(policy.flush_denormals, "flush_denormals");
-    if (!request.policy_label.empty() && strategy != "multi_tensor")
+    const bool with_policy = !request.policy_label.empty();
+    if (with_policy && strategy != "multi_tensor")
       throw std::invalid_argument("step policies apply to multi-tensor calls: add --strategy multi_tensor");
+    for (variant v : all_variants) {
+      if (variant_choice != "all" && variant_choice != variant_name(v)) continue;
+      if (with_policy && !variant_takes_policy(v)) {
+        if (variant_choice == "all") continue;  // "all" under a policy: every variant a policy applies to
+        throw std::invalid_argument(std::string(variant_name(v)) + " takes no step policy");
+      }
+      request.variants.push_back(v);
+    }
 
     progress progress;
     const std::vector<profile_result> results = run_profile(request, progress);

@@ -1,10 +1,13 @@
 #pragma once
 // A model's optimizer state as an engine holds it: every tensor has its own
 // param, grad and state allocations (so tensors are not contiguous, and each
-// step pays for as many calls as there are tensors).
+// step pays for as many calls as there are tensors), and as many further
+// state allocations as the variants to be measured keep (Adam: one, AggMo: two).
+#include <array>
 #include <span>
 #include <vector>
 
+#include "access_pattern.hpp"
 #include "aligned_array.hpp"
 #include "initial_values.hpp"
 #include "step_buffers.hpp"
@@ -15,13 +18,14 @@ namespace inertia::bench {
 template <class T>
 class model_tensors {
  public:
-  explicit model_tensors(const workload& model) {
-    storage_.reserve(3 * model.tensors.size());
+  /// arrays: per tensor, from 2 (param and grad) to max_arrays_touched.
+  model_tensors(const workload& model, std::size_t arrays) {
+    storage_.reserve(arrays * model.tensors.size());
     for (const tensor_shape& shape : model.tensors) {
       const std::size_t size = shape.elements();
-      T* arrays[3];
-      for (T*& array : arrays) array = storage_.emplace_back(size).data();
-      tensors_.push_back({arrays[0], arrays[1], arrays[2], size});
+      std::array<T*, max_arrays_touched> pointers{};
+      for (std::size_t k = 0; k < arrays; ++k) pointers[k] = storage_.emplace_back(size).data();
+      tensors_.push_back({pointers[0], pointers[1], pointers[2], {pointers[3], pointers[4]}, size});
     }
     reset();
   }

@@ -1,7 +1,9 @@
 #include "profile/profiler.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
+#include <vector>
 
 #include "aligned_array.hpp"
 #include "inertia/arch.hpp"
@@ -14,15 +16,25 @@
 namespace inertia::bench {
 namespace {
 
-// The roofline of each pattern the request needs, over three flat arrays as
-// large as the model. Measured before the model is allocated and freed
-// after, so the peak memory is one model's worth, not two.
+// The most arrays per tensor any requested variant touches.
+std::size_t arrays_needed(const profile_request& request) {
+  std::size_t arrays = 2;
+  for (variant v : request.variants) arrays = std::max(arrays, arrays_touched(variant_pattern(v)));
+  return arrays;
+}
+
+// The roofline of each pattern the request needs, over flat arrays as large
+// as the model. Measured before the model is allocated and freed after, so
+// the peak memory is one model's worth, not two.
 template <class T>
 std::map<access_pattern, roofline_measurement> measure_rooflines(const profile_request& request, progress& progress) {
   std::map<access_pattern, roofline_measurement> rooflines;
   const std::size_t size = request.model.elements();
-  const aligned_array<T> param(size), grad(size), state(size);
-  const step_buffers<T> flat{param.data(), grad.data(), state.data(), size};
+  const std::size_t arrays = arrays_needed(request);
+  std::vector<aligned_array<T>> storage;
+  std::array<T*, max_arrays_touched> pointers{};
+  for (std::size_t k = 0; k < arrays; ++k) pointers[k] = storage.emplace_back(size).data();
+  const step_buffers<T> flat{pointers[0], pointers[1], pointers[2], {pointers[3], pointers[4]}, size};
   fill_initial_values(flat);
   for (variant v : request.variants) {
     const access_pattern pattern = variant_pattern(v);
@@ -63,7 +75,7 @@ double median_step_seconds(const model_step<T>& step, model_tensors<T>& model, c
 template <class T>
 void profile_dtype(const profile_request& request, progress& progress, std::vector<profile_result>& results) {
   const auto rooflines = measure_rooflines<T>(request, progress);
-  model_tensors<T> model(request.model);
+  model_tensors<T> model(request.model, arrays_needed(request));
   for (variant v : request.variants) {
     const std::string phase = request.model.name + " " + std::string(dtype_name<T>) + " " + std::string(variant_name(v));
     const double seconds = median_step_seconds(library_model_step<T>(request.strategy, v, request.policy), model, request, progress,
@@ -78,6 +90,7 @@ void profile_dtype(const profile_request& request, progress& progress, std::vect
     r.dtype = dtype_name<T>;
     r.arch = arch_name(active_arch());
     r.strategy = request.strategy + request.policy_label;
+    r.pattern = pattern_name(variant_pattern(v));
     r.roofline_kernel = roofline.kernel + " x" + std::to_string(roofline.threads);
     r.threads = request.threads;
     r.steps = request.steps;

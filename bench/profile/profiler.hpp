@@ -32,6 +32,7 @@ struct profile_request {
 
 struct profile_result {
   std::string workload, variant, dtype, arch, strategy, roofline_kernel;
+  std::string pattern;  ///< access_pattern name: what bytes_per_step counts
   int threads = 1, steps = 0;
   std::size_t elements = 0, tensors = 0, bytes_per_step = 0;
   double ms_per_step = 0, gbps = 0, roofline_gbps = 0, pct_of_roofline = 0;

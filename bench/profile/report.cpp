@@ -37,7 +37,9 @@ void print_table(std::ostream& out, const std::vector<profile_result>& results) 
                   r.dtype.c_str(), static_cast<double>(r.bytes_per_step) / 1e6, r.ms_per_step, r.gbps,
                   r.roofline_gbps, r.pct_of_roofline, r.baseline_gbps, r.speedup_vs_baseline,
                   r.roofline_kernel.c_str());
-  out << "\nGB/s counts the bytes the algorithm must move (5 elements per parameter, 3 for lookahead).\n"
+  out << "\nGB/s counts the bytes the algorithm must move: elements read + written per parameter, 5 for the\n"
+         "momentum steps, 3 for lookahead and weight_ema, 7 for Adam/AdamW/NAdam and LARS (its norm pass\n"
+         "reads w and g once more), 9 for AggMo with 3 velocities.\n"
          "roof: the best same-pattern kernel over buffers of the same total size and thread budget, measured\n"
          "in this run; base: the naive scalar loop (tests/reference, vectorizer off) on the same tensors.\n";
 }
@@ -54,6 +56,8 @@ nlohmann::ordered_json to_json(const std::vector<profile_result>& results) {
                    {"elements", r.elements},
                    {"tensors", r.tensors},
                    {"steps", r.steps},
+                   {"pattern", r.pattern},
+                   {"bytes_per_element", r.elements ? r.bytes_per_step / r.elements : 0},
                    {"bytes_per_step", r.bytes_per_step},
                    {"ms_per_step", r.ms_per_step},
                    {"gbps", r.gbps},

@@ -1,8 +1,7 @@
 #pragma once
-// How one optimizer step walks a model's tensors. Today: "per_tensor", one
-// library call per tensor, as torch.optim's default for-loop path does. A
-// multi-tensor call (one call for the whole list) plugs in as another entry
-// in step_strategies() with its model_step.
+// How one optimizer step walks a model's tensors: "per_tensor", one library
+// call per tensor, as torch.optim's default for-loop path does, or
+// "multi_tensor", one call for the whole list (torch's foreach/fused paths).
 #include <functional>
 #include <span>
 #include <string_view>
