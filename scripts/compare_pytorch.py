@@ -1,19 +1,23 @@
 #!/usr/bin/python3
-"""torch.optim.SGD against inertia-profile on GPT-2 small (float32, all threads).
+"""torch.optim (SGD, Adam, AdamW, NAdam) against inertia-profile on GPT-2 small (float32, all threads).
 
     /usr/bin/python3 scripts/compare_pytorch.py build/bench/inertia-profile [--steps 10] [--threads N]
 
 Builds GPT-2 small's parameter list from bench/workloads/gpt2_small.txt (one
 float32 tensor per line, as the model holds them), times torch.optim.SGD
 steps (median ms per step after warm-up, torch.set_num_threads(all)) for
-  momentum 0.9                                 (inertia variant heavy_ball)
-  momentum 0.9, nesterov, weight_decay 0.01    (inertia variant heavy_ball_nesterov_wd)
-with lr 0.01, in torch's default for-loop path and with foreach=True, then
-runs `inertia-profile --workload gpt2_small --json` for the same
-configurations and prints both side by side. GB/s counts the bytes the step
-must move (w, g, v read; w, v written: 20 bytes per parameter) for every
-column, whatever each implementation actually moves. Needs Debian's
-python3-torch only.
+  SGD lr 0.01, momentum 0.9                              (inertia variant heavy_ball)
+  SGD lr 0.01, momentum 0.9, nesterov, weight_decay 0.01 (inertia variant heavy_ball_nesterov_wd)
+  Adam lr 1e-3                                           (adam)
+  AdamW lr 1e-3, weight_decay 0.01                       (adamw)
+  NAdam lr 2e-3                                          (nadam)
+in torch's default for-loop path and with foreach=True, then runs
+`inertia-profile --workload gpt2_small --json` for the same configurations
+and prints both side by side. GB/s counts the bytes the step must move (SGD:
+w, g, v read, w, v written, 20 bytes per parameter; the Adam family 28) for
+every column, whatever each implementation actually moves. Needs Debian's
+python3-torch only. --only NAME runs the configurations whose inertia
+variant is NAME.
 """
 import argparse
 import json
@@ -28,11 +32,15 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHAPES = os.path.join(ROOT, "bench", "workloads", "gpt2_small.txt")
 
-# (label, inertia variant, SGD keyword arguments): the settings bench/variant.cpp uses.
+# (label, inertia variant, optimizer, keyword arguments, bytes per parameter): the settings
+# bench/variant.cpp uses.
 CONFIGURATIONS = [
-    ("momentum 0.9", "heavy_ball", dict(lr=0.01, momentum=0.9)),
-    ("momentum 0.9, nesterov, wd 0.01", "heavy_ball_nesterov_wd",
-     dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("SGD momentum 0.9", "heavy_ball", torch.optim.SGD, dict(lr=0.01, momentum=0.9), 20),
+    ("SGD + nesterov, wd 0.01", "heavy_ball_nesterov_wd", torch.optim.SGD,
+     dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.01), 20),
+    ("Adam lr 1e-3", "adam", torch.optim.Adam, dict(lr=1e-3), 28),
+    ("AdamW lr 1e-3, wd 0.01", "adamw", torch.optim.AdamW, dict(lr=1e-3, weight_decay=0.01), 28),
+    ("NAdam lr 2e-3", "nadam", torch.optim.NAdam, dict(lr=2e-3), 28),
 ]
 
 
@@ -46,7 +54,7 @@ def read_shapes(path):
     return shapes
 
 
-def time_torch(shapes, sgd_kwargs, foreach, steps, warmup):
+def time_torch(shapes, optimizer_class, kwargs, foreach, steps, warmup):
     """Median seconds of optimizer.step() over `steps` steps after `warmup` (the first creates the buffers)."""
     generator = torch.Generator().manual_seed(0)
     params = []
@@ -54,7 +62,7 @@ def time_torch(shapes, sgd_kwargs, foreach, steps, warmup):
         p = torch.nn.Parameter(torch.rand(dims, generator=generator, dtype=torch.float32))
         p.grad = torch.rand(dims, generator=generator, dtype=torch.float32) - 0.5
         params.append(p)
-    optimizer = torch.optim.SGD(params, foreach=foreach, **sgd_kwargs)
+    optimizer = optimizer_class(params, foreach=foreach, **kwargs)
     with torch.no_grad():
         for _ in range(warmup):
             optimizer.step()
@@ -80,30 +88,34 @@ def main():
     parser.add_argument("--steps", type=int, default=10, help="timed steps per configuration")
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps first")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for torch and inertia")
+    parser.add_argument("--only", choices=[c[1] for c in CONFIGURATIONS], action="append",
+                        help="only this inertia variant's configuration (repeatable)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     shapes = read_shapes(SHAPES)
     elements = sum(torch.Size(dims).numel() for _, dims in shapes)
-    bytes_per_step = 5 * 4 * elements
     print(f"GPT-2 small: {elements:,} float32 parameters in {len(shapes)} tensors; {args.threads} threads; "
           f"torch {torch.__version__}; median of {args.steps} steps after {args.warmup} warm-up")
-    print(f"GB/s = {bytes_per_step / 1e9:.2f} GB (w, g, v read; w, v written) / time per step\n", flush=True)
+    print("GB/s = bytes the step must move (SGD 20 per parameter: w, g, v read, w, v written; "
+          "Adam family 28) / time per step\n", flush=True)
 
     rows = []
-    for label, variant, kwargs in CONFIGURATIONS:
+    for label, variant, optimizer_class, kwargs, bytes_per_parameter in CONFIGURATIONS:
+        if args.only and variant not in args.only:
+            continue
         print(f"  timing torch {variant} ...", file=sys.stderr, flush=True)
-        loop = time_torch(shapes, kwargs, foreach=False, steps=args.steps, warmup=args.warmup)
-        foreach = time_torch(shapes, kwargs, foreach=True, steps=args.steps, warmup=args.warmup)
+        loop = time_torch(shapes, optimizer_class, kwargs, foreach=False, steps=args.steps, warmup=args.warmup)
+        foreach = time_torch(shapes, optimizer_class, kwargs, foreach=True, steps=args.steps, warmup=args.warmup)
         print(f"  timing inertia {variant} ...", file=sys.stderr, flush=True)
         inertia = run_inertia(args.inertia_profile, variant, args.threads, args.steps, args.warmup)
-        rows.append((label, loop, foreach, inertia))
+        rows.append((label, loop, foreach, inertia, bytes_per_parameter * elements))
 
-    header = (f"{'SGD lr 0.01':<32} {'torch loop':>22} {'torch foreach':>22} {'inertia':>22} "
+    header = (f"{'optimizer':<32} {'torch loop':>22} {'torch foreach':>22} {'inertia':>22} "
               f"{'vs loop':>8} {'vs foreach':>10} {'inertia % roof':>15}")
     print(header)
     print("-" * len(header))
-    for label, loop, foreach, inertia in rows:
+    for label, loop, foreach, inertia, bytes_per_step in rows:
         inertia_seconds = inertia["ms_per_step"] / 1e3
 
         def cell(seconds):

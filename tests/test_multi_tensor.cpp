@@ -9,6 +9,7 @@
 #include "reference/ema.hpp"
 #include "reference/heavy_ball.hpp"
 #include "reference/sutskever.hpp"
+#include "multi_tensor_support.hpp"
 #include "support.hpp"
 
 using namespace inertia;
@@ -16,13 +17,10 @@ using namespace inertia::test;
 
 namespace {
 
-/// Empty and 1-element tensors, odd sizes, one larger than a default block
-/// (32 KiB = 8192 floats), each its own allocation at its own misalignment.
-const std::vector<std::size_t> model_sizes = {0, 1, 7, 1000, 20011, 33, 17, 0, 5000, 3, 64, 9};
-
 template <class T>
 struct model {
   std::vector<buffers<T>> tensors;  // each: param, grad, state
+  /// The tensors of multi_tensor_support.hpp's model_sizes.
   explicit model(std::uint64_t seed) {
     for (std::size_t k = 0; k < model_sizes.size(); ++k)
       tensors.push_back(random_buffers<T>(3, model_sizes[k], k % 4, seed + k));
@@ -41,34 +39,6 @@ struct model {
   }
 };
 
-/// Splits the model's tensors into two groups (even / odd index) with the
-/// given options, steps them `steps` times with the multi-tensor call, and
-/// compares with stepping each tensor alone through the reference.
-template <class T, class Tensor, class Options, class MultiStep, class MakeTensor, class Reference>
-void require_multi_matches(const Options& first_options, const Options& second_options, MultiStep multi_step,
-                           MakeTensor make_tensor, Reference reference) {
-  for (const setting& s : settings_for(1000)) {
-    model<T> actual(7), expected = actual.clone();
-    std::vector<Tensor> even, odd;
-    for (std::size_t k = 0; k < actual.tensors.size(); ++k) (k % 2 ? odd : even).push_back(make_tensor(actual.tensors[k]));
-    std::vector<param_group<Options, Tensor>> groups = {{first_options, even, 0}, {second_options, odd, 0}};
-    arch_scope forced(s.target);
-    for (std::int64_t step = 0; step < 3; ++step) {
-      for (std::size_t k = 0; k < actual.tensors.size(); ++k) {  // fresh gradients
-        fill_random<T>(actual.tensors[k][1], 100 * step + k);
-        fill_random<T>(expected.tensors[k][1], 100 * step + k);
-      }
-      multi_step(std::span(groups), s.exec);
-      for (std::size_t k = 0; k < expected.tensors.size(); ++k)
-        reference(expected.tensors[k], k % 2 ? second_options : first_options, step);
-      INFO(s.describe() << " | after step " << step + 1);
-      REQUIRE(actual.equals(expected));
-      REQUIRE(groups[0].step == step + 1);
-      REQUIRE(groups[1].step == step + 1);
-    }
-  }
-}
-
 }  // namespace
 
 TEMPLATE_TEST_CASE("multi-tensor heavy_ball equals stepping each tensor alone, bit for bit", "[multi_tensor]", float,
@@ -76,8 +46,9 @@ TEMPLATE_TEST_CASE("multi-tensor heavy_ball equals stepping each tensor alone, b
   using T = TestType;
   const heavy_ball_options decayed{0.1, 0.9, 0.0, 0.01, true, false};
   const heavy_ball_options no_decay{0.1, 0.9, 0.2, 0.0, false, true, heavy_ball_numerics::pytorch_fused};
-  require_multi_matches<T, heavy_ball_tensor<T>>(
-      decayed, no_decay, [](std::span<heavy_ball_group<T>> g, const execution& e) { heavy_ball_step(g, e); },
+  require_groups_match_tensors_alone<T, heavy_ball_tensor<T>>(
+      /*streams=*/3, /*fresh_stream=*/1, decayed, no_decay,
+      [](std::span<heavy_ball_group<T>> g, const execution& e) { heavy_ball_step(g, e); },
       [](buffers<T>& b) { return heavy_ball_tensor<T>{b[0], b[1], b[2]}; },
       [](buffers<T>& b, const heavy_ball_options& o, std::int64_t step) {
         reference::heavy_ball(b[0].data(), b[1].data(), b[2].data(), b.size(), o, step == 0);
@@ -87,8 +58,8 @@ TEMPLATE_TEST_CASE("multi-tensor heavy_ball equals stepping each tensor alone, b
 TEMPLATE_TEST_CASE("multi-tensor sutskever equals stepping each tensor alone, bit for bit", "[multi_tensor]", float,
                    double) {
   using T = TestType;
-  require_multi_matches<T, velocity_tensor<T>>(
-      sutskever_options{0.1, 0.9, true}, sutskever_options{0.05, 0.5, false},
+  require_groups_match_tensors_alone<T, velocity_tensor<T>>(
+      /*streams=*/3, /*fresh_stream=*/1, sutskever_options{0.1, 0.9, true}, sutskever_options{0.05, 0.5, false},
       [](std::span<sutskever_group<T>> g, const execution& e) { sutskever_step(g, e); },
       [](buffers<T>& b) { return velocity_tensor<T>{b[0], b[1], b[2]}; },
       [](buffers<T>& b, const sutskever_options& o, std::int64_t) {
@@ -98,8 +69,8 @@ TEMPLATE_TEST_CASE("multi-tensor sutskever equals stepping each tensor alone, bi
 
 TEMPLATE_TEST_CASE("multi-tensor ema equals stepping each tensor alone, bit for bit", "[multi_tensor]", float, double) {
   using T = TestType;
-  require_multi_matches<T, velocity_tensor<T>>(
-      ema_options{0.1, 0.9, true}, ema_options{0.05, 0.99, false},
+  require_groups_match_tensors_alone<T, velocity_tensor<T>>(
+      /*streams=*/3, /*fresh_stream=*/1, ema_options{0.1, 0.9, true}, ema_options{0.05, 0.99, false},
       [](std::span<ema_group<T>> g, const execution& e) { ema_step(g, e); },
       [](buffers<T>& b) { return velocity_tensor<T>{b[0], b[1], b[2]}; },
       [](buffers<T>& b, const ema_options& o, std::int64_t step) {
