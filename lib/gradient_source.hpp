@@ -1,8 +1,10 @@
 #pragma once
 // How every rule reads its gradient: the raw element, or the element after
-// the step policy's fused transforms (include/inertia/step_policy.hpp). The
-// flags are loop-invariant, so the branches cost nothing measurable.
+// the step policy's fused transforms (include/inertia/step_policy.hpp).
+// Rules that specialise their flags (simd/flags.hpp) pass whether any
+// transform is on as a constant: with none, the load is a plain load.
 #include <cstddef>
+#include <type_traits>
 
 #include "simd/ops.hpp"
 
@@ -14,10 +16,15 @@ struct gradient_source {
   T grad_scale = 1, clip_coefficient = 1, clip_value = 0;
   bool unscale = false, rescale = false, clamp = false;
 
-  template <class Lanes>
-  typename Lanes::vec load(std::size_t i) const {
+  bool transforms() const { return unscale || rescale || clamp; }
+
+  /// `transform` false (a constant, in a specialised loop) skips every test:
+  /// the caller knows transforms() is false.
+  template <class Lanes, class Transform = std::true_type>
+  typename Lanes::vec load(std::size_t i, Transform transform = {}) const {
     using V = typename Lanes::vec;
     V g = Lanes::load(data + i);
+    if (!transform) return g;
     if (unscale) g = g / V(grad_scale);
     if (rescale) g = g * V(clip_coefficient);
     if (clamp) g = clamp_to(g, V(-clip_value), V(clip_value));
