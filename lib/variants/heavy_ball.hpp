@@ -1,12 +1,28 @@
 #pragma once
 // heavy_ball: torch.optim.SGD. Equations and rounding: include/inertia/heavy_ball.hpp.
 #include <cstddef>
+#include <type_traits>
 
 #include "inertia/heavy_ball.hpp"
 #include "gradient_source.hpp"
+#include "simd/flags.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
+
+/// What heavy_ball's loop tests, in this order: bools as a rule is made,
+/// std::bool_constant in the loops its specialize() asks for.
+template <class Momentum = bool, class FirstStep = bool, class Nesterov = bool, class Maximize = bool,
+          class WeightDecay = bool, class FusedTail = bool, class GradientTransforms = bool>
+struct heavy_ball_flags {
+  Momentum use_momentum;
+  FirstStep first_step;
+  Nesterov nesterov;
+  Maximize maximize;
+  WeightDecay use_weight_decay;
+  FusedTail fused_tail;
+  GradientTransforms transform_gradient;
+};
 
 template <class T>
 struct heavy_ball_rule {
@@ -16,6 +32,9 @@ struct heavy_ball_rule {
   T* momentum_buffer;
   T neg_lr, momentum, one_minus_dampening, weight_decay;
   bool use_momentum, first_step, nesterov, maximize, use_weight_decay;
+  /// pytorch_fused on a span whose size is not a multiple of fused_kernel_lanes:
+  /// its last elements, from fused_tail_begin, take the fused kernel's tail order.
+  bool fused_tail;
   /// pytorch_fused: elements from here on update the buffer in the fused
   /// kernel's tail order; the size of the span otherwise (never reached).
   std::size_t fused_tail_begin;
@@ -30,7 +49,7 @@ struct heavy_ball_rule {
     // to the tensor's dtype; 1 - dampening is formed in double first, as Python does.
     return {param, {grad}, momentum_buffer, T(-o.lr), T(o.momentum), T(1.0 - o.dampening), T(o.weight_decay),
             o.momentum != 0.0, first_step, o.nesterov, o.maximize, o.weight_decay != 0.0,
-            fused ? size - size % fused_kernel_lanes : size};
+            fused && size % fused_kernel_lanes != 0, fused ? size - size % fused_kernel_lanes : size};
   }
 
   const T* anchor() const { return param; }
@@ -39,29 +58,55 @@ struct heavy_ball_rule {
     return sizeof(T) * (use_momentum ? (first_step ? 4 : 5) : 3);
   }
 
+  heavy_ball_flags<> runtime_flags() const {
+    return {use_momentum, first_step, nesterov, maximize, use_weight_decay, fused_tail, grad.transforms()};
+  }
+
+  /// The loops run with these flags as constants (simd/flags.hpp). A first
+  /// step (once per training), maximize, a fused tail and the step policy's
+  /// gradient transforms run the rule as it is, testing its flags per vector
+  /// as before: every constant combination is one more loop to compile per
+  /// target and element type, and the transforms' own three tests made those
+  /// loops so large to compile that specialising them too took the target
+  /// files from +8% to +58% compile time.
+  template <class Run>
+  void specialize(Run&& run) const {
+    if (first_step || maximize || fused_tail || grad.transforms()) return run(*this);
+    const std::false_type off;
+    if (!use_momentum)  // then nesterov is off too (it requires momentum)
+      return run_specialised<heavy_ball_flags>(*this, run, off, off, off, off, use_weight_decay, off, off);
+    run_specialised<heavy_ball_flags>(*this, run, std::true_type{}, off, nesterov, off, use_weight_decay, off, off);
+  }
+
   template <class Lanes>
   void apply(std::size_t i) const {
+    apply<Lanes>(i, runtime_flags());
+  }
+
+  template <class Lanes, class Flags>
+  void apply(std::size_t i, const Flags& flags) const {
     using V = typename Lanes::vec;
     if constexpr (Lanes::width > 1) {
-      if (i + Lanes::width > fused_tail_begin) {  // a vector reaching into the fused tail
+      if (flags.fused_tail && i + Lanes::width > fused_tail_begin) {  // a vector reaching into the fused tail
         for (std::size_t lane = 0; lane < Lanes::width; ++lane)
-          apply<scalar_lanes<T, typename Lanes::arch_type>>(i + lane);
+          apply<scalar_lanes<T, typename Lanes::arch_type>>(i + lane, flags);
         return;
       }
     }
     const V w = Lanes::load(param + i);
-    V d = grad.template load<Lanes>(i);
-    if (maximize) d = negate(d);
-    if (use_weight_decay) d = fused_multiply_add(V(weight_decay), w, d);
-    if (use_momentum) {
+    V d = grad.template load<Lanes>(i, flags.transform_gradient);
+    if (flags.maximize) d = negate(d);
+    if (flags.use_weight_decay) d = fused_multiply_add(V(weight_decay), w, d);
+    if (flags.use_momentum) {
       V v = d;
-      if (!first_step) {
+      if (!flags.first_step) {
         const V previous = Lanes::load(momentum_buffer + i);
-        v = i < fused_tail_begin ? fused_multiply_add(V(one_minus_dampening), d, previous * V(momentum))
-                                 : fused_multiply_add(previous, V(momentum), d * V(one_minus_dampening));
+        v = !flags.fused_tail || i < fused_tail_begin
+                ? fused_multiply_add(V(one_minus_dampening), d, previous * V(momentum))
+                : fused_multiply_add(previous, V(momentum), d * V(one_minus_dampening));
       }
       Lanes::store(momentum_buffer + i, v);
-      d = nesterov ? fused_multiply_add(V(momentum), v, d) : v;
+      d = flags.nesterov ? fused_multiply_add(V(momentum), v, d) : v;
     }
     Lanes::store(param + i, fused_multiply_add(V(neg_lr), d, w));
   }
