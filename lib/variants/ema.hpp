@@ -3,12 +3,22 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "inertia/ema.hpp"
 #include "gradient_source.hpp"
+#include "simd/flags.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
+
+/// What ema's loop tests, in this order: bools as a rule is made,
+/// std::bool_constant in the loops its specialize() asks for.
+template <class BiasCorrection = bool, class GradientTransforms = bool>
+struct ema_flags {
+  BiasCorrection bias_correction;
+  GradientTransforms transform_gradient;
+};
 
 template <class T>
 struct ema_rule {
@@ -32,12 +42,27 @@ struct ema_rule {
   const T* anchor() const { return param; }
   std::size_t bytes_per_element() const { return sizeof(T) * 5; }
 
+  ema_flags<> runtime_flags() const { return {bias_correction, grad.transforms()}; }
+
+  /// The loops run with these flags as constants (simd/flags.hpp).
+  template <class Run>
+  void specialize(Run&& run) const {
+    if (grad.transforms()) return run(*this);
+    run_specialised<ema_flags>(*this, run, bias_correction, std::false_type{});
+  }
+
   template <class Lanes>
   void apply(std::size_t i) const {
+    apply<Lanes>(i, runtime_flags());
+  }
+
+  template <class Lanes, class Flags>
+  void apply(std::size_t i, const Flags& flags) const {
     using V = typename Lanes::vec;
-    const V v = V(one_minus_beta) * grad.template load<Lanes>(i) + V(beta) * Lanes::load(velocity + i);
+    const V v = V(one_minus_beta) * grad.template load<Lanes>(i, flags.transform_gradient) +
+                V(beta) * Lanes::load(velocity + i);
     Lanes::store(velocity + i, v);
-    const V v_hat = bias_correction ? v * V(inverse_correction) : v;
+    const V v_hat = flags.bias_correction ? v * V(inverse_correction) : v;
     Lanes::store(param + i, Lanes::load(param + i) + V(neg_lr) * v_hat);
   }
 };
