@@ -4,10 +4,12 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "gradient_source.hpp"
 #include "inertia/adam.hpp"
+#include "simd/flags.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
@@ -36,6 +38,18 @@ struct adam_moments {
     Lanes::store(exp_avg_sq + i, v);
     return {m, v};
   }
+};
+
+/// What adam's loop tests, in this order: bools as a rule is made,
+/// std::bool_constant in the loops its specialize() asks for.
+template <class Maximize = bool, class CoupledDecay = bool, class DecoupledDecay = bool, class Amsgrad = bool,
+          class GradientTransforms = bool>
+struct adam_flags {
+  Maximize maximize;
+  CoupledDecay coupled_decay;
+  DecoupledDecay decoupled_decay;
+  Amsgrad amsgrad;
+  GradientTransforms transform_gradient;
 };
 
 template <class T>
@@ -71,17 +85,37 @@ struct adam_rule {
   /// Reads w, g, m, v (and v_max); writes w, m, v (and v_max).
   std::size_t bytes_per_element() const { return sizeof(T) * (amsgrad ? 9 : 7); }
 
+  adam_flags<> runtime_flags() const {
+    return {maximize, coupled_decay, decoupled_decay, amsgrad, grad.transforms()};
+  }
+
+  /// The loops run with these flags as constants (simd/flags.hpp); maximize
+  /// and the policy's gradient transforms are rare and keep their tests.
+  template <class Run>
+  void specialize(Run&& run) const {
+    if (maximize || grad.transforms()) return run(*this);
+    const std::false_type off;
+    if (decoupled_decay)  // AdamW: never coupled as well
+      return run_specialised<adam_flags>(*this, run, off, off, std::true_type{}, amsgrad, off);
+    run_specialised<adam_flags>(*this, run, off, coupled_decay, off, amsgrad, off);
+  }
+
   template <class Lanes>
   void apply(std::size_t i) const {
+    apply<Lanes>(i, runtime_flags());
+  }
+
+  template <class Lanes, class Flags>
+  void apply(std::size_t i, const Flags& flags) const {
     using V = typename Lanes::vec;
     V w = Lanes::load(param + i);
-    V g = grad.template load<Lanes>(i);
-    if (maximize) g = negate(g);
-    if (decoupled_decay) w = w * V(decay_factor);
-    if (coupled_decay) g = fused_multiply_add(V(weight_decay), w, g);
+    V g = grad.template load<Lanes>(i, flags.transform_gradient);
+    if (flags.maximize) g = negate(g);
+    if (flags.decoupled_decay) w = w * V(decay_factor);
+    if (flags.coupled_decay) g = fused_multiply_add(V(weight_decay), w, g);
     const auto [m, v] = moments.template update<Lanes>(i, g);
     V second_moment = v;
-    if (amsgrad) {
+    if (flags.amsgrad) {
       second_moment = maximum(Lanes::load(max_exp_avg_sq + i), v);
       Lanes::store(max_exp_avg_sq + i, second_moment);
     }
