@@ -11,6 +11,7 @@
 #include "inertia/multi_tensor.hpp"
 #include "reference/ema.hpp"
 #include "reference/sutskever.hpp"
+#include "variants/adam.hpp"
 #include "simd/flags.hpp"
 #include "support.hpp"
 #include "variants/ema.hpp"
@@ -63,6 +64,9 @@ bool same_flags(const A& a, const B& b) {
     return a.use_momentum == b.use_momentum && a.first_step == b.first_step && a.nesterov == b.nesterov &&
            a.maximize == b.maximize && a.use_weight_decay == b.use_weight_decay && a.fused_tail == b.fused_tail &&
            a.transform_gradient == b.transform_gradient;
+  } else if constexpr (requires { a.amsgrad; }) {  // adam
+    return a.maximize == b.maximize && a.coupled_decay == b.coupled_decay && a.decoupled_decay == b.decoupled_decay &&
+           a.amsgrad == b.amsgrad && a.transform_gradient == b.transform_gradient;
   } else if constexpr (requires { a.use_momentum; a.nesterov; }) {  // sutskever
     return a.use_momentum == b.use_momentum && a.nesterov == b.nesterov &&
            a.transform_gradient == b.transform_gradient;
@@ -139,6 +143,7 @@ TEST_CASE("run_range_for specialises exactly the rules that offer specialize", "
   STATIC_REQUIRE(detail::specialisable<detail::heavy_ball_rule<float>>);
   STATIC_REQUIRE(detail::specialisable<detail::sutskever_rule<double>>);
   STATIC_REQUIRE(detail::specialisable<detail::ema_rule<float>>);
+  STATIC_REQUIRE(detail::specialisable<detail::adam_rule<double>>);
   STATIC_REQUIRE_FALSE(detail::specialisable<detail::lookahead_rule<float>>);
 }
 
@@ -199,6 +204,27 @@ TEST_CASE("sutskever and ema hand their loops their own flags, as constants with
       REQUIRE(h.specialised == !g.transforms());
     }
   }
+}
+
+TEST_CASE("adam hands its loop its own flags, as constants unless maximize or a transform is on", "[flags]") {
+  const float grad[1] = {};
+  for (const auto& g : every_gradient_source<float>(grad))
+    for (bool maximize : {false, true})
+      for (int decay = 0; decay < 3; ++decay)  // none, coupled (Adam), decoupled (AdamW)
+        for (bool amsgrad : {false, true}) {
+          detail::adam_rule<float> rule{};
+          rule.grad = g;
+          rule.maximize = maximize;
+          rule.coupled_decay = decay == 1;
+          rule.decoupled_decay = decay == 2;
+          rule.amsgrad = amsgrad;
+          const handed h = what_specialize_hands(rule);
+          INFO("maximize " << maximize << " decay " << decay << " amsgrad " << amsgrad << " transforms "
+                           << g.transforms());
+          REQUIRE(h.calls == 1);
+          REQUIRE(h.flags_match);
+          REQUIRE(h.specialised == !(maximize || g.transforms()));
+        }
 }
 
 namespace {
