@@ -6,17 +6,32 @@
 #include <cstddef>
 
 #include "inertia/arch.hpp"
+#include "store_policy.hpp"
 
 namespace inertia::detail {
 
 template <class Rule>
 using range_kernel = void (*)(const Rule&, std::size_t begin, std::size_t end);
 
-template <arch Target, class Rule>
+template <arch Target, class Rule, store_policy Stores = store_policy::cached>
 void run_range(const Rule& rule, std::size_t begin, std::size_t end);
 
+/// The kernel of Rule on target; streaming stores only for a rule that allows
+/// them (streams_output) and a target that has them (not scalar).
 template <class Rule>
-range_kernel<Rule> kernel_for(arch target) {
+range_kernel<Rule> kernel_for(arch target, store_policy stores = store_policy::cached) {
+  if constexpr (streams_output<Rule>) {
+    if (stores == store_policy::streaming) {
+      switch (target) {
+#if defined(INERTIA_X86_TARGETS)
+        case arch::sse2: return &run_range<arch::sse2, Rule, store_policy::streaming>;
+        case arch::avx2: return &run_range<arch::avx2, Rule, store_policy::streaming>;
+        case arch::avx512f: return &run_range<arch::avx512f, Rule, store_policy::streaming>;
+#endif
+        default: break;
+      }
+    }
+  }
   switch (target) {
 #if defined(INERTIA_X86_TARGETS)
     case arch::sse2: return &run_range<arch::sse2, Rule>;

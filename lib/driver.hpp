@@ -17,6 +17,7 @@
 #include "dispatch.hpp"
 #include "inertia/arch.hpp"
 #include "inertia/execution.hpp"
+#include "store_policy.hpp"
 
 namespace inertia::detail {
 
@@ -58,10 +59,13 @@ void run_tensors(std::span<const Rule> rules, std::span<const std::size_t> start
   using T = typename Rule::value_type;
   const std::size_t total = starts.back();
   if (total == 0) return;
-  const range_kernel<Rule> kernel = kernel_for<Rule>(active_arch());
   std::size_t bytes_moved = 0;
   for (std::size_t k = 0; k < rules.size(); ++k) bytes_moved += (starts[k + 1] - starts[k]) * rules[k].bytes_per_element();
   const block_plan plan = plan_blocks(total, sizeof(T), bytes_moved, exec);
+  // Streaming stores for an output that could not stay in cache (store_policy.hpp).
+  const bool streaming = streams_output<Rule> && stream_outputs(bytes_moved, exec);
+  const range_kernel<Rule> kernel =
+      kernel_for<Rule>(active_arch(), streaming ? store_policy::streaming : store_policy::cached);
 
   const auto tensor_of = [&](std::size_t index) {  // the last tensor starting at or before index
     return static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end() - 1, index) - starts.begin()) - 1;
@@ -87,6 +91,11 @@ void run_tensors(std::span<const Rule> rules, std::span<const std::size_t> start
         index = piece_end;
       }
     }
+#if defined(__x86_64__) || defined(__i386__)
+    // Streaming stores are weakly ordered: make them visible before the region's
+    // barrier (or the return) publishes the output to other threads.
+    if (streaming) _mm_sfence();
+#endif
   };
   if (plan.threads <= 1) {
     run_blocks(0, 1);

@@ -19,6 +19,15 @@ struct execution {
   /// uses the measured default (160 KiB, see README "Small spans"). 1 makes
   /// every call with more than one block parallel (the tests use it).
   std::size_t min_bytes_per_thread = 0;
+  /// Bytes a call must move (every stream it reads and writes) before a variant
+  /// that writes a separate output (nesterov_lookahead) writes it with
+  /// non-temporal (streaming) stores, which skip reading each output line
+  /// before writing it and do not keep it in cache; 0 uses the size of the
+  /// last-level cache (read once, from /sys), above which the output could not
+  /// stay cached for its reader anyway. 1 streams every such call (the tests
+  /// use it). In-place updates always use ordinary stores: they read the lines
+  /// they write.
+  std::size_t min_bytes_to_stream = 0;
 };
 
 }  // namespace inertia

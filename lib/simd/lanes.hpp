@@ -14,6 +14,12 @@
 
 #include <xsimd/xsimd.hpp>
 
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+#include "store_policy.hpp"
+
 namespace inertia::detail {
 
 /// The target with no SIMD at all (INERTIA_ARCH=scalar).
@@ -29,9 +35,39 @@ struct scalar_lanes {
   static constexpr std::size_t width = 1;
   static vec load(const T* p) { return *p; }
   static void store(T* p, vec v) { *p = v; }
+  /// One element of a write-only output: always an ordinary store.
+  static void store_output(T* p, vec v) { *p = v; }
 };
 
+/// A non-temporal store of a whole vector to a vector-aligned address.
 template <class T, class Arch>
+void stream_aligned(T* p, const xsimd::batch<T, Arch>& v) {
+  constexpr std::size_t bytes = sizeof(T) * xsimd::batch<T, Arch>::size;
+  constexpr bool is_float = std::is_same_v<T, float>;
+  static_assert(is_float || std::is_same_v<T, double>);
+#if defined(__AVX512F__)
+  if constexpr (bytes == 64) {
+    if constexpr (is_float) _mm512_stream_ps(p, v); else _mm512_stream_pd(p, v);
+    return;
+  }
+#endif
+#if defined(__AVX__)
+  if constexpr (bytes == 32) {
+    if constexpr (is_float) _mm256_stream_ps(p, v); else _mm256_stream_pd(p, v);
+    return;
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (bytes == 16) {
+    if constexpr (is_float) _mm_stream_ps(p, v); else _mm_stream_pd(p, v);
+    return;
+  }
+#endif
+  v.store_aligned(p);  // a vector width this file has no streaming store for
+}
+
+/// Stores: the policy of store_output (store_policy.hpp).
+template <class T, class Arch, store_policy Stores = store_policy::cached>
 struct simd_lanes {
   using value_type = T;
   using arch_type = Arch;
@@ -39,6 +75,15 @@ struct simd_lanes {
   static constexpr std::size_t width = vec::size;
   static vec load(const T* p) { return vec::load_unaligned(p); }
   static void store(T* p, vec v) { v.store_unaligned(p); }
+  /// A vector of the rule's write-only output, its anchor: streamed when the
+  /// policy says so (p is then vector-aligned: range.hpp aligns the anchor).
+  static void store_output(T* p, vec v) {
+    if constexpr (Stores == store_policy::streaming) {
+      stream_aligned(p, v);
+    } else {
+      store(p, v);
+    }
+  }
 };
 
 }  // namespace inertia::detail

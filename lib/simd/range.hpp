@@ -18,7 +18,8 @@ namespace inertia::detail {
 // is never stored to the stack and read back by a callee: the loop loads its
 // coefficients from the caller's rule, as before. (Out of line, ema's L1 step
 // was 8% slower: 8-byte loads stalled on the 64-byte store of the copy.)
-template <class Arch, class Rule>
+// Stores: how full vectors of the rule's output are stored (store_policy.hpp).
+template <class Arch, store_policy Stores, class Rule>
 [[gnu::always_inline]] inline void run_loops_for(const Rule& shared_rule, std::size_t begin, std::size_t end) {
   using T = typename Rule::value_type;
   // A local copy: the compiler can then keep coefficients in registers instead
@@ -29,7 +30,7 @@ template <class Arch, class Rule>
   if constexpr (std::is_same_v<Arch, scalar_arch>) {
     for (; i < end; ++i) rule.template apply<one>(i);
   } else {
-    using full = simd_lanes<T, Arch>;
+    using full = simd_lanes<T, Arch, Stores>;
     constexpr std::size_t width = full::width;
     constexpr std::uintptr_t vector_bytes = width * sizeof(T);
     const auto* anchor = rule.anchor();
@@ -43,12 +44,12 @@ template <class Arch, class Rule>
   }
 }
 
-template <class Arch, class Rule>
+template <class Arch, class Rule, store_policy Stores = store_policy::cached>
 void run_range_for(const Rule& rule, std::size_t begin, std::size_t end) {
   if constexpr (specialisable<Rule>) {
-    rule.specialize([&](const auto& specialised) { run_loops_for<Arch>(specialised, begin, end); });
+    rule.specialize([&](const auto& specialised) { run_loops_for<Arch, Stores>(specialised, begin, end); });
   } else {
-    run_loops_for<Arch>(rule, begin, end);
+    run_loops_for<Arch, Stores>(rule, begin, end);
   }
 }
 

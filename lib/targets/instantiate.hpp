@@ -16,9 +16,9 @@ template <> struct target_arch<arch::sse2> { using type = xsimd::sse2; };
 template <> struct target_arch<arch::avx2> { using type = xsimd::fma3<xsimd::avx2>; };
 template <> struct target_arch<arch::avx512f> { using type = xsimd::avx512f; };
 
-template <arch Target, class Rule>
+template <arch Target, class Rule, store_policy Stores>
 void run_range(const Rule& rule, std::size_t begin, std::size_t end) {
-  run_range_for<typename target_arch<Target>::type>(rule, begin, end);
+  run_range_for<typename target_arch<Target>::type, Rule, Stores>(rule, begin, end);
 }
 
 template <arch Target, class T>
@@ -39,5 +39,11 @@ template bool any_non_finite_chunk<INERTIA_TARGET, double>(const double*, std::s
   template void run_range<INERTIA_TARGET, RULE>(const RULE&, std::size_t, std::size_t);
 INERTIA_FOR_EACH_RULE(INERTIA_INSTANTIATE_RULE)
 #undef INERTIA_INSTANTIATE_RULE
+
+// (Also on the scalar target, where they are ordinary stores; dispatch.hpp never picks them there.)
+#define INERTIA_INSTANTIATE_STREAMING_RULE(RULE) \
+  template void run_range<INERTIA_TARGET, RULE, store_policy::streaming>(const RULE&, std::size_t, std::size_t);
+INERTIA_FOR_EACH_STREAMING_RULE(INERTIA_INSTANTIATE_STREAMING_RULE)
+#undef INERTIA_INSTANTIATE_STREAMING_RULE
 
 }  // namespace inertia::detail

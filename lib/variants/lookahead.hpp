@@ -15,13 +15,17 @@ struct lookahead_rule {
   T* lookahead;
   T momentum;
 
+  /// A fresh output nothing here reads: above the last-level cache it is
+  /// written with streaming stores (store_policy.hpp), so it is the anchor
+  /// the range loop aligns.
+  static constexpr bool streams_output = true;
   const T* anchor() const { return lookahead; }
   std::size_t bytes_per_element() const { return sizeof(T) * 3; }
 
   template <class Lanes>
   void apply(std::size_t i) const {
     using V = typename Lanes::vec;
-    Lanes::store(lookahead + i, Lanes::load(param + i) + V(momentum) * Lanes::load(velocity + i));
+    Lanes::store_output(lookahead + i, Lanes::load(param + i) + V(momentum) * Lanes::load(velocity + i));
   }
 };
 

@@ -1,6 +1,8 @@
 #pragma once
 // Every rule the targets compile. A new variant adds its header here and one
-// line per element type to INERTIA_FOR_EACH_RULE.
+// line per element type to INERTIA_FOR_EACH_RULE; a rule that allows streaming
+// stores (streams_output, store_policy.hpp) is also listed in
+// INERTIA_FOR_EACH_STREAMING_RULE, which compiles its streaming kernels.
 #include "variants/adam.hpp"
 #include "variants/aggmo.hpp"
 #include "variants/ema.hpp"
@@ -24,3 +26,5 @@
   X(lion_rule<float>) X(lion_rule<double>)                                          \
   X(weight_ema_rule<float>) X(weight_ema_rule<double>)                              \
   X(lookahead_rule<float>) X(lookahead_rule<double>)
+
+#define INERTIA_FOR_EACH_STREAMING_RULE(X) X(lookahead_rule<float>) X(lookahead_rule<double>)
