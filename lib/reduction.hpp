@@ -2,7 +2,8 @@
 // Deterministic reductions over whole spans and over every gradient of a
 // call, built from the per-target chunk kernels in simd/reductions.hpp:
 // chunk sums are added in double, in chunk order, so a result never depends
-// on the target or on how chunks were shared among threads.
+// on the target or on how chunks were shared among threads. The non-finite
+// check is an "or", which has no order to keep: it needs no chunks.
 #include <algorithm>
 #include <cstddef>
 #include <span>
@@ -79,15 +80,38 @@ double sum_squares_all(std::span<const std::span<const T>> spans, const executio
   return total;
 }
 
-/// Whether any element of any span is NaN or Inf.
+/// Whether any element of any span is NaN or Inf. Each thread checks one
+/// contiguous share of the call's elements (the spans one after another), with
+/// one kernel call per span it touches rather than one per 4096-element chunk:
+/// ~5% faster with the gradients in cache (paired runs on the 2-core VM); from
+/// DRAM the read bandwidth is the limit either way (a plain summing loop is no
+/// faster).
 template <class T>
 bool any_non_finite_all(std::span<const std::span<const T>> spans, const execution& exec) {
   const auto kernel = any_non_finite_kernel_for<T>(active_arch());
-  const auto found = over_all_chunks<T, char>(spans, exec, [&](std::size_t k, std::size_t c) -> char {
-    const std::size_t begin = c * reduction_chunk;
-    return kernel(spans[k].data() + begin, std::min(reduction_chunk, spans[k].size() - begin));
-  });
-  return std::find(found.begin(), found.end(), char(1)) != found.end();
+  std::vector<std::size_t> starts{0};
+  for (const auto& s : spans) starts.push_back(starts.back() + s.size());
+  const std::size_t elements = starts.back();
+  const int threads = plan_blocks(elements, sizeof(T), elements * sizeof(T), exec).threads;
+  bool found = false;
+#pragma omp parallel num_threads(threads) if (threads > 1) reduction(|| : found)
+  {
+    const auto share = [&](int t) {
+      return static_cast<std::size_t>(static_cast<unsigned __int128>(elements) * static_cast<unsigned>(t) /
+                                      static_cast<unsigned>(omp_get_num_threads()));
+    };
+    const int thread = omp_get_thread_num();
+    const std::size_t begin = share(thread), end = share(thread + 1);
+    std::size_t k = static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end() - 1, begin) -
+                                             starts.begin()) - 1;
+    for (std::size_t index = begin; index < end;) {
+      while (starts[k + 1] <= index) ++k;  // skips empty spans
+      const std::size_t piece_end = std::min(end, starts[k + 1]);
+      found = kernel(spans[k].data() + (index - starts[k]), piece_end - index) || found;
+      index = piece_end;
+    }
+  }
+  return found;
 }
 
 }  // namespace inertia::detail
