@@ -31,7 +31,6 @@
 // policy's gradient transforms.
 #include <cstddef>
 #include <type_traits>
-#include <utility>
 
 namespace inertia::detail {
 
