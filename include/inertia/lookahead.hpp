@@ -6,6 +6,10 @@
 //
 // Evaluate the gradient at `lookahead`, then call sutskever_step(w, g, v,
 // {lr, momentum, nesterov = false}): v = mu*v - lr*g(w + mu*v); w = w + v.
+//
+// When the call moves at least as many bytes as the last-level cache holds
+// (execution::min_bytes_to_stream), `lookahead` is written with streaming
+// stores: it goes to memory without first being read, and is not left in cache.
 #include <span>
 
 #include "inertia/execution.hpp"

@@ -40,7 +40,8 @@ template bool any_non_finite_chunk<INERTIA_TARGET, double>(const double*, std::s
 INERTIA_FOR_EACH_RULE(INERTIA_INSTANTIATE_RULE)
 #undef INERTIA_INSTANTIATE_RULE
 
-// (Also on the scalar target, where they are ordinary stores; dispatch.hpp never picks them there.)
+// The streaming kernels of the rules that allow them (store_policy.hpp); also
+// on the scalar target, where they are ordinary stores and never picked.
 #define INERTIA_INSTANTIATE_STREAMING_RULE(RULE) \
   template void run_range<INERTIA_TARGET, RULE, store_policy::streaming>(const RULE&, std::size_t, std::size_t);
 INERTIA_FOR_EACH_STREAMING_RULE(INERTIA_INSTANTIATE_STREAMING_RULE)
