@@ -36,8 +36,4 @@ void check_policy(const argument_checks& check, const step_policy& policy) {
   check.at_least("max_norm", policy.max_norm, 0.0);
 }
 
-std::string tensor_context(const char* function, std::size_t group, std::size_t tensor) {
-  return std::string(function) + " (group " + std::to_string(group) + ", tensor " + std::to_string(tensor) + ")";
-}
-
 }  // namespace inertia::detail

@@ -42,8 +42,6 @@ class buffer_registry {
   std::vector<entry> entries_;
 };
 
-std::string tensor_context(const char* function, std::size_t group, std::size_t tensor);
-
 template <class Variant, class Tensor>
 void step_one(const Tensor& tensor, const typename Variant::options_type& options, std::int64_t steps_taken,
               const execution& exec) {
@@ -62,14 +60,14 @@ void check_groups(std::span<Group> groups, Accept accept) {
   buffer_registry buffers;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const Group& group = groups[g];
-    const argument_checks group_check(std::string(Variant::function) + " (group " + std::to_string(g) + ")");
+    const argument_checks group_check(Variant::function, g);
     Variant::check_options(group_check, group.options);
     if (group.step < 0)
       group_check.fail(error_kind::hyperparameter, "step",
                        "step = " + std::to_string(group.step) + " must be >= 0 (steps taken so far)");
     for (std::size_t t = 0; t < group.tensors.size(); ++t) {
       const tensor_type& tensor = group.tensors[t];
-      Variant::check_tensor(argument_checks(tensor_context(Variant::function, g, t)), tensor, group.options);
+      Variant::check_tensor(argument_checks(Variant::function, g, t), tensor, group.options);
       Variant::for_each_buffer(tensor, [&](const char* name, auto span) {
         buffers.add(span.data(), span.size_bytes(), g, t, name);
       });

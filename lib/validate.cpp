@@ -14,8 +14,17 @@ std::string show(double value) {
 }
 }  // namespace
 
+std::string argument_checks::context() const {
+  std::string out(function_);
+  if (variant_ != nullptr) out += std::string(" (") + variant_ + ")";
+  if (group_ == none) return out;
+  out += " (group " + std::to_string(group_);
+  if (tensor_ != none) out += ", tensor " + std::to_string(tensor_);
+  return out + ")";
+}
+
 void argument_checks::fail(error_kind kind, const std::string& argument, const std::string& why) const {
-  throw invalid_argument(kind, argument, context_ + ": " + why);
+  throw invalid_argument(kind, argument, context() + ": " + why);
 }
 
 void argument_checks::finite(const char* name, double value) const {

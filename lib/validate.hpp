@@ -12,8 +12,17 @@ namespace inertia::detail {
 
 class argument_checks {
  public:
-  /// context: the entry point's name, e.g. "inertia::heavy_ball_step".
-  explicit argument_checks(std::string context) : context_(std::move(context)) {}
+  /// function: the entry point's name, e.g. "inertia::heavy_ball_step"; a
+  /// string that outlives the checks (a literal). The context a message
+  /// starts with is formatted only when a check fails: a valid call builds
+  /// no strings, which is most of a small call's cost otherwise.
+  explicit argument_checks(const char* function) : function_(function) {}
+  /// The checks of one group, or of one tensor of a group, of a multi-tensor call.
+  argument_checks(const char* function, std::size_t group) : function_(function), group_(group) {}
+  /// A generic call about one variant: "inertia_optimizer_step (adam)".
+  argument_checks(const char* function, const char* variant) : function_(function), variant_(variant) {}
+  argument_checks(const char* function, std::size_t group, std::size_t tensor)
+      : function_(function), group_(group), tensor_(tensor) {}
 
   [[noreturn]] void fail(error_kind kind, const std::string& argument, const std::string& why) const;
 
@@ -40,7 +49,12 @@ class argument_checks {
   }
 
  private:
-  std::string context_;
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+  std::string context() const;
+
+  const char* function_;
+  const char* variant_ = nullptr;
+  std::size_t group_ = none, tensor_ = none;
 };
 
 }  // namespace inertia::detail
