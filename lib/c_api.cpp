@@ -30,6 +30,7 @@
 #include "inertia/sutskever.hpp"
 #include "inertia/version.hpp"
 #include "inertia/weight_ema.hpp"
+#include "registry/optimizer.hpp"
 
 namespace {
 
@@ -53,6 +54,10 @@ inertia_status status_of(inertia::error_kind kind) noexcept {
     case inertia::error_kind::length: return INERTIA_ERROR_LENGTH;
     case inertia::error_kind::overlap: return INERTIA_ERROR_OVERLAP;
     case inertia::error_kind::hyperparameter: return INERTIA_ERROR_HYPERPARAMETER;
+    case inertia::error_kind::unknown_name: return INERTIA_ERROR_UNKNOWN_NAME;
+    case inertia::error_kind::wrong_kind: return INERTIA_ERROR_WRONG_KIND;
+    case inertia::error_kind::unused_state: return INERTIA_ERROR_UNUSED_STATE;
+    case inertia::error_kind::dtype: return INERTIA_ERROR_DTYPE;
   }
   return INERTIA_ERROR_INTERNAL;
 }
@@ -127,6 +132,20 @@ int int_value_of(const Enum& value) noexcept {
   throw inertia::invalid_argument(inertia::error_kind::hyperparameter, argument,
                                   std::string(argument) + " = " + std::to_string(value) + " is not an " + type +
                                       " value");
+}
+
+inertia::step_policy policy_of(const inertia_step_policy& policy) noexcept {
+  inertia::step_policy out;
+  out.grad_scale = policy.grad_scale;
+  out.skip_non_finite = policy.skip_non_finite != 0;
+  out.clip_value = policy.clip_value;
+  out.max_norm = policy.max_norm;
+  out.flush_denormals = policy.flush_denormals != 0;
+  return out;
+}
+
+inertia_step_report report_of(const inertia::step_report& report) noexcept {
+  return {report.skipped ? 1 : 0, report.grad_norm};
 }
 
 inertia::heavy_ball_numerics numerics_of(const inertia_sgd_numerics& numerics) {
@@ -211,17 +230,8 @@ inertia_status sgd_step_multi(const char* function, T* const* params, const T* c
       inertia::heavy_ball_step(groups, current_execution());
       return;
     }
-    inertia::step_policy step_policy;
-    step_policy.grad_scale = policy->grad_scale;
-    step_policy.skip_non_finite = policy->skip_non_finite != 0;
-    step_policy.clip_value = policy->clip_value;
-    step_policy.max_norm = policy->max_norm;
-    step_policy.flush_denormals = policy->flush_denormals != 0;
-    const inertia::step_report outcome = inertia::heavy_ball_step(groups, step_policy, current_execution());
-    if (report != nullptr) {
-      report->skipped = outcome.skipped ? 1 : 0;
-      report->grad_norm = outcome.grad_norm;
-    }
+    const inertia::step_report outcome = inertia::heavy_ball_step(groups, policy_of(*policy), current_execution());
+    if (report != nullptr) *report = report_of(outcome);
   });
 }
 
@@ -417,6 +427,10 @@ const char* inertia_status_string(inertia_status status) {
     case INERTIA_ERROR_OVERLAP: return "overlapping buffers";
     case INERTIA_ERROR_HYPERPARAMETER: return "invalid hyperparameter";
     case INERTIA_ERROR_INTERNAL: return "internal error";
+    case INERTIA_ERROR_UNKNOWN_NAME: return "unknown name";
+    case INERTIA_ERROR_WRONG_KIND: return "wrong kind of value for the key";
+    case INERTIA_ERROR_UNUSED_STATE: return "state buffer the variant does not use";
+    case INERTIA_ERROR_DTYPE: return "unknown dtype";
   }
   return "unknown status";
 }
@@ -638,6 +652,93 @@ inertia_status inertia_demon_momentum(double beta_init, long long step, long lon
     if (momentum == nullptr) fail_null("momentum", "");
     *momentum = inertia::demon_momentum(beta_init, static_cast<std::int64_t>(step),
                                         static_cast<std::int64_t>(total_steps));
+  });
+}
+
+// ---- The generic calls: every variant through one handle (registry/) ------
+
+inertia_status inertia_optimizer_create(const char* variant, inertia_optimizer** out) {
+  return guarded("inertia_optimizer_create", [&] {
+    if (variant == nullptr) fail_null("variant", "");
+    if (out == nullptr) fail_null("out", "");
+    const inertia::detail::variant_entry* entry = inertia::detail::find_variant(variant);
+    if (entry == nullptr) {
+      std::string known;
+      for (const auto* e : inertia::detail::registered_variants()) known += (known.empty() ? "" : ", ") + std::string(e->name);
+      throw inertia::invalid_argument(inertia::error_kind::unknown_name, "variant",
+                                      std::string("no variant \"") + variant + "\"; the variants are: " + known);
+    }
+    *out = entry->create();
+  });
+}
+
+size_t inertia_variant_count(void) { return inertia::detail::registered_variants().size(); }
+
+const char* inertia_variant_name(size_t index) {
+  const auto variants = inertia::detail::registered_variants();
+  return index < variants.size() ? variants[index]->name : nullptr;
+}
+
+void inertia_optimizer_destroy(inertia_optimizer* opt) { delete opt; }
+
+const char* inertia_optimizer_variant(const inertia_optimizer* opt) { return opt != nullptr ? opt->variant() : ""; }
+
+inertia_status inertia_optimizer_set(inertia_optimizer* opt, const char* key, double value) {
+  return guarded("inertia_optimizer_set", [&] {
+    if (opt == nullptr) fail_null("opt", "");
+    if (key == nullptr) fail_null("key", "");
+    opt->set(key, value);
+  });
+}
+
+inertia_status inertia_optimizer_set_array(inertia_optimizer* opt, const char* key, const double* values,
+                                           size_t count) {
+  return guarded("inertia_optimizer_set_array", [&] {
+    if (opt == nullptr) fail_null("opt", "");
+    if (key == nullptr) fail_null("key", "");
+    require_array("values", values, "count", count);
+    opt->set_array(key, std::span<const double>(values, count));
+  });
+}
+
+inertia_status inertia_optimizer_set_string(inertia_optimizer* opt, const char* key, const char* value) {
+  return guarded("inertia_optimizer_set_string", [&] {
+    if (opt == nullptr) fail_null("opt", "");
+    if (key == nullptr) fail_null("key", "");
+    if (value == nullptr) fail_null("value", "");
+    opt->set_string(key, value);
+  });
+}
+
+inertia_status inertia_optimizer_get(const inertia_optimizer* opt, const char* key, double* value) {
+  return guarded("inertia_optimizer_get", [&] {
+    if (opt == nullptr) fail_null("opt", "");
+    if (key == nullptr) fail_null("key", "");
+    if (value == nullptr) fail_null("value", "");
+    *value = opt->get(key);
+  });
+}
+
+size_t inertia_optimizer_state_count(const inertia_optimizer* opt) { return opt != nullptr ? opt->state_count() : 0; }
+
+const char* inertia_optimizer_state_name(const inertia_optimizer* opt, size_t index) {
+  return opt != nullptr ? opt->state_name(index) : nullptr;
+}
+
+inertia_status inertia_optimizer_step(inertia_optimizer* opt, inertia_dtype dtype, const inertia_tensor* tensors,
+                                      size_t count, long long step, const inertia_step_policy* policy,
+                                      inertia_step_report* report) {
+  return guarded("inertia_optimizer_step", [&] {
+    if (opt == nullptr) fail_null("opt", "");
+    require_array("tensors", tensors, "count", count);
+    const int type = int_value_of(dtype);
+    if (type != INERTIA_FLOAT32 && type != INERTIA_FLOAT64)
+      throw inertia::invalid_argument(inertia::error_kind::dtype, "dtype",
+                                      "dtype = " + std::to_string(type) + " is not an inertia_dtype value");
+    const inertia::step_policy converted = policy != nullptr ? policy_of(*policy) : inertia::step_policy{};
+    const inertia::step_report outcome = opt->step(dtype, std::span<const inertia_tensor>(tensors, count), step,
+                                                   policy != nullptr ? &converted : nullptr, current_execution());
+    if (report != nullptr) *report = report_of(outcome);
   });
 }
 

@@ -13,6 +13,10 @@ enum class error_kind {
   length,          ///< spans disagree in length
   overlap,         ///< two buffers share memory
   hyperparameter,  ///< a coefficient is non-finite or outside its range
+  unknown_name,    ///< no variant, option key or option value of that name (the generic calls)
+  wrong_kind,      ///< an option set or read as another kind of value than it holds
+  unused_state,    ///< a state buffer given that the variant, with these options, does not use
+  dtype,           ///< an element type the call does not know
 };
 
 class INERTIA_API invalid_argument : public std::invalid_argument {

@@ -34,7 +34,12 @@ typedef enum inertia_status {
   INERTIA_ERROR_LENGTH,         /* lengths disagree (cannot arise from the calls below, which take one n) */
   INERTIA_ERROR_OVERLAP,        /* two buffers share memory */
   INERTIA_ERROR_HYPERPARAMETER, /* a coefficient, step, arch or numerics value is invalid */
-  INERTIA_ERROR_INTERNAL        /* anything else, e.g. out of memory */
+  INERTIA_ERROR_INTERNAL,       /* anything else, e.g. out of memory */
+  /* The generic optimizer calls' own (inertia_optimizer_*): */
+  INERTIA_ERROR_UNKNOWN_NAME,   /* no such variant, option key, or string value (e.g. numerics) */
+  INERTIA_ERROR_WRONG_KIND,     /* the key exists but holds another kind of value (set on an array, ...) */
+  INERTIA_ERROR_UNUSED_STATE,   /* a state buffer is given that the variant, with these options, does not use */
+  INERTIA_ERROR_DTYPE           /* not an inertia_dtype value */
 } inertia_status;
 
 /* A short description of the status ("ok", "null pointer", ...); never NULL. */
@@ -351,6 +356,104 @@ INERTIA_API inertia_status inertia_nadam_step_f32(float *param, const float *gra
 INERTIA_API inertia_status inertia_nadam_step_f64(double *param, const double *grad, double *exp_avg,
                                                   double *exp_avg_sq, size_t n, const inertia_nadam_options *options,
                                                   long long step, float *mu_product);
+
+/* ---- Every variant through one call: inertia_optimizer --------------------
+ * A handle is one param group of one variant: its options and its scalar
+ * state (NAdam's mu_product). Create it by name, set options by the
+ * frameworks' keys, then step any number of tensors at once:
+ *
+ *   inertia_optimizer *adam;
+ *   inertia_optimizer_create("adamw", &adam);
+ *   inertia_optimizer_set(adam, "lr", 1e-3);
+ *   double betas[2] = {0.9, 0.95};
+ *   inertia_optimizer_set_array(adam, "betas", betas, 2);
+ *   inertia_tensor t[2] = {{w0, g0, {m0, v0}, n0}, {w1, g1, {m1, v1}, n1}};
+ *   inertia_optimizer_step(adam, INERTIA_FLOAT32, t, 2, step, NULL, NULL);   (step = 1, 2, ...)
+ *   inertia_optimizer_destroy(adam);
+ *
+ * Variants (names as inertia-profile's): heavy_ball (also "sgd": torch.optim.SGD),
+ * sutskever (Keras SGD), ema (Optax ema + scale), qhm, aggmo, lion, signum,
+ * lars, adam, adamw (Adam with decoupled_weight_decay = 1 and weight_decay
+ * 1e-2, torch.optim.AdamW), nadam, weight_ema, adagrad. Each one's equations
+ * and numerics are its per-variant section below and its C++ header; a step
+ * through this call is bit-identical to the per-variant call.
+ *
+ * Option keys are the frameworks' hyperparameter names: lr, momentum,
+ * dampening, weight_decay, nesterov, maximize, eps, amsgrad, momentum_decay,
+ * nu, eta, beta (ema, qhm, signum), betas (an array in torch's order: adam,
+ * adamw, nadam, lion (beta1, beta2); aggmo (1 to 8 decays)), bias_correction,
+ * decay, warmup, lr_decay, initial_accumulator_value, decoupled_weight_decay
+ * (adam); strings: numerics (heavy_ball: "pytorch_loop" or "pytorch_fused"),
+ * rounding (weight_ema: "torch_lerp" or "mul_add"). Flags are set as 0 or 1.
+ * A new handle holds the C++ API's defaults (the frameworks' defaults where
+ * they have one). Each value's range is checked when it is set; the relations
+ * between options (nesterov needs momentum) when a step runs.
+ *
+ * Thread safety: calls on different handles from different threads are safe.
+ * Setting an option on a handle while a step is using it is the caller's race:
+ * one handle is used by one thread at a time.
+ *
+ * Errors: every call returns a status and, on failure, leaves a message naming
+ * the variant and the key, tensor index or buffer (inertia_last_error()), and
+ * changes nothing: not the handle, not a buffer. */
+
+typedef enum inertia_dtype { INERTIA_FLOAT32 = 0, INERTIA_FLOAT64 = 1 } inertia_dtype; /* more later */
+
+typedef struct inertia_optimizer inertia_optimizer; /* opaque */
+
+/* A new handle for the variant `variant` (names above), with default options.
+ * *out is set on success only. */
+INERTIA_API inertia_status inertia_optimizer_create(const char *variant, inertia_optimizer **out);
+/* The registered variants, for bindings and tools: names 0 .. count - 1
+ * (NULL past the end). Aliases ("sgd") are accepted by create but not listed. */
+INERTIA_API size_t inertia_variant_count(void);
+INERTIA_API const char *inertia_variant_name(size_t index);
+/* Frees the handle; NULL is ignored. */
+INERTIA_API void inertia_optimizer_destroy(inertia_optimizer *opt);
+/* The variant's name as created ("sgd" reads back as "heavy_ball"); never NULL for a handle. */
+INERTIA_API const char *inertia_optimizer_variant(const inertia_optimizer *opt);
+
+/* A number or flag (0/1) option, or scalar state such as NAdam's "mu_product". */
+INERTIA_API inertia_status inertia_optimizer_set(inertia_optimizer *opt, const char *key, double value);
+/* An array option (betas): count values; values may be NULL only when count is 0. */
+INERTIA_API inertia_status inertia_optimizer_set_array(inertia_optimizer *opt, const char *key, const double *values,
+                                                       size_t count);
+/* A string option, e.g. "numerics". */
+INERTIA_API inertia_status inertia_optimizer_set_string(inertia_optimizer *opt, const char *key, const char *value);
+/* Reads a number, a flag (0/1), scalar state, a string option's index among its
+ * values, or one array element as "betas[1]"; an array's length as "betas#". */
+INERTIA_API inertia_status inertia_optimizer_get(const inertia_optimizer *opt, const char *key, double *value);
+
+/* The state buffers each tensor takes, given the options set now (heavy_ball:
+ * 1 with momentum, 0 without; adam: 2, or 3 with amsgrad), and their names as
+ * torch's state_dict has them (momentum_buffer, exp_avg, exp_avg_sq,
+ * max_exp_avg_sq, sum, ...). state_name returns NULL past the count. */
+INERTIA_API size_t inertia_optimizer_state_count(const inertia_optimizer *opt);
+INERTIA_API const char *inertia_optimizer_state_name(const inertia_optimizer *opt, size_t index);
+
+#define INERTIA_MAX_STATE 8
+
+/* One parameter tensor: param (updated), grad (read; NULL for weight_ema,
+ * whose param is the model's weights, read, and whose state[0] is the average),
+ * state[0 .. state_count - 1] as state_name names them (the rest NULL), size
+ * elements each, of the dtype of the call. A pointer may be NULL only when size is 0. */
+typedef struct inertia_tensor {
+  void *param;
+  const void *grad;
+  void *state[INERTIA_MAX_STATE];
+  size_t size;
+} inertia_tensor;
+
+/* One step of count tensors (one parallel region; bit-identical to stepping
+ * each alone). step is t, the 1-based number of this step, as in the papers'
+ * equations and torch's state["step"] after it (heavy_ball's first step, where
+ * the buffer is initialised, is t == 1). policy: NULL for none; variants that
+ * read no gradient or take none (lars, weight_ema) accept only NULL. report:
+ * may be NULL. tensors may be NULL only when count is 0. No buffer of any
+ * tensor may share memory with another (INERTIA_ERROR_OVERLAP). */
+INERTIA_API inertia_status inertia_optimizer_step(inertia_optimizer *opt, inertia_dtype dtype,
+                                                  const inertia_tensor *tensors, size_t count, long long step,
+                                                  const inertia_step_policy *policy, inertia_step_report *report);
 
 /* ---- Demon, decaying momentum: a schedule, not a step ---------------------
  *   beta_t = beta_init * (1 - t/T) / ((1 - beta_init) + beta_init * (1 - t/T))

@@ -1,6 +1,7 @@
 #pragma once
 // inertia: SIMD-vectorized, OpenMP-parallel momentum optimizer steps.
 // One header per variant; this one includes them all.
+#include "inertia/adagrad.hpp"
 #include "inertia/adam.hpp"
 #include "inertia/aggmo.hpp"
 #include "inertia/arch.hpp"

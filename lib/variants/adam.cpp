@@ -5,20 +5,46 @@
 #include <string>
 #include <vector>
 
+#include "registry/optimizer.hpp"
 #include "step_groups.hpp"
 
 namespace inertia {
 namespace {
 
-/// The hyperparameters Adam and NAdam share (torch's checks, with eps > 0).
+using namespace detail::option_builders;
+using detail::value_range;
+
+constexpr std::array<const char*, 2> beta_names{"beta1", "beta2"};
+constexpr const char* eps_reason = "it keeps the denominator from 0";
+
+/// The hyperparameters Adam and NAdam share, in torch's order (eps > 0 here).
 template <class Options>
-void check_shared_options(const detail::argument_checks& check, const Options& o) {
-  check.at_least("lr", o.lr, 0.0);
-  check.momentum("beta1", o.beta1);
-  check.momentum("beta2", o.beta2);
-  check.finite("eps", o.eps);
-  if (o.eps <= 0.0) check.fail(error_kind::hyperparameter, "eps", "eps must be > 0 (it keeps the denominator from 0)");
-  check.at_least("weight_decay", o.weight_decay, 0.0);
+constexpr auto shared_options() {
+  return std::array{number<&Options::lr>("lr", value_range::nonnegative),
+                    pair<&Options::beta1, &Options::beta2>("betas", beta_names, value_range::unit_open),
+                    number<&Options::eps>("eps", value_range::positive, eps_reason),
+                    number<&Options::weight_decay>("weight_decay", value_range::nonnegative)};
+}
+
+template <class Options, std::size_t N, std::size_t M>
+constexpr std::array<detail::option<Options>, N + M> join(const std::array<detail::option<Options>, N>& a,
+                                                         const std::array<detail::option<Options>, M>& b) {
+  std::array<detail::option<Options>, N + M> out{};
+  for (std::size_t i = 0; i < N; ++i) out[i] = a[i];
+  for (std::size_t i = 0; i < M; ++i) out[N + i] = b[i];
+  return out;
+}
+
+/// Adam's moments, and the running max with amsgrad: torch's state names.
+constexpr std::array adam_state{
+    detail::state_buffer<adam_options>{"exp_avg", detail::always<adam_options>},
+    detail::state_buffer<adam_options>{"exp_avg_sq", detail::always<adam_options>},
+    detail::state_buffer<adam_options>{"max_exp_avg_sq", [](const adam_options& o) { return o.amsgrad; }}};
+
+/// The family's tensor from the generic call's pieces.
+template <class T>
+adam_tensor<T> moments_of(std::span<T> param, std::span<const T> grad, std::span<const std::span<T>> state) {
+  return {param, grad, state[0], state[1], state.size() > 2 ? state[2] : std::span<T>()};
 }
 
 /// No two of the buffers for_each visits may share memory; the later one of a
@@ -58,10 +84,26 @@ void check_step_count(const char* function, std::int64_t step) {
 
 struct adam_variant {
   static constexpr const char* function = "inertia::adam_step";
+  static constexpr const char* name = "adam";
   using options_type = adam_options;
+  static constexpr bool takes_policy = true;
+
+  static constexpr auto options = join(shared_options<adam_options>(),
+                                       std::array{flag<&adam_options::amsgrad>("amsgrad"),
+                                                  flag<&adam_options::maximize>("maximize"),
+                                                  flag<&adam_options::decoupled_weight_decay>("decoupled_weight_decay")});
+  static constexpr auto state = adam_state;
+
+  template <class T>
+  using tensor_type = adam_tensor<T>;
+  template <class T>
+  static adam_tensor<T> tensor_of(std::span<T> param, std::span<const T> grad, std::span<const std::span<T>> state,
+                                  std::vector<std::span<T>>&) {
+    return moments_of(param, grad, state);
+  }
 
   static void check_options(const detail::argument_checks& check, const adam_options& o) {
-    check_shared_options(check, o);
+    detail::check_declared(check, options, o);
   }
 
   template <class T>
@@ -84,6 +126,20 @@ struct adam_variant {
   }
 };
 
+/// torch.optim.AdamW: Adam with decoupled weight decay, 1e-2 by default.
+struct adamw_variant : adam_variant {
+  static constexpr const char* name = "adamw";
+  static constexpr auto options = join(shared_options<adam_options>(),
+                                       std::array{flag<&adam_options::amsgrad>("amsgrad"),
+                                                  flag<&adam_options::maximize>("maximize")});
+  static adam_options defaults() {
+    adam_options o;
+    o.weight_decay = 1e-2;
+    o.decoupled_weight_decay = true;
+    return o;
+  }
+};
+
 /// A NAdam group's options as the shared group logic sees them: the options
 /// and the group's mu_product before this step.
 struct nadam_call_options {
@@ -95,9 +151,12 @@ struct nadam_variant {
   static constexpr const char* function = "inertia::nadam_step";
   using options_type = nadam_call_options;
 
+  static constexpr auto options =
+      join(shared_options<nadam_options>(),
+           std::array{number<&nadam_options::momentum_decay>("momentum_decay", value_range::nonnegative)});
+
   static void check_options(const detail::argument_checks& check, const nadam_call_options& c) {
-    check_shared_options(check, c.options);
-    check.at_least("momentum_decay", c.options.momentum_decay, 0.0);
+    detail::check_declared(check, options, c.options);
     check.within("mu_product", c.mu_product, 0.0, 1.0);
   }
 
@@ -199,3 +258,48 @@ step_report nadam_step(std::span<nadam_group<double>> groups, const step_policy&
 }
 
 }  // namespace inertia
+
+namespace inertia {
+namespace {
+
+/// NAdam in the registry: its options are nadam_options, and the group's
+/// mu_product is scalar state, as torch's state["mu_product"].
+struct nadam_descriptor {
+  static constexpr const char* name = "nadam";
+  using options_type = nadam_options;
+  static constexpr bool takes_policy = true;
+  static constexpr auto options = nadam_variant::options;
+  static constexpr std::array state{detail::state_buffer<nadam_options>{"exp_avg", detail::always<nadam_options>},
+                                    detail::state_buffer<nadam_options>{"exp_avg_sq", detail::always<nadam_options>}};
+
+  struct scalars_type {
+    float mu_product = 1.0f;
+  };
+  static constexpr std::array scalar_state{number<&scalars_type::mu_product>("mu_product", value_range::unit_closed)};
+
+  template <class T>
+  using tensor_type = adam_tensor<T>;
+  template <class T>
+  static adam_tensor<T> tensor_of(std::span<T> param, std::span<const T> grad, std::span<const std::span<T>> state,
+                                  std::vector<std::span<T>>&) {
+    return moments_of(param, grad, state);
+  }
+
+  static constexpr bool group_step_declared = true;
+  /// mu_product advances only when the step is taken.
+  template <class T>
+  static step_report group_step(nadam_options& o, scalars_type& scalars, std::span<const adam_tensor<T>> tensors,
+                                std::int64_t steps_taken, const step_policy* policy, const execution& exec) {
+    nadam_group<T> group{o, tensors, steps_taken, scalars.mu_product};
+    const step_report report = nadam_groups(std::span(&group, 1), policy != nullptr ? *policy : step_policy{}, exec);
+    scalars.mu_product = group.mu_product;
+    return report;
+  }
+};
+
+}  // namespace
+}  // namespace inertia
+
+INERTIA_REGISTER_VARIANT(adam, adam_variant)
+INERTIA_REGISTER_VARIANT(adamw, adamw_variant)
+INERTIA_REGISTER_VARIANT(nadam, nadam_descriptor)

@@ -3,22 +3,59 @@
 
 #include <string>
 
+#include "registry/optimizer.hpp"
 #include "step_groups.hpp"
 
 namespace inertia {
 namespace {
 
-std::string indexed(const char* name, std::size_t k) { return std::string(name) + "[" + std::to_string(k) + "]"; }
+using detail::indexed;
+using namespace detail::option_builders;
+using detail::value_range;
+
+/// Velocity I exists when there are more than I decays.
+template <std::size_t I>
+constexpr bool has_velocity(const aggmo_options& o) {
+  return o.betas.size() > I;
+}
 
 struct aggmo_variant {
   static constexpr const char* function = "inertia::aggmo_step";
+  static constexpr const char* name = "aggmo";
   using options_type = aggmo_options;
+  static constexpr bool takes_policy = true;
+
+  static constexpr std::array options{
+      number<&aggmo_options::lr>("lr", value_range::nonnegative),
+      span<&aggmo_options::betas>("betas", value_range::unit_open, 1, static_cast<std::size_t>(-1)),
+      number<&aggmo_options::weight_decay>("weight_decay", value_range::nonnegative)};
+  /// One velocity per decay; the generic call's tensors hold up to INERTIA_MAX_STATE.
+  static constexpr std::array state{
+      detail::state_buffer<aggmo_options>{"velocities[0]", has_velocity<0>},
+      detail::state_buffer<aggmo_options>{"velocities[1]", has_velocity<1>},
+      detail::state_buffer<aggmo_options>{"velocities[2]", has_velocity<2>},
+      detail::state_buffer<aggmo_options>{"velocities[3]", has_velocity<3>},
+      detail::state_buffer<aggmo_options>{"velocities[4]", has_velocity<4>},
+      detail::state_buffer<aggmo_options>{"velocities[5]", has_velocity<5>},
+      detail::state_buffer<aggmo_options>{"velocities[6]", has_velocity<6>},
+      detail::state_buffer<aggmo_options>{"velocities[7]", has_velocity<7>}};
+  static_assert(state.size() == INERTIA_MAX_STATE);
+
+  template <class T>
+  using tensor_type = aggmo_tensor<T>;
+  /// An aggmo_tensor views a list of velocity spans: the list lives in scratch,
+  /// reserved by the caller for every tensor of the call, so it never moves.
+  static constexpr bool keeps_state_views = true;
+  template <class T>
+  static aggmo_tensor<T> tensor_of(std::span<T> param, std::span<const T> grad, std::span<const std::span<T>> state,
+                                   std::vector<std::span<T>>& scratch) {
+    const std::size_t first = scratch.size();
+    scratch.insert(scratch.end(), state.begin(), state.end());
+    return {param, grad, std::span<const std::span<T>>(scratch.data() + first, state.size())};
+  }
 
   static void check_options(const detail::argument_checks& check, const aggmo_options& o) {
-    check.at_least("lr", o.lr, 0.0);
-    if (o.betas.empty()) check.fail(error_kind::hyperparameter, "betas", "betas is empty: AggMo needs at least one velocity");
-    for (std::size_t k = 0; k < o.betas.size(); ++k) check.momentum(indexed("betas", k).c_str(), o.betas[k]);
-    check.at_least("weight_decay", o.weight_decay, 0.0);
+    detail::check_declared(check, options, o);
   }
 
   template <class T>
@@ -82,3 +119,5 @@ step_report aggmo_step(std::span<aggmo_group<double>> groups, const step_policy&
 }
 
 }  // namespace inertia
+
+INERTIA_REGISTER_VARIANT(aggmo, aggmo_variant)

@@ -2,19 +2,27 @@
 #include "variants/ema.hpp"
 
 #include "inertia/multi_tensor.hpp"
+#include "registry/optimizer.hpp"
 #include "step_groups.hpp"
 #include "variants/velocity_tensor.hpp"
 
 namespace inertia {
 namespace {
+using namespace detail::option_builders;
+using detail::value_range;
 
 struct ema_variant : detail::velocity_tensor_variant {
   static constexpr const char* function = "inertia::ema_step";
   using options_type = ema_options;
 
+  static constexpr const char* name = "ema";
+  static constexpr std::array options{number<&ema_options::lr>("lr", value_range::nonnegative),
+                                      number<&ema_options::beta>("beta", value_range::unit_open),
+                                      flag<&ema_options::bias_correction>("bias_correction")};
+  static constexpr std::array state{detail::state_buffer<ema_options>{"velocity", detail::always<ema_options>}};
+
   static void check_options(const detail::argument_checks& check, const ema_options& o) {
-    check.at_least("lr", o.lr, 0.0);
-    check.momentum("beta", o.beta);
+    detail::check_declared(check, options, o);
   }
 
   /// This step is number steps_taken + 1 (bias correction counts from 1).
@@ -61,3 +69,5 @@ step_report ema_step(std::span<ema_group<double>> groups, const step_policy& pol
 }
 
 }  // namespace inertia
+
+INERTIA_REGISTER_VARIANT(ema, ema_variant)

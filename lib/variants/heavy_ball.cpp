@@ -2,20 +2,45 @@
 #include "variants/heavy_ball.hpp"
 
 #include "inertia/multi_tensor.hpp"
+#include "registry/optimizer.hpp"
 #include "step_groups.hpp"
 
 namespace inertia {
 namespace {
+using namespace detail::option_builders;
+using detail::value_range;
+
+constexpr std::array<const char*, 2> numerics_names{"pytorch_loop", "pytorch_fused"};  // heavy_ball_numerics' order
 
 struct heavy_ball_variant {
   static constexpr const char* function = "inertia::heavy_ball_step";
+  static constexpr const char* name = "heavy_ball";
+  static constexpr std::array<const char*, 1> aliases{"sgd"};
   using options_type = heavy_ball_options;
+  static constexpr bool takes_policy = true;
+
+  static constexpr std::array options{
+      number<&heavy_ball_options::lr>("lr", value_range::nonnegative),
+      number<&heavy_ball_options::momentum>("momentum", value_range::unit_open),
+      number<&heavy_ball_options::dampening>("dampening", value_range::unit_closed),
+      number<&heavy_ball_options::weight_decay>("weight_decay", value_range::nonnegative),
+      flag<&heavy_ball_options::nesterov>("nesterov"),
+      flag<&heavy_ball_options::maximize>("maximize"),
+      choice<&heavy_ball_options::numerics>("numerics", numerics_names)};
+  /// Plain SGD (momentum 0) keeps no buffer, as torch's state holds none.
+  static constexpr std::array state{detail::state_buffer<heavy_ball_options>{
+      "momentum_buffer", [](const heavy_ball_options& o) { return o.momentum != 0.0; }}};
+
+  template <class T>
+  using tensor_type = heavy_ball_tensor<T>;
+  template <class T>
+  static heavy_ball_tensor<T> tensor_of(std::span<T> param, std::span<const T> grad,
+                                        std::span<const std::span<T>> state, std::vector<std::span<T>>&) {
+    return {param, grad, state.empty() ? std::span<T>() : state[0]};
+  }
 
   static void check_options(const detail::argument_checks& check, const heavy_ball_options& o) {
-    check.at_least("lr", o.lr, 0.0);
-    check.momentum("momentum", o.momentum);
-    check.within("dampening", o.dampening, 0.0, 1.0);
-    check.at_least("weight_decay", o.weight_decay, 0.0);
+    detail::check_declared(check, options, o);
     if (o.nesterov && (o.momentum <= 0.0 || o.dampening != 0.0))
       check.fail(error_kind::hyperparameter, "nesterov", "nesterov requires momentum > 0 and dampening == 0");
   }
@@ -74,3 +99,5 @@ step_report heavy_ball_step(std::span<heavy_ball_group<double>> groups, const st
 }
 
 }  // namespace inertia
+
+INERTIA_REGISTER_VARIANT(heavy_ball, heavy_ball_variant)

@@ -7,21 +7,52 @@
 #include <omp.h>
 
 #include "reduction.hpp"
+#include "registry/optimizer.hpp"
 #include "step_groups.hpp"
 
 namespace inertia {
 namespace {
 
+using namespace detail::option_builders;
+using detail::value_range;
+
+template <class T>
+void step_groups(std::span<lars_group<T>> groups, const execution& exec);
+
 struct lars_variant {
   static constexpr const char* function = "inertia::lars_step";
+  static constexpr const char* name = "lars";
   using options_type = lars_options;
+  /// Its norms are of the gradients as given: no step policy (yet).
+  static constexpr bool takes_policy = false;
+
+  static constexpr std::array options{
+      number<&lars_options::lr>("lr", value_range::nonnegative),
+      number<&lars_options::momentum>("momentum", value_range::unit_open),
+      number<&lars_options::weight_decay>("weight_decay", value_range::nonnegative),
+      number<&lars_options::eta>("eta", value_range::positive, "the trust coefficient")};
+  static constexpr std::array state{
+      detail::state_buffer<lars_options>{"momentum_buffer", detail::always<lars_options>}};
+
+  template <class T>
+  using tensor_type = lars_tensor<T>;
+  template <class T>
+  static lars_tensor<T> tensor_of(std::span<T> param, std::span<const T> grad, std::span<const std::span<T>> state,
+                                  std::vector<std::span<T>>&) {
+    return {param, grad, state[0]};
+  }
+  /// Its own two-pass runner (norms, then update), not the shared one.
+  static constexpr bool group_step_declared = true;
+  template <class T>
+  static step_report group_step(lars_options& o, detail::no_scalars&, std::span<const lars_tensor<T>> tensors,
+                                std::int64_t steps_taken, const step_policy*, const execution& exec) {
+    lars_group<T> group{o, tensors, steps_taken};
+    step_groups(std::span(&group, 1), exec);
+    return {};
+  }
 
   static void check_options(const detail::argument_checks& check, const lars_options& o) {
-    check.at_least("lr", o.lr, 0.0);
-    check.momentum("momentum", o.momentum);
-    check.at_least("weight_decay", o.weight_decay, 0.0);
-    check.finite("eta", o.eta);
-    if (o.eta <= 0.0) check.fail(error_kind::hyperparameter, "eta", "eta must be > 0 (the trust coefficient)");
+    detail::check_declared(check, options, o);
   }
 
   template <class T>
@@ -161,3 +192,5 @@ void lars_step(std::span<lars_group<float>> groups, const execution& exec) { ste
 void lars_step(std::span<lars_group<double>> groups, const execution& exec) { step_groups(groups, exec); }
 
 }  // namespace inertia
+
+INERTIA_REGISTER_VARIANT(lars, lars_variant)

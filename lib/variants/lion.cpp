@@ -1,21 +1,30 @@
 // lion entry points: what a valid call is, and how options become a rule.
 #include "variants/lion.hpp"
 
+#include "registry/optimizer.hpp"
 #include "step_groups.hpp"
 #include "variants/velocity_tensor.hpp"
 
 namespace inertia {
 namespace {
+using namespace detail::option_builders;
+using detail::value_range;
 
 struct lion_variant : detail::velocity_tensor_variant {
   static constexpr const char* function = "inertia::lion_step";
   using options_type = lion_options;
 
+  static constexpr const char* name = "lion";
+  static constexpr std::array<const char*, 2> beta_names{"beta1", "beta2"};
+  static constexpr std::array options{
+      number<&lion_options::lr>("lr", value_range::nonnegative),
+      pair<&lion_options::beta1, &lion_options::beta2>("betas", beta_names, value_range::unit_open),
+      number<&lion_options::weight_decay>("weight_decay", value_range::nonnegative)};
+  /// The momentum m; lion-pytorch's state["exp_avg"].
+  static constexpr std::array state{detail::state_buffer<lion_options>{"exp_avg", detail::always<lion_options>}};
+
   static void check_options(const detail::argument_checks& check, const lion_options& o) {
-    check.at_least("lr", o.lr, 0.0);
-    check.momentum("beta1", o.beta1);
-    check.momentum("beta2", o.beta2);
-    check.at_least("weight_decay", o.weight_decay, 0.0);
+    detail::check_declared(check, options, o);
   }
 
   template <class T>
@@ -53,3 +62,5 @@ step_report lion_step(std::span<lion_group<double>> groups, const step_policy& p
 }
 
 }  // namespace inertia
+
+INERTIA_REGISTER_VARIANT(lion, lion_variant)

@@ -1,21 +1,29 @@
 // qhm entry points: what a valid call is, and how options become a rule.
 #include "variants/qhm.hpp"
 
+#include "registry/optimizer.hpp"
 #include "step_groups.hpp"
 #include "variants/velocity_tensor.hpp"
 
 namespace inertia {
 namespace {
+using namespace detail::option_builders;
+using detail::value_range;
 
 struct qhm_variant : detail::velocity_tensor_variant {
   static constexpr const char* function = "inertia::qhm_step";
   using options_type = qhm_options;
 
+  static constexpr const char* name = "qhm";
+  static constexpr std::array options{number<&qhm_options::lr>("lr", value_range::nonnegative),
+                                      number<&qhm_options::nu>("nu", value_range::unit_closed),
+                                      number<&qhm_options::beta>("beta", value_range::unit_open),
+                                      number<&qhm_options::weight_decay>("weight_decay", value_range::nonnegative)};
+  /// qhoptim's QHM keeps it as state["momentum_buffer"].
+  static constexpr std::array state{detail::state_buffer<qhm_options>{"momentum_buffer", detail::always<qhm_options>}};
+
   static void check_options(const detail::argument_checks& check, const qhm_options& o) {
-    check.at_least("lr", o.lr, 0.0);
-    check.within("nu", o.nu, 0.0, 1.0);
-    check.momentum("beta", o.beta);
-    check.at_least("weight_decay", o.weight_decay, 0.0);
+    detail::check_declared(check, options, o);
   }
 
   template <class T>
@@ -51,3 +59,5 @@ step_report qhm_step(std::span<qhm_group<double>> groups, const step_policy& pol
 }
 
 }  // namespace inertia
+
+INERTIA_REGISTER_VARIANT(qhm, qhm_variant)

@@ -3,6 +3,7 @@
 // line per element type to INERTIA_FOR_EACH_RULE; a rule that allows streaming
 // stores (streams_output, store_policy.hpp) is also listed in
 // INERTIA_FOR_EACH_STREAMING_RULE, which compiles its streaming kernels.
+#include "variants/adagrad.hpp"
 #include "variants/adam.hpp"
 #include "variants/aggmo.hpp"
 #include "variants/ema.hpp"
@@ -25,6 +26,7 @@
   X(aggmo_rule<float>) X(aggmo_rule<double>)                                        \
   X(lion_rule<float>) X(lion_rule<double>)                                          \
   X(weight_ema_rule<float>) X(weight_ema_rule<double>)                              \
-  X(lookahead_rule<float>) X(lookahead_rule<double>)
+  X(lookahead_rule<float>) X(lookahead_rule<double>)                              \
+  X(adagrad_rule<float>) X(adagrad_rule<double>)
 
 #define INERTIA_FOR_EACH_STREAMING_RULE(X) X(lookahead_rule<float>) X(lookahead_rule<double>)

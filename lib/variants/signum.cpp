@@ -2,20 +2,28 @@
 // decay, so it runs lion's rule (lib/variants/lion.hpp) with those options.
 #include "inertia/signum.hpp"
 
+#include "registry/optimizer.hpp"
 #include "step_groups.hpp"
 #include "variants/lion.hpp"
 #include "variants/velocity_tensor.hpp"
 
 namespace inertia {
 namespace {
+using namespace detail::option_builders;
+using detail::value_range;
 
 struct signum_variant : detail::velocity_tensor_variant {
   static constexpr const char* function = "inertia::signum_step";
   using options_type = signum_options;
 
+  static constexpr const char* name = "signum";
+  static constexpr std::array options{number<&signum_options::lr>("lr", value_range::nonnegative),
+                                      number<&signum_options::beta>("beta", value_range::unit_open)};
+  static constexpr std::array state{
+      detail::state_buffer<signum_options>{"momentum_buffer", detail::always<signum_options>}};
+
   static void check_options(const detail::argument_checks& check, const signum_options& o) {
-    check.at_least("lr", o.lr, 0.0);
-    check.momentum("beta", o.beta);
+    detail::check_declared(check, options, o);
   }
 
   template <class T>
@@ -54,3 +62,5 @@ step_report signum_step(std::span<signum_group<double>> groups, const step_polic
 }
 
 }  // namespace inertia
+
+INERTIA_REGISTER_VARIANT(signum, signum_variant)

@@ -2,20 +2,30 @@
 #include "variants/sutskever.hpp"
 
 #include "inertia/multi_tensor.hpp"
+#include "registry/optimizer.hpp"
 #include "step_groups.hpp"
 #include "variants/velocity_tensor.hpp"
 
 namespace inertia {
 namespace {
+using namespace detail::option_builders;
+using detail::value_range;
 
 // Buffers as every velocity tensor; its own check: no velocity without momentum.
 struct sutskever_variant : detail::velocity_tensor_variant {
   static constexpr const char* function = "inertia::sutskever_step";
+  static constexpr const char* name = "sutskever";
   using options_type = sutskever_options;
 
+  static constexpr std::array options{number<&sutskever_options::lr>("lr", value_range::nonnegative),
+                                      number<&sutskever_options::momentum>("momentum", value_range::unit_open),
+                                      flag<&sutskever_options::nesterov>("nesterov")};
+  /// Keras keeps no velocity without momentum.
+  static constexpr std::array state{detail::state_buffer<sutskever_options>{
+      "velocity", [](const sutskever_options& o) { return o.momentum != 0.0; }}};
+
   static void check_options(const detail::argument_checks& check, const sutskever_options& o) {
-    check.at_least("lr", o.lr, 0.0);
-    check.momentum("momentum", o.momentum);
+    detail::check_declared(check, options, o);
     if (o.nesterov && o.momentum <= 0.0)
       check.fail(error_kind::hyperparameter, "nesterov", "nesterov requires momentum > 0");
   }
@@ -67,3 +77,5 @@ step_report sutskever_step(std::span<sutskever_group<double>> groups, const step
 }
 
 }  // namespace inertia
+
+INERTIA_REGISTER_VARIANT(sutskever, sutskever_variant)

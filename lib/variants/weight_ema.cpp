@@ -3,17 +3,55 @@
 
 #include <vector>
 
+#include "registry/optimizer.hpp"
 #include "step_groups.hpp"
 
 namespace inertia {
 namespace {
 
+using namespace detail::option_builders;
+using detail::value_range;
+
+constexpr std::array<const char*, 2> rounding_names{"torch_lerp", "mul_add"};  // weight_ema_rounding's order
+
+template <class T>
+void update_groups(std::span<weight_ema_group<T>> groups, const execution& exec);
+
 struct weight_ema_variant {
   static constexpr const char* function = "inertia::weight_ema_step";
+  static constexpr const char* name = "weight_ema";
   using options_type = weight_ema_options;
+  /// It reads the parameters, not a gradient: a step policy has nothing to act on.
+  static constexpr bool takes_policy = false;
+  static constexpr bool uses_grad = false;
+
+  static constexpr std::array options{number<&weight_ema_options::decay>("decay", value_range::unit_closed),
+                                      flag<&weight_ema_options::warmup>("warmup"),
+                                      choice<&weight_ema_options::rounding>("rounding", rounding_names)};
+  /// The generic call's param is the model's weights (read); the average is state.
+  static constexpr std::array state{
+      detail::state_buffer<weight_ema_options>{"average", detail::always<weight_ema_options>}};
+
+  template <class T>
+  using tensor_type = weight_ema_tensor<T>;
+  template <class T>
+  static weight_ema_tensor<T> tensor_of(std::span<T> param, std::span<const T>, std::span<const std::span<T>> state,
+                                        std::vector<std::span<T>>&) {
+    return {state[0], param};
+  }
+  static constexpr bool group_step_declared = true;
+  /// t = steps_taken earlier updates of the average.
+  template <class T>
+  static step_report group_step(weight_ema_options& o, detail::no_scalars&,
+                                std::span<const weight_ema_tensor<T>> tensors, std::int64_t steps_taken,
+                                const step_policy*, const execution& exec) {
+    weight_ema_group<T> group{o, tensors, steps_taken};
+    update_groups(std::span(&group, 1), exec);
+    return {};
+  }
 
   static void check_options(const detail::argument_checks& check, const weight_ema_options& o) {
-    check.within("decay", o.decay, 0.0, 1.0);
+    detail::check_declared(check, options, o);
   }
 
   template <class T>
@@ -77,3 +115,5 @@ void weight_ema_step(std::span<weight_ema_group<float>> groups, const execution&
 void weight_ema_step(std::span<weight_ema_group<double>> groups, const execution& exec) { update_groups(groups, exec); }
 
 }  // namespace inertia
+
+INERTIA_REGISTER_VARIANT(weight_ema, weight_ema_variant)

@@ -1,0 +1,100 @@
+// adagrad entry points and its declaration: options, state, rule.
+#include "variants/adagrad.hpp"
+
+#include <string>
+#include <vector>
+
+#include "registry/optimizer.hpp"
+#include "step_groups.hpp"
+
+namespace inertia {
+namespace {
+
+using namespace detail::option_builders;
+using detail::value_range;
+
+struct adagrad_variant {
+  static constexpr const char* function = "inertia::adagrad_step";
+  static constexpr const char* name = "adagrad";
+  using options_type = adagrad_options;
+  static constexpr bool takes_policy = true;
+
+  static constexpr std::array options{
+      number<&adagrad_options::lr>("lr", value_range::nonnegative),
+      number<&adagrad_options::lr_decay>("lr_decay", value_range::nonnegative),
+      number<&adagrad_options::weight_decay>("weight_decay", value_range::nonnegative),
+      number<&adagrad_options::initial_accumulator_value>("initial_accumulator_value", value_range::nonnegative),
+      number<&adagrad_options::eps>("eps", value_range::positive, "it keeps the denominator from 0"),
+      flag<&adagrad_options::maximize>("maximize")};
+  static constexpr std::array state{detail::state_buffer<adagrad_options>{"sum", detail::always<adagrad_options>}};
+
+  template <class T>
+  using tensor_type = adagrad_tensor<T>;
+  template <class T>
+  static adagrad_tensor<T> tensor_of(std::span<T> param, std::span<const T> grad, std::span<const std::span<T>> state,
+                                     std::vector<std::span<T>>&) {
+    return {param, grad, state[0]};
+  }
+
+  static void check_options(const detail::argument_checks& check, const adagrad_options& o) {
+    detail::check_declared(check, options, o);
+  }
+
+  template <class T>
+  static void check_tensor(const detail::argument_checks& check, const adagrad_tensor<T>& t, const adagrad_options&) {
+    check.same_length("grad", t.grad.size(), "param", t.param.size());
+    check.same_length("sum", t.sum.size(), "param", t.param.size());
+    check.disjoint("grad", t.grad, "param", t.param);
+    check.disjoint("sum", t.sum, "param", t.param);
+    check.disjoint("sum", t.sum, "grad", t.grad);
+  }
+
+  template <class T, class Visit>
+  static void for_each_buffer(const adagrad_tensor<T>& t, Visit visit) {
+    visit("param", t.param);
+    visit("grad", t.grad);
+    visit("sum", t.sum);
+  }
+
+  /// This step is number steps_taken + 1.
+  template <class T>
+  static detail::adagrad_rule<T> make_rule(const adagrad_tensor<T>& t, const adagrad_options& o,
+                                           std::int64_t steps_taken) {
+    return detail::adagrad_rule<T>::make(t, o, steps_taken + 1);
+  }
+};
+
+/// One tensor is a group of one.
+template <class T>
+step_report step_one(const adagrad_tensor<T>& tensor, const adagrad_options& options, std::int64_t step,
+                     const step_policy& policy, const execution& exec) {
+  if (step < 1)
+    detail::argument_checks(adagrad_variant::function)
+        .fail(error_kind::hyperparameter, "step", "step = " + std::to_string(step) + " must be >= 1 (it counts from 1)");
+  adagrad_group<T> group{options, std::span<const adagrad_tensor<T>>(&tensor, 1), step - 1};
+  return detail::step_groups<adagrad_variant>(std::span(&group, 1), exec, policy);
+}
+
+}  // namespace
+
+step_report adagrad_step(const adagrad_tensor<float>& tensor, const adagrad_options& options, std::int64_t step,
+                         const step_policy& policy, const execution& exec) {
+  return step_one(tensor, options, step, policy, exec);
+}
+
+step_report adagrad_step(const adagrad_tensor<double>& tensor, const adagrad_options& options, std::int64_t step,
+                         const step_policy& policy, const execution& exec) {
+  return step_one(tensor, options, step, policy, exec);
+}
+
+step_report adagrad_step(std::span<adagrad_group<float>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<adagrad_variant>(groups, exec, policy);
+}
+
+step_report adagrad_step(std::span<adagrad_group<double>> groups, const step_policy& policy, const execution& exec) {
+  return detail::step_groups<adagrad_variant>(groups, exec, policy);
+}
+
+}  // namespace inertia
+
+INERTIA_REGISTER_VARIANT(adagrad, adagrad_variant)

@@ -1,0 +1,46 @@
+#pragma once
+// adagrad: torch.optim.Adagrad (1.13). Equations and rounding: include/inertia/adagrad.hpp.
+#include <cstddef>
+#include <cstdint>
+
+#include "gradient_source.hpp"
+#include "inertia/adagrad.hpp"
+#include "simd/ops.hpp"
+
+namespace inertia::detail {
+
+template <class T>
+struct adagrad_rule {
+  using value_type = T;
+  T* param;
+  gradient_source<T> grad;
+  T* sum;
+  T weight_decay, eps, neg_clr;
+  bool maximize, use_weight_decay;
+
+  /// step: the 1-based number of this step.
+  static adagrad_rule make(const adagrad_tensor<T>& t, const adagrad_options& o, std::int64_t step) {
+    // clr as torch forms it: a Python float from the float step counter.
+    const double clr = o.lr / (1.0 + static_cast<double>(step - 1) * o.lr_decay);
+    return {t.param.data(), {t.grad.data()}, t.sum.data(), T(o.weight_decay), T(o.eps), T(-clr),
+            o.maximize, o.weight_decay != 0.0};
+  }
+
+  const T* anchor() const { return param; }
+  /// Reads w, g, sum; writes w, sum.
+  std::size_t bytes_per_element() const { return sizeof(T) * 5; }
+
+  template <class Lanes>
+  void apply(std::size_t i) const {
+    using V = typename Lanes::vec;
+    const V w = Lanes::load(param + i);
+    V g = grad.template load<Lanes>(i, grad.transforms());
+    if (maximize) g = negate(g);
+    if (use_weight_decay) g = fused_multiply_add(V(weight_decay), w, g);
+    const V s = fused_multiply_add(g, g, Lanes::load(sum + i));
+    Lanes::store(sum + i, s);
+    Lanes::store(param + i, w + (V(neg_clr) * g) / (square_root(s) + V(eps)));
+  }
+};
+
+}  // namespace inertia::detail
