@@ -14,49 +14,49 @@ void library_step(variant v, const step_buffers<T>& b, const execution& exec) {
   const auto extra = [&](std::size_t k) { return std::span<T>(b.extra_state[k], b.size); };
   switch (v) {
     case variant::heavy_ball:
-      heavy_ball_step(param, grad, state, heavy_ball_settings, /*first_step=*/false, exec);
+      heavy_ball_step(param, grad, state, heavy_ball_settings, /*step=*/2, {}, exec);
       return;
     case variant::heavy_ball_nesterov_wd:
-      heavy_ball_step(param, grad, state, heavy_ball_nesterov_wd_settings, /*first_step=*/false, exec);
+      heavy_ball_step(param, grad, state, heavy_ball_nesterov_wd_settings, /*step=*/2, {}, exec);
       return;
     case variant::sutskever:
-      sutskever_step(param, grad, state, sutskever_settings, exec);
+      sutskever_step(param, grad, state, sutskever_settings, /*step=*/1, {}, exec);
       return;
     case variant::ema:
-      ema_step(param, grad, state, ema_settings, ema_step_count, exec);
+      ema_step(param, grad, state, ema_settings, ema_step_count, {}, exec);
       return;
     case variant::lookahead:
       nesterov_lookahead(std::span<const T>(param), std::span<const T>(state), lookahead_momentum,
                          std::span<T>(b.grad, b.size), exec);
       return;
     case variant::qhm:
-      qhm_step(param, grad, state, qhm_settings, exec);
+      qhm_step(param, grad, state, qhm_settings, /*step=*/1, {}, exec);
       return;
     case variant::aggmo: {
       const std::array<std::span<T>, 3> velocities = {state, extra(0), extra(1)};
-      aggmo_step(param, grad, std::span<const std::span<T>>(velocities), aggmo_settings, exec);
+      aggmo_step(param, grad, std::span<const std::span<T>>(velocities), aggmo_settings, /*step=*/1, {}, exec);
       return;
     }
     case variant::lion:
-      lion_step(param, grad, state, lion_settings, exec);
+      lion_step(param, grad, state, lion_settings, /*step=*/1, {}, exec);
       return;
     case variant::signum:
-      signum_step(param, grad, state, signum_settings, exec);
+      signum_step(param, grad, state, signum_settings, /*step=*/1, {}, exec);
       return;
     case variant::lars:
-      lars_step(param, grad, state, lars_settings, exec);
+      lars_step(param, grad, state, lars_settings, /*step=*/1, {}, exec);
       return;
     case variant::weight_ema:  // the average in param's slot, the model's weights in grad's
-      weight_ema_step(param, grad, weight_ema_settings, weight_ema_update_count, exec);
+      weight_ema_step(param, grad, weight_ema_settings, weight_ema_update_count + 1, {}, exec);
       return;
     case variant::adam:
     case variant::adamw:
       adam_step(adam_tensor<T>{param, grad, state, extra(0)}, v == variant::adam ? adam_settings : adamw_settings,
-                adam_step_count, exec);
+                adam_step_count, {}, exec);
       return;
     case variant::nadam: {
       float mu_product = nadam_mu_product_before;  // a copy: every call is the same step
-      nadam_step(adam_tensor<T>{param, grad, state, extra(0)}, nadam_settings, adam_step_count, mu_product, exec);
+      nadam_step(adam_tensor<T>{param, grad, state, extra(0)}, nadam_settings, adam_step_count, mu_product, {}, exec);
       return;
     }
   }

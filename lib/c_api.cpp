@@ -134,6 +134,14 @@ int int_value_of(const Enum& value) noexcept {
                                       " value");
 }
 
+// The C calls' older step conventions as the C++ API's t (1-based): SGD's
+// first_step flag (any t > 1 is an ordinary step), and EMA's step, which the
+// C ABI lets be anything when bias correction is off (it is not read then).
+std::int64_t c_step(int first_step) noexcept { return first_step != 0 ? 1 : 2; }
+std::int64_t c_ema_step(int bias_correction, long long step) noexcept {
+  return bias_correction == 0 && step < 1 ? 1 : static_cast<std::int64_t>(step);
+}
+
 inertia::step_policy policy_of(const inertia_step_policy& policy) noexcept {
   inertia::step_policy out;
   out.grad_scale = policy.grad_scale;
@@ -191,7 +199,7 @@ inertia_status sgd_step(const char* function, T* param, const T* grad, T* moment
     if (buffered) require_data("momentum_buffer", momentum_buffer, n);
     inertia::heavy_ball_step(std::span<T>(param, n), std::span<const T>(grad, n),
                              buffered ? std::span<T>(momentum_buffer, n) : std::span<T>(),
-                             heavy_ball_options_of(*options, numerics), first_step != 0, current_execution());
+                             heavy_ball_options_of(*options, numerics), c_step(first_step), {}, current_execution());
   });
 }
 
@@ -227,7 +235,7 @@ inertia_status sgd_step_multi(const char* function, T* const* params, const T* c
     group.step = first_step != 0 ? 0 : 1;  // step 0 is PyTorch's first step: the buffers are initialised
     const auto groups = std::span<inertia::heavy_ball_group<T>>(&group, 1);
     if (policy == nullptr) {
-      inertia::heavy_ball_step(groups, current_execution());
+      inertia::heavy_ball_step(groups, {}, current_execution());
       return;
     }
     const inertia::step_report outcome = inertia::heavy_ball_step(groups, policy_of(*policy), current_execution());
@@ -249,7 +257,8 @@ inertia_status sutskever_step(const char* function, T* param, const T* grad, T* 
     options.momentum = momentum;
     options.nesterov = nesterov != 0;
     inertia::sutskever_step(std::span<T>(param, n), std::span<const T>(grad, n),
-                            has_velocity ? std::span<T>(velocity, n) : std::span<T>(), options, current_execution());
+                            has_velocity ? std::span<T>(velocity, n) : std::span<T>(), options, 1, {},
+                            current_execution());
   });
 }
 
@@ -265,7 +274,7 @@ inertia_status ema_step(const char* function, T* param, const T* grad, T* veloci
     options.beta = beta;
     options.bias_correction = bias_correction != 0;
     inertia::ema_step(std::span<T>(param, n), std::span<const T>(grad, n), std::span<T>(velocity, n), options,
-                      static_cast<std::int64_t>(step), current_execution());
+                      c_ema_step(bias_correction, step), {}, current_execution());
   });
 }
 
@@ -323,14 +332,14 @@ inertia_status options_state_step(const char* function, T* param, const T* grad,
   return guarded(function, [&] {
     require_options(options);
     const auto t = required_state_tensor(param, grad, state_name, state, n);
-    step(t.param, t.grad, t.velocity, options_of(*options), current_execution());
+    step(t.param, t.grad, t.velocity, options_of(*options), 1, inertia::step_policy{}, current_execution());
   });
 }
 
 // Overload sets of the C++ API as objects that options_state_step can take.
-constexpr auto qhm_step = [](const auto&... arguments) { inertia::qhm_step(arguments...); };
-constexpr auto lion_step = [](const auto&... arguments) { inertia::lion_step(arguments...); };
-constexpr auto lars_step = [](const auto&... arguments) { inertia::lars_step(arguments...); };
+constexpr auto qhm_step = [](const auto&... arguments) { return inertia::qhm_step(arguments...); };
+constexpr auto lion_step = [](const auto&... arguments) { return inertia::lion_step(arguments...); };
+constexpr auto lars_step = [](const auto&... arguments) { return inertia::lars_step(arguments...); };
 
 template <class T>
 inertia_status aggmo_step(const char* function, T* param, const T* grad, T* const* velocities, std::size_t n,
@@ -348,7 +357,7 @@ inertia_status aggmo_step(const char* function, T* param, const T* grad, T* cons
     // k == 0 gives empty betas, which the C++ API refuses.
     const inertia::aggmo_options o{.lr = lr, .betas = std::span<const double>(betas, k), .weight_decay = weight_decay};
     inertia::aggmo_step(std::span<T>(param, n), std::span<const T>(grad, n),
-                        std::span<const std::span<T>>(velocity_spans), o, current_execution());
+                        std::span<const std::span<T>>(velocity_spans), o, 1, {}, current_execution());
   });
 }
 
@@ -357,7 +366,7 @@ inertia_status signum_step(const char* function, T* param, const T* grad, T* vel
                            double beta) noexcept {
   return guarded(function, [&] {
     const auto t = required_state_tensor(param, grad, "velocity", velocity, n);
-    inertia::signum_step(t.param, t.grad, t.velocity, {.lr = lr, .beta = beta}, current_execution());
+    inertia::signum_step(t.param, t.grad, t.velocity, {.lr = lr, .beta = beta}, 1, {}, current_execution());
   });
 }
 
@@ -386,7 +395,7 @@ inertia_status adam_step(const char* function, T* param, const T* grad, T* exp_a
       require_data("max_exp_avg_sq", max_exp_avg_sq, n);
       tensor.max_exp_avg_sq = std::span<T>(max_exp_avg_sq, n);
     }
-    inertia::adam_step(tensor, options_of(*options), static_cast<std::int64_t>(step), current_execution());
+    inertia::adam_step(tensor, options_of(*options), static_cast<std::int64_t>(step), {}, current_execution());
   });
 }
 
@@ -398,7 +407,7 @@ inertia_status nadam_step(const char* function, T* param, const T* grad, T* exp_
     if (mu_product == nullptr) fail_null("mu_product", "");
     const inertia::adam_tensor<T> tensor = moment_tensor(param, grad, exp_avg, exp_avg_sq, n);
     // Advanced by the C++ call only when it succeeds.
-    inertia::nadam_step(tensor, options_of(*options), static_cast<std::int64_t>(step), *mu_product,
+    inertia::nadam_step(tensor, options_of(*options), static_cast<std::int64_t>(step), *mu_product, {},
                         current_execution());
   });
 }
@@ -410,8 +419,12 @@ inertia_status weight_ema_step(const char* function, T* average, const T* param,
     require_data("average", average, n);
     require_data("param", param, n);
     const inertia::weight_ema_options o{.decay = decay, .warmup = warmup != 0, .rounding = rounding_of(rounding)};
+    if (updates < 0)
+      throw inertia::invalid_argument(inertia::error_kind::hyperparameter, "updates",
+                                      "updates = " + std::to_string(updates) +
+                                          " must be >= 0 (the earlier updates of this average)");
     inertia::weight_ema_step(std::span<T>(average, n), std::span<const T>(param, n), o,
-                             static_cast<std::int64_t>(updates), current_execution());
+                             static_cast<std::int64_t>(updates) + 1, {}, current_execution());
   });
 }
 

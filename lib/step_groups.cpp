@@ -29,6 +29,21 @@ void buffer_registry::require_disjoint(const argument_checks& check) {
   }
 }
 
+void check_step(const char* function, std::int64_t step) {
+  if (step < 1)
+    argument_checks(function).fail(error_kind::hyperparameter, "step",
+                                   "step = " + std::to_string(step) +
+                                       " must be >= 1 (t, the 1-based number of this step)");
+}
+
+void refuse_policy(const char* function, const step_policy& policy) {
+  const step_policy none;
+  if (policy.grad_scale != none.grad_scale || policy.skip_non_finite || policy.clip_value != none.clip_value ||
+      policy.max_norm != none.max_norm || policy.flush_denormals)
+    argument_checks(function).fail(error_kind::hyperparameter, "policy",
+                                   "this variant takes no step policy (it is about gradients)");
+}
+
 void check_policy(const argument_checks& check, const step_policy& policy) {
   check.finite("grad_scale", policy.grad_scale);
   if (policy.grad_scale <= 0.0) check.fail(error_kind::hyperparameter, "grad_scale", "grad_scale must be > 0");

@@ -19,8 +19,10 @@
 
 #include "driver.hpp"
 #include "gradient_source.hpp"
+#include "inertia/multi_tensor.hpp"
 #include "inertia/step_policy.hpp"
 #include "reduction.hpp"
+#include "small_vector.hpp"
 #include "validate.hpp"
 
 namespace inertia::detail {
@@ -39,17 +41,11 @@ class buffer_registry {
     const char* name;
     std::size_t order;  ///< registration order: the error names the later buffer of a pair
   };
-  std::vector<entry> entries_;
+  small_vector<entry, 12> entries_;  ///< a call of a few tensors allocates nothing
 };
 
-template <class Variant, class Tensor>
-void step_one(const Tensor& tensor, const typename Variant::options_type& options, std::int64_t steps_taken,
-              const execution& exec) {
-  const argument_checks check(Variant::function);
-  Variant::check_options(check, options);
-  Variant::check_tensor(check, tensor, options);
-  run(Variant::make_rule(tensor, options, steps_taken), tensor.param.size(), exec);
-}
+/// A one-tensor call's step number t (1-based), checked.
+void check_step(const char* function, std::int64_t step);
 
 /// Checks every group and tensor of a call before anything is written:
 /// options, each tensor, and that no buffer of any tensor overlaps any other;
@@ -79,6 +75,9 @@ void check_groups(std::span<Group> groups, Accept accept) {
 }
 
 void check_policy(const argument_checks& check, const step_policy& policy);
+/// For the variants a step policy does not apply to (lars, weight_ema): any
+/// policy but the default is refused.
+void refuse_policy(const char* function, const step_policy& policy);
 
 /// Sets the fused gradient transforms of a rule (its `grad` member).
 template <class T>
@@ -99,30 +98,52 @@ step_report step_groups(std::span<Group> groups, const execution& exec, const st
   using tensor_type = std::remove_cvref_t<decltype(groups.front().tensors.front())>;
   using rule_type = decltype(Variant::make_rule(std::declval<const tensor_type&>(), groups.front().options, 0));
   using T = typename rule_type::value_type;
-  check_policy(argument_checks(Variant::function), policy);
-  std::vector<rule_type> rules;
-  std::vector<std::size_t> starts{0};
-  std::vector<std::span<const T>> grads;
+  // A rule that reads no gradient (weight_ema) has nothing for a policy to act on.
+  constexpr bool reads_gradient = requires(rule_type rule) { rule.grad; };
+  if constexpr (reads_gradient)
+    check_policy(argument_checks(Variant::function), policy);
+  else
+    refuse_policy(Variant::function, policy);
+  small_vector<rule_type, 4> rules;
+  small_vector<std::size_t, 5> starts;
+  starts.push_back(0);
+  small_vector<std::span<const T>, 4> grads;
   check_groups<Variant>(groups, [&](const Group& group, const tensor_type& tensor) {
     rules.push_back(Variant::make_rule(tensor, group.options, group.step));
     starts.push_back(starts.back() + tensor.param.size());
-    grads.push_back(tensor.grad);
+    if constexpr (reads_gradient) grads.push_back(tensor.grad);
   });
 
   step_report report;
-  if (policy.skip_non_finite && any_non_finite_all(std::span<const std::span<const T>>(grads), exec)) {
-    report.skipped = true;
-    return report;
+  if constexpr (reads_gradient) {
+    if (policy.skip_non_finite &&
+        any_non_finite_all(std::span<const std::span<const T>>(grads.data(), grads.size()), exec)) {
+      report.skipped = true;
+      return report;
+    }
+    double clip_coefficient = 1.0;
+    if (policy.max_norm > 0.0) {
+      report.grad_norm =
+          std::sqrt(sum_squares_all(std::span<const std::span<const T>>(grads.data(), grads.size()), exec)) /
+          policy.grad_scale;
+      if (report.grad_norm > policy.max_norm) clip_coefficient = policy.max_norm / (report.grad_norm + 1e-6);
+    }
+    for (rule_type& rule : rules) apply_policy(rule.grad, policy, clip_coefficient);
   }
-  double clip_coefficient = 1.0;
-  if (policy.max_norm > 0.0) {
-    report.grad_norm = std::sqrt(sum_squares_all(std::span<const std::span<const T>>(grads), exec)) / policy.grad_scale;
-    if (report.grad_norm > policy.max_norm) clip_coefficient = policy.max_norm / (report.grad_norm + 1e-6);
-  }
-  for (rule_type& rule : rules) apply_policy(rule.grad, policy, clip_coefficient);
-  run_tensors(std::span<const rule_type>(rules), std::span<const std::size_t>(starts), exec, policy.flush_denormals);
+  run_tensors(std::span<const rule_type>(rules.data(), rules.size()),
+              std::span<const std::size_t>(starts.data(), starts.size()), exec, policy.flush_denormals);
   for (Group& group : groups) ++group.step;
   return report;
 }
+
+/// One tensor: a group of one, at step t (1-based).
+template <class Variant, class Tensor>
+step_report step_one(const Tensor& tensor, const typename Variant::options_type& options, std::int64_t step,
+                     const step_policy& policy, const execution& exec) {
+  check_step(Variant::function, step);
+  param_group<typename Variant::options_type, Tensor> group{options, std::span<const Tensor>(&tensor, 1), step - 1};
+  return step_groups<Variant>(std::span(&group, 1), exec, policy);
+}
+
 
 }  // namespace inertia::detail

@@ -84,7 +84,7 @@ std::string describe(const nadam_case& c) {
 template <class T>
 void adam_library(buffers<T>& b, const adam_case& c, const execution& exec) {
   make_second_moments_valid(b);
-  adam_step(tensor_of(b), c.options, c.step, exec);
+  adam_step(tensor_of(b), c.options, c.step, {}, exec);
 }
 
 template <class T>
@@ -97,7 +97,7 @@ template <class T>
 void nadam_library(buffers<T>& b, const nadam_case& c, const execution& exec) {
   make_second_moments_valid(b);
   float mu_product = c.mu_product;
-  nadam_step(tensor_of(b), c.options, c.step, mu_product, exec);
+  nadam_step(tensor_of(b), c.options, c.step, mu_product, {}, exec);
 }
 
 template <class T>
@@ -238,7 +238,7 @@ TEMPLATE_TEST_CASE("multi-tensor adam equals stepping each tensor alone, bit for
     for (int step = 1; step <= 3; ++step) {
       actual.fresh_gradients(step);
       expected.fresh_gradients(step);
-      adam_step(std::span(groups), s.exec);
+      adam_step(std::span(groups), {}, s.exec);
       for (const auto& t : expected.even) reference::adam(t, amsgrad_adam, step);
       for (const auto& t : expected.odd) reference::adam(t, adamw, step + 4);
       INFO(s.describe() << " | after step " << step);
@@ -261,7 +261,7 @@ TEMPLATE_TEST_CASE("multi-tensor nadam equals stepping each tensor alone and adv
     for (int step = 1; step <= 3; ++step) {
       actual.fresh_gradients(step);
       expected.fresh_gradients(step);
-      nadam_step(std::span(groups), s.exec);
+      nadam_step(std::span(groups), {}, s.exec);
       for (const auto& t : expected.even) {
         float mu_product = reference::nadam_mu_product(plain, step - 1);
         reference::nadam(t, plain, step, mu_product);

@@ -30,19 +30,19 @@ struct replayed {
       const nadam_options o{lr, h["beta1"], h["beta2"], h["eps"], h["weight_decay"], h["momentum_decay"]};
       if (multi) {
         nadam_group<T> group{o, std::span(&t, 1), steps, mu_product};
-        nadam_step(std::span(&group, 1), exec);
+        nadam_step(std::span(&group, 1), {}, exec);
         mu_product = group.mu_product;
       } else {
-        nadam_step(t, o, steps + 1, mu_product, exec);
+        nadam_step(t, o, steps + 1, mu_product, {}, exec);
       }
     } else {
       const adam_options o{lr, h["beta1"], h["beta2"], h["eps"], h["weight_decay"], h["amsgrad"], h["maximize"],
                            variant == "adamw"};
       if (multi) {
         adam_group<T> group{o, std::span(&t, 1), steps};
-        adam_step(std::span(&group, 1), exec);
+        adam_step(std::span(&group, 1), {}, exec);
       } else {
-        adam_step(t, o, steps + 1, exec);
+        adam_step(t, o, steps + 1, {}, exec);
       }
     }
     ++steps;

@@ -52,7 +52,7 @@ std::vector<std::span<T>> velocities_of(buffers<T>& b, std::size_t count) {
 template <class T>
 void step_library(buffers<T>& b, const aggmo_options& o, const execution& exec) {
   const auto velocities = velocities_of(b, o.betas.size());
-  aggmo_step(b[0], std::span<const T>(b[1]), std::span<const std::span<T>>(velocities), o, exec);
+  aggmo_step(b[0], std::span<const T>(b[1]), std::span<const std::span<T>>(velocities), o, 1, {}, exec);
 }
 
 template <class T>
@@ -80,7 +80,7 @@ TEMPLATE_TEST_CASE("multi-tensor aggmo equals stepping each tensor alone, bit fo
   std::deque<std::vector<std::span<T>>> velocity_lists;  // each tensor's list of spans outlives the calls
   require_groups_match_tensors_alone<T, aggmo_tensor<T>>(
       5, 1, aggmo_options{0.1, aggmo_default_betas, 1e-3}, aggmo_options{0.05, other_betas, 0.0},
-      [](std::span<aggmo_group<T>> g, const execution& e) { aggmo_step(g, e); },
+      [](std::span<aggmo_group<T>> g, const execution& e) { aggmo_step(g, {}, e); },
       [&](buffers<T>& b) {
         velocity_lists.push_back(velocities_of(b, 3));
         return aggmo_tensor<T>{b[0], b[1], velocity_lists.back()};
@@ -103,9 +103,9 @@ TEST_CASE("aggmo with one velocity is heavy ball, and with the single beta 0 pla
       fill_random<double>(expected[1], 70 + step);
       const std::span<double> velocity[] = {data[2]};
       aggmo_step(data[0], std::span<const double>(data[1]), std::span<const std::span<double>>(velocity),
-                 {0.05, betas, 0.01});
+                 {0.05, betas, 0.01}, 1);
       heavy_ball_step(expected[0], std::span<const double>(expected[1]), expected[2], {0.05, beta, 0.0, 0.01},
-                      step == 1);
+                      step);
     }
     REQUIRE(bitwise_equal<double>(data[0], expected[0]));
     if (beta != 0.0)
@@ -200,7 +200,7 @@ TEMPLATE_TEST_CASE("aggmo reproduces the authors' PyTorch AggMo bit for bit", "[
         const aggmo_options& o = golden_options[c];
         std::vector<std::span<T>> velocities;
         for (std::size_t k = 0; k < o.betas.size(); ++k) velocities.push_back(state.subspan(k * param.size(), param.size()));
-        aggmo_step(param, grad, std::span<const std::span<T>>(velocities), o, exec);
+        aggmo_step(param, grad, std::span<const std::span<T>>(velocities), o, 1, {}, exec);
       },
       "aggmo", zero_sign::ignored);
 }
@@ -210,7 +210,7 @@ TEST_CASE("aggmo rejects bad calls before writing anything", "[aggmo][validation
   std::span<const float> grad(data[1]);
   const auto three = velocities_of(data, 3);
   auto call = [&](aggmo_options o, std::span<float> w, std::span<const float> g, std::vector<std::span<float>> v) {
-    return [=] { aggmo_step(w, g, std::span<const std::span<float>>(v), o); };
+    return [=] { aggmo_step(w, g, std::span<const std::span<float>>(v), o, 1); };
   };
   const double bad_second[] = {0.0, 1.0, 0.99}, nan_first[] = {NAN, 0.9, 0.99};
   const aggmo_options good{};

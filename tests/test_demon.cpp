@@ -76,7 +76,7 @@ TEMPLATE_TEST_CASE("heavy_ball fed demon_momentum each step stays bit-identical 
         return r;
       },
       [](buffers<T>& b, const run& r, const execution& e) {
-        heavy_ball_step(b[0], std::span<const T>(b[1]), b[2], r.options, r.first_step, e);
+        heavy_ball_step(b[0], std::span<const T>(b[1]), b[2], r.options, r.first_step ? 1 : 2, {}, e);
       },
       [](buffers<T>& b, const run& r) {
         reference::heavy_ball(b[0].data(), b[1].data(), b[2].data(), b.size(), r.options, r.first_step);

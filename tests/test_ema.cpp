@@ -29,7 +29,7 @@ std::string describe(const ema_case& c) {
 
 template <class T>
 void step_library(buffers<T>& b, const ema_case& c, const execution& exec) {
-  ema_step(b[0], std::span<const T>(b[1]), b[2], c.options, c.step, exec);
+  ema_step(b[0], std::span<const T>(b[1]), b[2], c.options, c.step, {}, exec);
 }
 
 template <class T>

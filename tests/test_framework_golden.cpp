@@ -88,10 +88,10 @@ void replay(const std::string& file, const std::string& variant, const bounds& e
           ++step;
           if (variant == "sutskever") {
             sutskever_step(std::span<T>(param), std::span<const T>(grad), std::span<T>(velocity),
-                           sutskever_options{lr, h["momentum"], h["nesterov"]}, exec);
+                           sutskever_options{lr, h["momentum"], h["nesterov"]}, 1, {}, exec);
           } else {
             ema_step(std::span<T>(param), std::span<const T>(grad), std::span<T>(velocity),
-                     ema_options{lr, h["beta"], h["bias_correction"]}, step, exec);
+                     ema_options{lr, h["beta"], h["bias_correction"]}, step, {}, exec);
           }
           INFO(file << " | " << name << " | " << arch_name(target) << " threads " << threads << " | after step "
                     << step);

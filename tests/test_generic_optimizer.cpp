@@ -525,7 +525,8 @@ TEST_CASE("inertia_optimizer: bad input names the problem and changes nothing", 
     return [=] { return inertia_optimizer_step(opt, dtype, tensors, count, t, policy, nullptr); };
   };
   require_fails(INERTIA_ERROR_HYPERPARAMETER, "step", all, sgd.opt, step(good, 2, 0));
-  require_fails(INERTIA_ERROR_DTYPE, "dtype", all, sgd.opt, step(good, 2, 1, static_cast<inertia_dtype>(7)));
+  // An unknown dtype (INERTIA_ERROR_DTYPE) is tested from C (tests/c_api/): in
+  // C++ an enum value outside its range is undefined behaviour.
   require_fails(INERTIA_ERROR_NULL_POINTER, "tensors", all, sgd.opt, step(nullptr, 2, 1));
   inertia_tensor no_buffer[2] = {good[0], good[1]};
   no_buffer[1].state[0] = nullptr;

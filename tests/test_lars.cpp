@@ -22,7 +22,7 @@ std::string describe(const lars_options& o) {
 
 template <class T>
 void step_library(buffers<T>& b, const lars_options& o, const execution& exec) {
-  lars_step(b[0], std::span<const T>(b[1]), b[2], o, exec);
+  lars_step(b[0], std::span<const T>(b[1]), b[2], o, 1, {}, exec);
 }
 
 template <class T>
@@ -59,7 +59,7 @@ TEMPLATE_TEST_CASE("lars steps small and large tensors in one call as it steps e
     const lars_options o{0.2, 0.9, 1e-3, 0.01};
     std::vector<lars_group<T>> groups = {{o, tensors, 0}};
     arch_scope forced(s.target);
-    lars_step(std::span(groups), s.exec);
+    lars_step(std::span(groups), {}, s.exec);
     for (std::size_t k = 0; k < sizes.size(); ++k) {
       step_reference(expected[k], o);
       INFO(s.describe() << " | tensor " << k);
@@ -71,7 +71,7 @@ TEMPLATE_TEST_CASE("lars steps small and large tensors in one call as it steps e
 
 TEST_CASE("lars uses local_lr = 1 when a norm is zero", "[lars]") {
   std::vector<double> w(10, 0.0), g(10, 2.0), v(10, 0.0);
-  lars_step(std::span(w), std::span<const double>(g), std::span(v), {0.5, 0.0, 0.0, 0.001});
+  lars_step(std::span(w), std::span<const double>(g), std::span(v), {0.5, 0.0, 0.0, 0.001}, 1);
   for (double x : w) REQUIRE(x == -1.0);  // w - lr * 1 * g
 }
 
@@ -79,7 +79,7 @@ TEST_CASE("lars rejects bad calls before writing anything", "[lars][validation]"
   auto data = random_buffers<float>(3, 12, 1, 2);
   std::span<const float> grad(data[1]);
   auto call = [&](lars_options o, std::span<float> w, std::span<const float> g, std::span<float> v) {
-    return [=] { lars_step(w, g, v, o); };
+    return [=] { lars_step(w, g, v, o, 1); };
   };
   require_rejected(data, "eta", error_kind::hyperparameter, call({0.1, 0.9, 0.0, 0.0}, data[0], grad, data[2]));
   require_rejected(data, "eta", error_kind::hyperparameter, call({0.1, 0.9, 0.0, NAN}, data[0], grad, data[2]));

@@ -35,7 +35,7 @@ std::string describe(const lion_options& o) {
 
 template <class T>
 void step_library(buffers<T>& b, const lion_options& o, const execution& exec) {
-  lion_step(b[0], std::span<const T>(b[1]), b[2], o, exec);
+  lion_step(b[0], std::span<const T>(b[1]), b[2], o, 1, {}, exec);
 }
 
 template <class T>
@@ -60,7 +60,7 @@ TEMPLATE_TEST_CASE("multi-tensor lion equals stepping each tensor alone, bit for
   using T = TestType;
   require_groups_match_tensors_alone<T, lion_tensor<T>>(
       3, 1, lion_options{0.01, 0.9, 0.99, 0.1}, lion_options{0.003, 0.95, 0.98, 0.0},
-      [](std::span<lion_group<T>> g, const execution& e) { lion_step(g, e); },
+      [](std::span<lion_group<T>> g, const execution& e) { lion_step(g, {}, e); },
       [](buffers<T>& b) { return lion_tensor<T>{b[0], b[1], b[2]}; },
       [](buffers<T>& b, const lion_options& o, std::int64_t) { step_reference(b, o); });
 }
@@ -77,7 +77,7 @@ TEMPLATE_TEST_CASE("lion with beta1 == beta2 and no weight decay is Signum, bit 
       for (auto* run : {&lion_run, &signum_run, &library}) fill_random<T>((*run)[1], 300 + step);
       reference::lion(lion_run[0].data(), lion_run[1].data(), lion_run[2].data(), 1003, {0.01, beta, beta, 0.0});
       reference::signum(signum_run[0].data(), signum_run[1].data(), signum_run[2].data(), 1003, {0.01, beta});
-      lion_step(library[0], std::span<const T>(library[1]), library[2], {0.01, beta, beta, 0.0});
+      lion_step(library[0], std::span<const T>(library[1]), library[2], {0.01, beta, beta, 0.0}, 1);
     }
     for (std::size_t k : {0, 2}) {
       REQUIRE(bitwise_equal<T>(lion_run[k], signum_run[k]));
@@ -121,7 +121,7 @@ TEMPLATE_TEST_CASE("sign keeps +0, -0 and NaN as jnp.sign does, on every target"
   }
   require_all_settings_match(
       initial, expected,
-      [&](buffers<T>& b, const execution& e) { signum_step(b[0], std::span<const T>(b[1]), b[2], signum, e); },
+      [&](buffers<T>& b, const execution& e) { signum_step(b[0], std::span<const T>(b[1]), b[2], signum, 1, {}, e); },
       "signum specials");
   // Lion with decay and two betas on the same values.
   const lion_options lion{1.0, 0.5, 0.25, 0.5};
@@ -129,7 +129,7 @@ TEMPLATE_TEST_CASE("sign keeps +0, -0 and NaN as jnp.sign does, on every target"
   reference::lion(expected_lion[0].data(), expected_lion[1].data(), expected_lion[2].data(), n, lion);
   require_all_settings_match(
       initial, expected_lion,
-      [&](buffers<T>& b, const execution& e) { lion_step(b[0], std::span<const T>(b[1]), b[2], lion, e); },
+      [&](buffers<T>& b, const execution& e) { lion_step(b[0], std::span<const T>(b[1]), b[2], lion, 1, {}, e); },
       "lion specials");
 }
 
@@ -216,7 +216,7 @@ TEMPLATE_TEST_CASE("lion reproduces optax.lion (run eagerly) bit for bit", "[lio
   using T = TestType;
   require_golden<T>(optax_golden,
                     [](std::size_t c, std::span<T> param, std::span<T> momentum, std::span<const T> grad,
-                       std::int64_t, const execution& exec) { lion_step(param, grad, momentum, golden_options[c], exec); },
+                       std::int64_t, const execution& exec) { lion_step(param, grad, momentum, golden_options[c], 1, {}, exec); },
                     "lion");
 }
 
@@ -224,7 +224,7 @@ TEST_CASE("lion rejects bad calls before writing anything", "[lion][validation]"
   auto data = random_buffers<float>(3, 20, 2, 8);
   std::span<const float> grad(data[1]);
   auto call = [&](lion_options o, std::span<float> w, std::span<const float> g, std::span<float> m) {
-    return [=] { lion_step(w, g, m, o); };
+    return [=] { lion_step(w, g, m, o, 1); };
   };
   const lion_options good{};
   require_rejected(data, "lr", error_kind::hyperparameter, call({NAN, 0.9, 0.99, 0.0}, data[0], grad, data[2]));

@@ -48,7 +48,7 @@ TEMPLATE_TEST_CASE("multi-tensor heavy_ball equals stepping each tensor alone, b
   const heavy_ball_options no_decay{0.1, 0.9, 0.2, 0.0, false, true, heavy_ball_numerics::pytorch_fused};
   require_groups_match_tensors_alone<T, heavy_ball_tensor<T>>(
       /*streams=*/3, /*fresh_stream=*/1, decayed, no_decay,
-      [](std::span<heavy_ball_group<T>> g, const execution& e) { heavy_ball_step(g, e); },
+      [](std::span<heavy_ball_group<T>> g, const execution& e) { heavy_ball_step(g, {}, e); },
       [](buffers<T>& b) { return heavy_ball_tensor<T>{b[0], b[1], b[2]}; },
       [](buffers<T>& b, const heavy_ball_options& o, std::int64_t step) {
         reference::heavy_ball(b[0].data(), b[1].data(), b[2].data(), b.size(), o, step == 0);
@@ -60,7 +60,7 @@ TEMPLATE_TEST_CASE("multi-tensor sutskever equals stepping each tensor alone, bi
   using T = TestType;
   require_groups_match_tensors_alone<T, velocity_tensor<T>>(
       /*streams=*/3, /*fresh_stream=*/1, sutskever_options{0.1, 0.9, true}, sutskever_options{0.05, 0.5, false},
-      [](std::span<sutskever_group<T>> g, const execution& e) { sutskever_step(g, e); },
+      [](std::span<sutskever_group<T>> g, const execution& e) { sutskever_step(g, {}, e); },
       [](buffers<T>& b) { return velocity_tensor<T>{b[0], b[1], b[2]}; },
       [](buffers<T>& b, const sutskever_options& o, std::int64_t) {
         reference::sutskever(b[0].data(), b[1].data(), b[2].data(), b.size(), o);
@@ -71,7 +71,7 @@ TEMPLATE_TEST_CASE("multi-tensor ema equals stepping each tensor alone, bit for 
   using T = TestType;
   require_groups_match_tensors_alone<T, velocity_tensor<T>>(
       /*streams=*/3, /*fresh_stream=*/1, ema_options{0.1, 0.9, true}, ema_options{0.05, 0.99, false},
-      [](std::span<ema_group<T>> g, const execution& e) { ema_step(g, e); },
+      [](std::span<ema_group<T>> g, const execution& e) { ema_step(g, {}, e); },
       [](buffers<T>& b) { return velocity_tensor<T>{b[0], b[1], b[2]}; },
       [](buffers<T>& b, const ema_options& o, std::int64_t step) {
         reference::ema(b[0].data(), b[1].data(), b[2].data(), b.size(), o, step + 1);
@@ -177,7 +177,7 @@ TEST_CASE("flat_buffer lays tensors out on cache lines, and stepping it whole eq
   std::copy(params.all().begin(), params.all().end(), params_b.all().begin());
 
   const heavy_ball_options o{0.1, 0.9, 0.0, 0.01, true, false};
-  heavy_ball_step(params.all(), std::span<const float>(grads.all()), buffers_a.all(), o, true);
+  heavy_ball_step(params.all(), std::span<const float>(grads.all()), buffers_a.all(), o, 1);
   std::vector<heavy_ball_tensor<float>> tensors;
   for (std::size_t k = 0; k < sizes.size(); ++k) tensors.push_back({params_b.tensor(k), grads.tensor(k), buffers_b.tensor(k)});
   std::vector<heavy_ball_group<float>> groups = {{o, tensors, 0}};

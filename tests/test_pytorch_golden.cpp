@@ -40,7 +40,7 @@ void replay(const std::string& file, heavy_ball_numerics numerics) {
         for (const auto& recorded : c["steps"]) {
           options.lr = c["lr"][step];
           const auto grad = golden_values<T>(recorded["grad"]);
-          heavy_ball_step(std::span<T>(param), std::span<const T>(grad), std::span<T>(buffer), options, step == 0,
+          heavy_ball_step(std::span<T>(param), std::span<const T>(grad), std::span<T>(buffer), options, step + 1, {},
                           exec);
           ++step;
           INFO(file << " | " << c["name"].get<std::string>() << " | " << arch_name(target) << " threads " << threads

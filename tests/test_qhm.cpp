@@ -33,7 +33,7 @@ std::string describe(const qhm_options& o) {
 
 template <class T>
 void step_library(buffers<T>& b, const qhm_options& o, const execution& exec) {
-  qhm_step(b[0], std::span<const T>(b[1]), b[2], o, exec);
+  qhm_step(b[0], std::span<const T>(b[1]), b[2], o, 1, {}, exec);
 }
 
 template <class T>
@@ -51,8 +51,8 @@ std::vector<std::vector<double>> qhm_beside_heavy_ball(const qhm_options& q, con
   std::vector<double> w_heavy = w_qhm;
   for (int step = 1; step <= steps; ++step) {
     fill_random<double>(std::span(grad), 600 + step);
-    qhm_step(std::span(w_qhm), std::span<const double>(grad), std::span(v), q);
-    heavy_ball_step(std::span(w_heavy), std::span<const double>(grad), std::span(buffer), h, step == 1);
+    qhm_step(std::span(w_qhm), std::span<const double>(grad), std::span(v), q, 1);
+    heavy_ball_step(std::span(w_heavy), std::span<const double>(grad), std::span(buffer), h, step);
   }
   return {w_qhm, w_heavy, v, buffer};
 }
@@ -74,7 +74,7 @@ TEMPLATE_TEST_CASE("multi-tensor qhm equals stepping each tensor alone, bit for 
   using T = TestType;
   require_groups_match_tensors_alone<T, qhm_tensor<T>>(
       3, 1, qhm_options{0.1, 0.7, 0.999, 1e-3}, qhm_options{0.5, 0.2, 0.9, 0.0},
-      [](std::span<qhm_group<T>> g, const execution& e) { qhm_step(g, e); },
+      [](std::span<qhm_group<T>> g, const execution& e) { qhm_step(g, {}, e); },
       [](buffers<T>& b) { return qhm_tensor<T>{b[0], b[1], b[2]}; },
       [](buffers<T>& b, const qhm_options& o, std::int64_t) { step_reference(b, o); });
 }
@@ -118,7 +118,7 @@ TEST_CASE("qhm rejects bad calls before writing anything", "[qhm][validation]") 
   auto data = random_buffers<float>(3, 20, 2, 8);
   std::span<const float> grad(data[1]);
   auto call = [&](qhm_options o, std::span<float> w, std::span<const float> g, std::span<float> v) {
-    return [=] { qhm_step(w, g, v, o); };
+    return [=] { qhm_step(w, g, v, o, 1); };
   };
   const qhm_options good{};
   require_rejected(data, "lr", error_kind::hyperparameter, call({-1.0, 0.7, 0.9, 0.0}, data[0], grad, data[2]));
@@ -194,6 +194,6 @@ TEMPLATE_TEST_CASE("qhm reproduces qhoptim's PyTorch QHM bit for bit", "[qhm][go
   using T = TestType;
   require_golden<T>(torch_golden,
                     [](std::size_t c, std::span<T> param, std::span<T> velocity, std::span<const T> grad,
-                       std::int64_t, const execution& exec) { qhm_step(param, grad, velocity, golden_options[c], exec); },
+                       std::int64_t, const execution& exec) { qhm_step(param, grad, velocity, golden_options[c], 1, {}, exec); },
                     "qhm");
 }

@@ -72,7 +72,7 @@ TEST_CASE("seed 000: p = mu*p - alpha*grad, w += p is sutskever, bit for bit", "
       p[i] = mu * p[i] - alpha * grad[i];
       w_seed[i] += p[i];
     }
-    sutskever_step(std::span(w_lib), std::span<const double>(grad), std::span(v_lib), {alpha, mu, false});
+    sutskever_step(std::span(w_lib), std::span<const double>(grad), std::span(v_lib), {alpha, mu, false}, 1);
   }
   REQUIRE(bitwise_equal<double>(w_seed, w_lib));
   REQUIRE(bitwise_equal<double>(p, v_lib));
@@ -89,7 +89,7 @@ TEST_CASE("seed 000: mu >= 1 never stops moving, so the library refuses it", "[s
   REQUIRE(p == -3.0);  // still moving after the gradient vanished
   std::vector<double> weights(1, 0.0), grad(1, 0.0), velocity(1, 0.0);
   try {
-    sutskever_step(std::span(weights), std::span<const double>(grad), std::span(velocity), {1.0, 1.0, false});
+    sutskever_step(std::span(weights), std::span<const double>(grad), std::span(velocity), {1.0, 1.0, false}, 1);
     FAIL("momentum 1 was accepted");
   } catch (const inertia::invalid_argument& error) {
     REQUIRE(error.argument() == "momentum");
@@ -130,7 +130,7 @@ TEST_CASE("seed 000: Nesterov takes the gradient at the approximated next positi
     }
     nesterov_lookahead(std::span<const double>(w_lib), std::span<const double>(v_lib), mu, std::span(ahead));
     for (std::size_t i = 0; i < n; ++i) grad[i] = curvature[i] * ahead[i];
-    sutskever_step(std::span(w_lib), std::span<const double>(grad), std::span(v_lib), {alpha, mu, false});
+    sutskever_step(std::span(w_lib), std::span<const double>(grad), std::span(v_lib), {alpha, mu, false}, 1);
   }
   REQUIRE(bitwise_equal<double>(w_seed, w_lib));
   REQUIRE(std::abs(w_lib[36]) < 1e-3);  // and it converges
@@ -145,7 +145,7 @@ TEST_CASE("seed 001: v = beta*v - alpha*dL, w += v is sutskever, bit for bit", "
       v[i] = beta * v[i] - alpha * dL[i];
       w_seed[i] = w_seed[i] + v[i];
     }
-    sutskever_step(std::span(w_lib), std::span<const double>(dL), std::span(v_lib), {alpha, beta, false});
+    sutskever_step(std::span(w_lib), std::span<const double>(dL), std::span(v_lib), {alpha, beta, false}, 1);
   }
   REQUIRE(bitwise_equal<double>(w_seed, w_lib));
 }
@@ -164,7 +164,7 @@ void literal_lr_outside(std::vector<double> (*gradient)(int), int steps, double 
       v[i] = beta * v[i] + g[i];
       w_seed[i] = w_seed[i] - alpha * v[i];
     }
-    heavy_ball_step(std::span(w_lib), std::span<const double>(g), std::span(buffer), {alpha, beta}, step == 1);
+    heavy_ball_step(std::span(w_lib), std::span<const double>(g), std::span(buffer), {alpha, beta}, step);
   }
 }
 
@@ -191,7 +191,7 @@ TEST_CASE("seed 002: v = alpha*(beta*v + (1-beta)*dw), w -= v is sutskever with 
         w_seed[i] = w_seed[i] - vdw[i];
       }
       sutskever_step(std::span(w_lib), std::span<const double>(dw), std::span(velocity),
-                     {alpha * (1 - beta), alpha * beta, false});
+                     {alpha * (1 - beta), alpha * beta, false}, 1);
     }
   };
   std::vector<double> w_seed, w_lib;
@@ -221,7 +221,7 @@ TEST_CASE("seed 004: the effective number of gradients is 1/(1-beta)", "[seeds]"
   const double beta = 0.9;
   std::vector<double> w(n, 0.0), g(n, 2.0), buffer(n), w2(n, 0.0), velocity(n, 0.0);
   for (int step = 1; step <= 400; ++step) {
-    heavy_ball_step(std::span(w), std::span<const double>(g), std::span(buffer), {0.0, beta}, step == 1);
+    heavy_ball_step(std::span(w), std::span<const double>(g), std::span(buffer), {0.0, beta}, step);
     ema_step(std::span(w2), std::span<const double>(g), std::span(velocity), {0.0, beta, false}, step);
   }
   REQUIRE(buffer[0] == Approx(2.0 / (1 - beta)).epsilon(1e-12));

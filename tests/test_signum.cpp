@@ -27,7 +27,7 @@ std::string describe(const signum_options& o) {
 
 template <class T>
 void step_library(buffers<T>& b, const signum_options& o, const execution& exec) {
-  signum_step(b[0], std::span<const T>(b[1]), b[2], o, exec);
+  signum_step(b[0], std::span<const T>(b[1]), b[2], o, 1, {}, exec);
 }
 
 template <class T>
@@ -52,7 +52,7 @@ TEMPLATE_TEST_CASE("multi-tensor signum equals stepping each tensor alone, bit f
   using T = TestType;
   require_groups_match_tensors_alone<T, signum_tensor<T>>(
       3, 1, signum_options{0.01, 0.9}, signum_options{0.001, 0.5},
-      [](std::span<signum_group<T>> g, const execution& e) { signum_step(g, e); },
+      [](std::span<signum_group<T>> g, const execution& e) { signum_step(g, {}, e); },
       [](buffers<T>& b) { return signum_tensor<T>{b[0], b[1], b[2]}; },
       [](buffers<T>& b, const signum_options& o, std::int64_t) { step_reference(b, o); });
 }
@@ -61,7 +61,7 @@ TEST_CASE("signum with beta 0 is signSGD: every parameter moves by lr against it
   // m = 1 * g + 0 * m = g, so w = w - lr * sign(g), with w - lr rounded once.
   auto data = random_buffers<double>(3, 1003, 0, 4);
   auto before = data.clone();
-  signum_step(data[0], std::span<const double>(data[1]), data[2], {0.25, 0.0});
+  signum_step(data[0], std::span<const double>(data[1]), data[2], {0.25, 0.0}, 1);
   for (std::size_t i = 0; i < 1003; ++i) {
     const double g = before[1][i], w = before[0][i];
     INFO("element " << i << ": g " << g << " w " << w);
@@ -74,7 +74,7 @@ TEST_CASE("signum rejects bad calls before writing anything", "[signum][validati
   auto data = random_buffers<float>(3, 20, 2, 8);
   std::span<const float> grad(data[1]);
   auto call = [&](signum_options o, std::span<float> w, std::span<const float> g, std::span<float> m) {
-    return [=] { signum_step(w, g, m, o); };
+    return [=] { signum_step(w, g, m, o, 1); };
   };
   const signum_options good{};
   require_rejected(data, "lr", error_kind::hyperparameter, call({-0.1, 0.9}, data[0], grad, data[2]));

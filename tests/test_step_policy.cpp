@@ -179,13 +179,13 @@ TEST_CASE("steps from many threads at once, and from inside a parallel region, a
   for (int k = 0; k < callers; ++k)
     threads.emplace_back([&, k] {
       for (int step = 0; step < 20; ++step)
-        heavy_ball_step(actual[k][0], std::span<const float>(actual[k][1]), actual[k][2], o, step == 0,
+        heavy_ball_step(actual[k][0], std::span<const float>(actual[k][1]), actual[k][2], o, step + 1, {},
                         execution{2, 0, 1});
     });
   for (auto& t : threads) t.join();
 #pragma omp parallel for num_threads(4)
   for (int k = 0; k < callers; ++k)  // inside a region: each call stays on its thread
-    heavy_ball_step(actual[k][0], std::span<const float>(actual[k][1]), actual[k][2], o, false);
+    heavy_ball_step(actual[k][0], std::span<const float>(actual[k][1]), actual[k][2], o, 2);
   for (int k = 0; k < callers; ++k) {
     for (int step = 0; step < 21; ++step)
       reference::heavy_ball(expected[k][0].data(), expected[k][1].data(), expected[k][2].data(), expected[k].size(), o,

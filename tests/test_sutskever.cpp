@@ -22,7 +22,7 @@ std::string describe(const sutskever_options& o) {
 
 template <class T>
 void step_library(buffers<T>& b, const sutskever_options& o, const execution& exec) {
-  sutskever_step(b[0], std::span<const T>(b[1]), b[2], o, exec);
+  sutskever_step(b[0], std::span<const T>(b[1]), b[2], o, 1, {}, exec);
 }
 
 template <class T>
@@ -50,7 +50,7 @@ TEMPLATE_TEST_CASE("sutskever 100-step trajectories with an lr schedule stay bit
 TEST_CASE("sutskever with momentum 0 needs no velocity", "[sutskever]") {
   auto data = random_buffers<float>(2, 40, 3, 11);
   auto expected = data.clone();
-  sutskever_step(data[0], std::span<const float>(data[1]), {}, {0.1, 0.0, false});
+  sutskever_step(data[0], std::span<const float>(data[1]), {}, {0.1, 0.0, false}, 1);
   reference::sutskever<float>(expected[0].data(), expected[1].data(), nullptr, 40, {0.1, 0.0, false});
   REQUIRE(bitwise_equal<float>(data[0], expected[0]));
 }
@@ -59,7 +59,7 @@ TEST_CASE("sutskever rejects bad calls before writing anything", "[sutskever][va
   auto data = random_buffers<double>(3, 33, 1, 4);
   std::span<const double> grad(data[1]);
   auto call = [&](sutskever_options o, std::span<double> w, std::span<const double> g, std::span<double> v) {
-    return [=] { sutskever_step(w, g, v, o); };
+    return [=] { sutskever_step(w, g, v, o, 1); };
   };
   const sutskever_options good{0.1, 0.9, false};
   require_rejected(data, "lr", error_kind::hyperparameter, call({std::nan(""), 0.9, false}, data[0], grad, data[2]));

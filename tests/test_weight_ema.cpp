@@ -45,7 +45,7 @@ std::string describe(const weight_ema_case& c) {
 
 template <class T>
 void step_library(buffers<T>& b, const weight_ema_case& c, const execution& exec) {
-  weight_ema_step(b[0], std::span<const T>(b[1]), c.options, c.updates, exec);
+  weight_ema_step(b[0], std::span<const T>(b[1]), c.options, c.updates + 1, {}, exec);
 }
 
 template <class T>
@@ -79,7 +79,7 @@ TEMPLATE_TEST_CASE("multi-tensor weight_ema equals updating each tensor alone, b
   using T = TestType;
   require_groups_match_tensors_alone<T, weight_ema_tensor<T>>(
       2, 1, weight_ema_options{0.999, true, lerp}, weight_ema_options{0.99, false, mul_add},
-      [](std::span<weight_ema_group<T>> g, const execution& e) { weight_ema_step(g, e); },
+      [](std::span<weight_ema_group<T>> g, const execution& e) { weight_ema_step(g, {}, e); },
       [](buffers<T>& b) { return weight_ema_tensor<T>{b[0], b[1]}; },
       [](buffers<T>& b, const weight_ema_options& o, std::int64_t updates) { step_reference(b, {o, updates}); });
 }
@@ -220,7 +220,7 @@ TEMPLATE_TEST_CASE("weight_ema reproduces torch's lerp_ and timm's ModelEmaV2 up
   require_golden<T>(torch_golden,
                     [](std::size_t c, std::span<T> average, std::span<T>, std::span<const T> param,
                        std::int64_t updates, const execution& exec) {
-                      weight_ema_step(average, param, golden_options[c], updates, exec);
+                      weight_ema_step(average, param, golden_options[c], updates + 1, {}, exec);
                     },
                     "weight_ema");
 }

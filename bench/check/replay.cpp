@@ -79,13 +79,13 @@ case_report replay_typed(const trajectory_case& c, const replay_options& o) {
       heavy_ball_options h{lr, c.hp.momentum, c.hp.dampening, c.hp.weight_decay, c.hp.nesterov, c.hp.maximize,
                            c.numerics == "pytorch_fused" ? heavy_ball_numerics::pytorch_fused
                                                          : heavy_ball_numerics::pytorch_loop};
-      heavy_ball_step(p, g, st, h, first_step, o.exec);
+      heavy_ball_step(p, g, st, h, first_step ? 1 : 2, {}, o.exec);
       first_step = false;
     } else if (c.variant == "sutskever") {
-      sutskever_step(p, g, st, sutskever_options{lr, c.hp.momentum, c.hp.nesterov}, o.exec);
+      sutskever_step(p, g, st, sutskever_options{lr, c.hp.momentum, c.hp.nesterov}, 1, {}, o.exec);
     } else {
       ema_step(p, g, st, ema_options{lr, c.hp.beta, c.hp.bias_correction},
-               c.initial_step + static_cast<std::int64_t>(s) + 1, o.exec);
+               c.initial_step + static_cast<std::int64_t>(s) + 1, {}, o.exec);
     }
 
     step_report r;

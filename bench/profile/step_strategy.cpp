@@ -77,7 +77,7 @@ model_step<T> one_group(const Group& prototype, const step_policy& policy, Step 
   [](auto groups, const step_policy& p, const execution& e) { FUNCTION(groups, p, e); }
 // lars and weight_ema take no policy (main.cpp refuses one for them).
 #define INERTIA_STEP_WITHOUT_POLICY(FUNCTION) \
-  [](auto groups, const step_policy&, const execution& e) { FUNCTION(groups, e); }
+  [](auto groups, const step_policy&, const execution& e) { FUNCTION(groups, {}, e); }
 
 template <class T>
 model_step<T> multi_tensor(variant v, const step_policy& policy) {

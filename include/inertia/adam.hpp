@@ -110,35 +110,32 @@ struct nadam_group {
   float mu_product = 1.0f;   ///< product of every earlier step's mu; updated by each successful call
 };
 
-/// One step. step: the 1-based count of this step (>= 1).
-INERTIA_API void adam_step(const adam_tensor<float>& tensor, const adam_options& options, std::int64_t step,
-                           const execution& exec = {});
-INERTIA_API void adam_step(const adam_tensor<double>& tensor, const adam_options& options, std::int64_t step,
-                           const execution& exec = {});
-INERTIA_API void adam_step(std::span<adam_group<float>> groups, const execution& exec = {});
-INERTIA_API void adam_step(std::span<adam_group<double>> groups, const execution& exec = {});
-
-/// One step. step: the 1-based count of this step (>= 1). mu_product: the
-/// product of the earlier steps' mu (1 before step 1), in [0, 1]; multiplied by
-/// this step's mu when the call succeeds. tensor.max_exp_avg_sq is not used.
-INERTIA_API void nadam_step(const adam_tensor<float>& tensor, const nadam_options& options, std::int64_t step,
-                            float& mu_product, const execution& exec = {});
-INERTIA_API void nadam_step(const adam_tensor<double>& tensor, const nadam_options& options, std::int64_t step,
-                            float& mu_product, const execution& exec = {});
-INERTIA_API void nadam_step(std::span<nadam_group<float>> groups, const execution& exec = {});
-INERTIA_API void nadam_step(std::span<nadam_group<double>> groups, const execution& exec = {});
-
-/// The same multi-tensor steps under a step_policy (loss scaling, skipping
-/// non-finite gradients, clipping, flushing denormals:
-/// include/inertia/step_policy.hpp). A skipped step advances neither step
-/// nor mu_product.
-INERTIA_API step_report adam_step(std::span<adam_group<float>> groups, const step_policy& policy,
+/// step: t, the 1-based number of this step, as in the equations and torch's
+/// state["step"] after it. policy: loss scaling, skipping non-finite
+/// gradients, clipping, flushing denormals (include/inertia/step_policy.hpp).
+INERTIA_API step_report adam_step(const adam_tensor<float>& tensor, const adam_options& options, std::int64_t step,
+                                  const step_policy& policy = {}, const execution& exec = {});
+INERTIA_API step_report adam_step(const adam_tensor<double>& tensor, const adam_options& options, std::int64_t step,
+                                  const step_policy& policy = {}, const execution& exec = {});
+/// Every tensor of every group in one call (include/inertia/multi_tensor.hpp):
+/// each group's `step` counts the steps it has taken, and this call takes
+/// step t = group.step + 1 and then advances it.
+INERTIA_API step_report adam_step(std::span<adam_group<float>> groups, const step_policy& policy = {},
                                   const execution& exec = {});
-INERTIA_API step_report adam_step(std::span<adam_group<double>> groups, const step_policy& policy,
+INERTIA_API step_report adam_step(std::span<adam_group<double>> groups, const step_policy& policy = {},
                                   const execution& exec = {});
-INERTIA_API step_report nadam_step(std::span<nadam_group<float>> groups, const step_policy& policy,
+
+/// One step. mu_product: the product of the earlier steps' mu (1 before step
+/// 1), in [0, 1]; multiplied by this step's mu when the step is taken (not
+/// when it fails or is skipped). tensor.max_exp_avg_sq is not used.
+INERTIA_API step_report nadam_step(const adam_tensor<float>& tensor, const nadam_options& options, std::int64_t step,
+                                   float& mu_product, const step_policy& policy = {}, const execution& exec = {});
+INERTIA_API step_report nadam_step(const adam_tensor<double>& tensor, const nadam_options& options, std::int64_t step,
+                                   float& mu_product, const step_policy& policy = {}, const execution& exec = {});
+/// A skipped step advances neither step nor mu_product.
+INERTIA_API step_report nadam_step(std::span<nadam_group<float>> groups, const step_policy& policy = {},
                                    const execution& exec = {});
-INERTIA_API step_report nadam_step(std::span<nadam_group<double>> groups, const step_policy& policy,
+INERTIA_API step_report nadam_step(std::span<nadam_group<double>> groups, const step_policy& policy = {},
                                    const execution& exec = {});
 
 }  // namespace inertia

@@ -25,6 +25,7 @@
 // One call reads g and w once per element however large K is, and moves
 // (2K + 3) elements per parameter: reads w, g and the K velocities, writes
 // the K velocities and w.
+#include <cstdint>
 #include <span>
 
 #include "inertia/execution.hpp"
@@ -54,18 +55,21 @@ struct aggmo_tensor {
 
 template <class T> using aggmo_group = param_group<aggmo_options, aggmo_tensor<T>>;
 
-INERTIA_API void aggmo_step(std::span<float> param, std::span<const float> grad,
-                            std::span<const std::span<float>> velocities, const aggmo_options& options,
-                            const execution& exec = {});
-INERTIA_API void aggmo_step(std::span<double> param, std::span<const double> grad,
-                            std::span<const std::span<double>> velocities, const aggmo_options& options,
-                            const execution& exec = {});
-INERTIA_API void aggmo_step(std::span<aggmo_group<float>> groups, const execution& exec = {});
-INERTIA_API void aggmo_step(std::span<aggmo_group<double>> groups, const execution& exec = {});
-/// Under a step_policy (loss scaling, non-finite skip, clipping, denormals: step_policy.hpp).
-INERTIA_API step_report aggmo_step(std::span<aggmo_group<float>> groups, const step_policy& policy,
-                                const execution& exec = {});
-INERTIA_API step_report aggmo_step(std::span<aggmo_group<double>> groups, const step_policy& policy,
-                                const execution& exec = {});
+/// step: t, the 1-based number of this step, as in the equations and torch's
+/// state["step"] after it. policy: loss scaling, skipping non-finite
+/// gradients, clipping, flushing denormals (include/inertia/step_policy.hpp).
+INERTIA_API step_report aggmo_step(std::span<float> param, std::span<const float> grad,
+                                   std::span<const std::span<float>> velocities, const aggmo_options& options,
+                                   std::int64_t step, const step_policy& policy = {}, const execution& exec = {});
+INERTIA_API step_report aggmo_step(std::span<double> param, std::span<const double> grad,
+                                   std::span<const std::span<double>> velocities, const aggmo_options& options,
+                                   std::int64_t step, const step_policy& policy = {}, const execution& exec = {});
+/// Every tensor of every group in one call (include/inertia/multi_tensor.hpp):
+/// each group's `step` counts the steps it has taken, and this call takes
+/// step t = group.step + 1 and then advances it.
+INERTIA_API step_report aggmo_step(std::span<aggmo_group<float>> groups, const step_policy& policy = {},
+                                   const execution& exec = {});
+INERTIA_API step_report aggmo_step(std::span<aggmo_group<double>> groups, const step_policy& policy = {},
+                                   const execution& exec = {});
 
 }  // namespace inertia

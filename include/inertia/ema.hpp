@@ -21,6 +21,7 @@
 
 #include "inertia/execution.hpp"
 #include "inertia/export.hpp"
+#include "inertia/step_policy.hpp"
 
 namespace inertia {
 
@@ -31,9 +32,14 @@ struct ema_options {
 };
 
 /// step: the 1-based count of this step; must be >= 1 when bias_correction is on.
-INERTIA_API void ema_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
-              const ema_options& options, std::int64_t step, const execution& exec = {});
-INERTIA_API void ema_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
-              const ema_options& options, std::int64_t step, const execution& exec = {});
+/// step: t, the 1-based number of this step, as in the equations and torch's
+/// state["step"] after it. policy: loss scaling, skipping non-finite
+/// gradients, clipping, flushing denormals (include/inertia/step_policy.hpp).
+INERTIA_API step_report ema_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
+                                    const ema_options& options, std::int64_t step, const step_policy& policy = {},
+                                    const execution& exec = {});
+INERTIA_API step_report ema_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
+                                    const ema_options& options, std::int64_t step, const step_policy& policy = {},
+                                    const execution& exec = {});
 
 }  // namespace inertia

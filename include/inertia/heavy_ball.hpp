@@ -22,10 +22,12 @@
 // register) the compiled kernel contracts the buffer update the other way,
 //   v = fma(v, momentum, d * (1 - dampening))      (d * (1 - dampening) rounded)
 // The two paths differ by up to ~600 ULP after 24 steps.
+#include <cstdint>
 #include <span>
 
 #include "inertia/execution.hpp"
 #include "inertia/export.hpp"
+#include "inertia/step_policy.hpp"
 
 namespace inertia {
 
@@ -45,13 +47,18 @@ struct heavy_ball_options {
   heavy_ball_numerics numerics = heavy_ball_numerics::pytorch_loop;
 };
 
-/// One step. first_step: the buffer does not exist yet (PyTorch creates it on
-/// a parameter's first step) and is set to d, ignoring its contents.
-INERTIA_API void heavy_ball_step(std::span<float> param, std::span<const float> grad,
-                     std::span<float> momentum_buffer, const heavy_ball_options& options,
-                     bool first_step, const execution& exec = {});
-INERTIA_API void heavy_ball_step(std::span<double> param, std::span<const double> grad,
-                     std::span<double> momentum_buffer, const heavy_ball_options& options,
-                     bool first_step, const execution& exec = {});
+/// One step. step t == 1 is PyTorch's first step for this parameter: the
+/// buffer does not exist yet, is set to d and its contents are ignored.
+/// step: t, the 1-based number of this step, as in the equations and torch's
+/// state["step"] after it. policy: loss scaling, skipping non-finite
+/// gradients, clipping, flushing denormals (include/inertia/step_policy.hpp).
+INERTIA_API step_report heavy_ball_step(std::span<float> param, std::span<const float> grad,
+                                        std::span<float> momentum_buffer, const heavy_ball_options& options,
+                                        std::int64_t step, const step_policy& policy = {},
+                                        const execution& exec = {});
+INERTIA_API step_report heavy_ball_step(std::span<double> param, std::span<const double> grad,
+                                        std::span<double> momentum_buffer, const heavy_ball_options& options,
+                                        std::int64_t step, const step_policy& policy = {},
+                                        const execution& exec = {});
 
 }  // namespace inertia

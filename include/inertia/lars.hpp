@@ -37,11 +37,22 @@ struct lars_options {
 template <class T> using lars_tensor = heavy_ball_tensor<T>;  ///< {param, grad, momentum_buffer}
 template <class T> using lars_group = param_group<lars_options, lars_tensor<T>>;
 
-INERTIA_API void lars_step(std::span<float> param, std::span<const float> grad, std::span<float> momentum_buffer,
-                           const lars_options& options, const execution& exec = {});
-INERTIA_API void lars_step(std::span<double> param, std::span<const double> grad, std::span<double> momentum_buffer,
-                           const lars_options& options, const execution& exec = {});
-INERTIA_API void lars_step(std::span<lars_group<float>> groups, const execution& exec = {});
-INERTIA_API void lars_step(std::span<lars_group<double>> groups, const execution& exec = {});
+/// step: t, the 1-based number of this step, as in the equations and torch's
+/// state["step"] after it. policy: loss scaling, skipping non-finite
+/// gradients, clipping, flushing denormals (include/inertia/step_policy.hpp).
+/// lars takes no step policy: any but the default is refused.
+INERTIA_API step_report lars_step(std::span<float> param, std::span<const float> grad, std::span<float> momentum_buffer,
+                             const lars_options& options, std::int64_t step, const step_policy& policy = {},
+                             const execution& exec = {});
+INERTIA_API step_report lars_step(std::span<double> param, std::span<const double> grad, std::span<double> momentum_buffer,
+                             const lars_options& options, std::int64_t step, const step_policy& policy = {},
+                             const execution& exec = {});
+/// Every tensor of every group in one call (include/inertia/multi_tensor.hpp):
+/// each group's `step` counts the steps it has taken, and this call takes
+/// step t = group.step + 1 and then advances it.
+INERTIA_API step_report lars_step(std::span<lars_group<float>> groups, const step_policy& policy = {},
+                             const execution& exec = {});
+INERTIA_API step_report lars_step(std::span<lars_group<double>> groups, const step_policy& policy = {},
+                             const execution& exec = {});
 
 }  // namespace inertia

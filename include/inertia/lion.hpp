@@ -22,6 +22,7 @@
 // exact zero only the decay moves w. (torch.sign differs: it maps NaN to 0.)
 // The momentum m starts at zero. With beta1 == beta2 and weight_decay == 0
 // this is Signum (inertia/signum.hpp), bit for bit.
+#include <cstdint>
 #include <span>
 
 #include "inertia/execution.hpp"
@@ -40,16 +41,21 @@ struct lion_options {
 template <class T> using lion_tensor = velocity_tensor<T>;  ///< {param, grad, velocity = the momentum m}
 template <class T> using lion_group = param_group<lion_options, lion_tensor<T>>;
 
-INERTIA_API void lion_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
-                           const lion_options& options, const execution& exec = {});
-INERTIA_API void lion_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
-                           const lion_options& options, const execution& exec = {});
-INERTIA_API void lion_step(std::span<lion_group<float>> groups, const execution& exec = {});
-INERTIA_API void lion_step(std::span<lion_group<double>> groups, const execution& exec = {});
-/// Under a step_policy (loss scaling, non-finite skip, clipping, denormals: step_policy.hpp).
-INERTIA_API step_report lion_step(std::span<lion_group<float>> groups, const step_policy& policy,
-                                const execution& exec = {});
-INERTIA_API step_report lion_step(std::span<lion_group<double>> groups, const step_policy& policy,
-                                const execution& exec = {});
+/// step: t, the 1-based number of this step, as in the equations and torch's
+/// state["step"] after it. policy: loss scaling, skipping non-finite
+/// gradients, clipping, flushing denormals (include/inertia/step_policy.hpp).
+INERTIA_API step_report lion_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
+                             const lion_options& options, std::int64_t step, const step_policy& policy = {},
+                             const execution& exec = {});
+INERTIA_API step_report lion_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
+                             const lion_options& options, std::int64_t step, const step_policy& policy = {},
+                             const execution& exec = {});
+/// Every tensor of every group in one call (include/inertia/multi_tensor.hpp):
+/// each group's `step` counts the steps it has taken, and this call takes
+/// step t = group.step + 1 and then advances it.
+INERTIA_API step_report lion_step(std::span<lion_group<float>> groups, const step_policy& policy = {},
+                             const execution& exec = {});
+INERTIA_API step_report lion_step(std::span<lion_group<double>> groups, const step_policy& policy = {},
+                             const execution& exec = {});
 
 }  // namespace inertia

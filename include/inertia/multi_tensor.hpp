@@ -10,10 +10,11 @@
 // computed exactly as the single-span call computes it, so the results are
 // bit-identical to stepping each tensor alone.
 //
-// step counter: `step` is the number of steps the group has taken. The call
-// reads it (heavy_ball: step == 0 is PyTorch's first step, the buffer is then
-// initialised; ema: bias correction uses step + 1) and, after a successful
-// call, increments it. A failed call throws before writing anything, counters
+// step counter: `step` is the number of steps the group has taken, so the
+// call takes step t = step + 1 (heavy_ball: t == 1 is PyTorch's first step,
+// the buffer is then initialised; ema: bias correction uses t) and, after a
+// successful call, increments it: afterwards it is t, as torch's
+// state["step"] is after an update. A failed call throws before writing anything, counters
 // included; the message names the group and tensor, e.g. "group 0, tensor 57".
 #include <cstdint>
 #include <span>
@@ -53,26 +54,19 @@ template <class T> using heavy_ball_group = param_group<heavy_ball_options, heav
 template <class T> using sutskever_group = param_group<sutskever_options, velocity_tensor<T>>;
 template <class T> using ema_group = param_group<ema_options, velocity_tensor<T>>;
 
-INERTIA_API void heavy_ball_step(std::span<heavy_ball_group<float>> groups, const execution& exec = {});
-INERTIA_API void heavy_ball_step(std::span<heavy_ball_group<double>> groups, const execution& exec = {});
-INERTIA_API void sutskever_step(std::span<sutskever_group<float>> groups, const execution& exec = {});
-INERTIA_API void sutskever_step(std::span<sutskever_group<double>> groups, const execution& exec = {});
-INERTIA_API void ema_step(std::span<ema_group<float>> groups, const execution& exec = {});
-INERTIA_API void ema_step(std::span<ema_group<double>> groups, const execution& exec = {});
-
-/// The same steps under a step_policy (loss scaling, skipping non-finite
-/// gradients, clipping, flushing denormals: include/inertia/step_policy.hpp).
-INERTIA_API step_report heavy_ball_step(std::span<heavy_ball_group<float>> groups, const step_policy& policy,
-                                        const execution& exec = {});
-INERTIA_API step_report heavy_ball_step(std::span<heavy_ball_group<double>> groups, const step_policy& policy,
-                                        const execution& exec = {});
-INERTIA_API step_report sutskever_step(std::span<sutskever_group<float>> groups, const step_policy& policy,
-                                       const execution& exec = {});
-INERTIA_API step_report sutskever_step(std::span<sutskever_group<double>> groups, const step_policy& policy,
-                                       const execution& exec = {});
-INERTIA_API step_report ema_step(std::span<ema_group<float>> groups, const step_policy& policy,
-                                 const execution& exec = {});
-INERTIA_API step_report ema_step(std::span<ema_group<double>> groups, const step_policy& policy,
-                                 const execution& exec = {});
+/// The multi-tensor steps of the first three variants; the others declare
+/// theirs in their own headers, the same way.
+INERTIA_API step_report heavy_ball_step(std::span<heavy_ball_group<float>> groups, const step_policy& policy = {},
+                         const execution& exec = {});
+INERTIA_API step_report heavy_ball_step(std::span<heavy_ball_group<double>> groups, const step_policy& policy = {},
+                         const execution& exec = {});
+INERTIA_API step_report sutskever_step(std::span<sutskever_group<float>> groups, const step_policy& policy = {},
+                         const execution& exec = {});
+INERTIA_API step_report sutskever_step(std::span<sutskever_group<double>> groups, const step_policy& policy = {},
+                         const execution& exec = {});
+INERTIA_API step_report ema_step(std::span<ema_group<float>> groups, const step_policy& policy = {},
+                         const execution& exec = {});
+INERTIA_API step_report ema_step(std::span<ema_group<double>> groups, const step_policy& policy = {},
+                         const execution& exec = {});
 
 }  // namespace inertia

@@ -25,6 +25,7 @@
 // is a power of two, otherwise within rounding (tests/test_qhm.cpp).
 // The recommended start (qhoptim docs) is nu = 0.7, beta = 0.999 with the lr
 // of plain momentum divided by 1 - beta_old (0.1 with beta 0.9 becomes 1.0).
+#include <cstdint>
 #include <span>
 
 #include "inertia/execution.hpp"
@@ -43,16 +44,21 @@ struct qhm_options {
 template <class T> using qhm_tensor = velocity_tensor<T>;  ///< {param, grad, velocity}
 template <class T> using qhm_group = param_group<qhm_options, qhm_tensor<T>>;
 
-INERTIA_API void qhm_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
-                          const qhm_options& options, const execution& exec = {});
-INERTIA_API void qhm_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
-                          const qhm_options& options, const execution& exec = {});
-INERTIA_API void qhm_step(std::span<qhm_group<float>> groups, const execution& exec = {});
-INERTIA_API void qhm_step(std::span<qhm_group<double>> groups, const execution& exec = {});
-/// Under a step_policy (loss scaling, non-finite skip, clipping, denormals: step_policy.hpp).
-INERTIA_API step_report qhm_step(std::span<qhm_group<float>> groups, const step_policy& policy,
-                                const execution& exec = {});
-INERTIA_API step_report qhm_step(std::span<qhm_group<double>> groups, const step_policy& policy,
-                                const execution& exec = {});
+/// step: t, the 1-based number of this step, as in the equations and torch's
+/// state["step"] after it. policy: loss scaling, skipping non-finite
+/// gradients, clipping, flushing denormals (include/inertia/step_policy.hpp).
+INERTIA_API step_report qhm_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
+                             const qhm_options& options, std::int64_t step, const step_policy& policy = {},
+                             const execution& exec = {});
+INERTIA_API step_report qhm_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
+                             const qhm_options& options, std::int64_t step, const step_policy& policy = {},
+                             const execution& exec = {});
+/// Every tensor of every group in one call (include/inertia/multi_tensor.hpp):
+/// each group's `step` counts the steps it has taken, and this call takes
+/// step t = group.step + 1 and then advances it.
+INERTIA_API step_report qhm_step(std::span<qhm_group<float>> groups, const step_policy& policy = {},
+                             const execution& exec = {});
+INERTIA_API step_report qhm_step(std::span<qhm_group<double>> groups, const step_policy& policy = {},
+                             const execution& exec = {});
 
 }  // namespace inertia

@@ -10,10 +10,12 @@
 // term recomputes momentum * v_new - lr * g the same way. With momentum == 0
 // Keras keeps no velocity and steps w = w - g * lr; so does this (the velocity
 // span may then be empty). The velocity starts at zero.
+#include <cstdint>
 #include <span>
 
 #include "inertia/execution.hpp"
 #include "inertia/export.hpp"
+#include "inertia/step_policy.hpp"
 
 namespace inertia {
 
@@ -23,10 +25,14 @@ struct sutskever_options {
   bool nesterov = false;   ///< requires momentum > 0
 };
 
-INERTIA_API void sutskever_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
-                    const sutskever_options& options, const execution& exec = {});
-INERTIA_API void sutskever_step(std::span<double> param, std::span<const double> grad,
-                    std::span<double> velocity, const sutskever_options& options,
-                    const execution& exec = {});
+/// step: t, the 1-based number of this step, as in the equations and torch's
+/// state["step"] after it. policy: loss scaling, skipping non-finite
+/// gradients, clipping, flushing denormals (include/inertia/step_policy.hpp).
+INERTIA_API step_report sutskever_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
+                                    const sutskever_options& options, std::int64_t step, const step_policy& policy = {},
+                                    const execution& exec = {});
+INERTIA_API step_report sutskever_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
+                                    const sutskever_options& options, std::int64_t step, const step_policy& policy = {},
+                                    const execution& exec = {});
 
 }  // namespace inertia

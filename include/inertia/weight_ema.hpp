@@ -59,13 +59,20 @@ struct weight_ema_tensor {
 /// A group's `step` is t: the updates its averages have had so far.
 template <class T> using weight_ema_group = param_group<weight_ema_options, weight_ema_tensor<T>>;
 
-/// updates: t, the number of earlier updates of this average (>= 0; read only
-/// with warmup).
-INERTIA_API void weight_ema_step(std::span<float> average, std::span<const float> param,
-                                 const weight_ema_options& options, std::int64_t updates, const execution& exec = {});
-INERTIA_API void weight_ema_step(std::span<double> average, std::span<const double> param,
-                                 const weight_ema_options& options, std::int64_t updates, const execution& exec = {});
-INERTIA_API void weight_ema_step(std::span<weight_ema_group<float>> groups, const execution& exec = {});
-INERTIA_API void weight_ema_step(std::span<weight_ema_group<double>> groups, const execution& exec = {});
+/// One update. step: t, the 1-based number of this update (the warm-up
+/// uses t - 1, the earlier updates of this average; read only with warmup).
+/// weight_ema takes no step policy (it reads no gradient): any but the default is refused.
+INERTIA_API step_report weight_ema_step(std::span<float> average, std::span<const float> param,
+                                        const weight_ema_options& options, std::int64_t step,
+                                        const step_policy& policy = {}, const execution& exec = {});
+INERTIA_API step_report weight_ema_step(std::span<double> average, std::span<const double> param,
+                                        const weight_ema_options& options, std::int64_t step,
+                                        const step_policy& policy = {}, const execution& exec = {});
+/// Every tensor of every group in one call; a group's `step` counts its
+/// updates so far and advances.
+INERTIA_API step_report weight_ema_step(std::span<weight_ema_group<float>> groups, const step_policy& policy = {},
+                                        const execution& exec = {});
+INERTIA_API step_report weight_ema_step(std::span<weight_ema_group<double>> groups, const step_policy& policy = {},
+                                        const execution& exec = {});
 
 }  // namespace inertia

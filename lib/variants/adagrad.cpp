@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "registry/optimizer.hpp"
+#include "entry_points.hpp"
 #include "step_groups.hpp"
 
 namespace inertia {
@@ -64,36 +65,19 @@ struct adagrad_variant {
   }
 };
 
-/// One tensor is a group of one.
-template <class T>
-step_report step_one(const adagrad_tensor<T>& tensor, const adagrad_options& options, std::int64_t step,
-                     const step_policy& policy, const execution& exec) {
-  if (step < 1)
-    detail::argument_checks(adagrad_variant::function)
-        .fail(error_kind::hyperparameter, "step", "step = " + std::to_string(step) + " must be >= 1 (it counts from 1)");
-  adagrad_group<T> group{options, std::span<const adagrad_tensor<T>>(&tensor, 1), step - 1};
-  return detail::step_groups<adagrad_variant>(std::span(&group, 1), exec, policy);
-}
-
 }  // namespace
 
 step_report adagrad_step(const adagrad_tensor<float>& tensor, const adagrad_options& options, std::int64_t step,
                          const step_policy& policy, const execution& exec) {
-  return step_one(tensor, options, step, policy, exec);
+  return detail::step_one<adagrad_variant>(tensor, options, step, policy, exec);
 }
 
 step_report adagrad_step(const adagrad_tensor<double>& tensor, const adagrad_options& options, std::int64_t step,
                          const step_policy& policy, const execution& exec) {
-  return step_one(tensor, options, step, policy, exec);
+  return detail::step_one<adagrad_variant>(tensor, options, step, policy, exec);
 }
 
-step_report adagrad_step(std::span<adagrad_group<float>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<adagrad_variant>(groups, exec, policy);
-}
-
-step_report adagrad_step(std::span<adagrad_group<double>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<adagrad_variant>(groups, exec, policy);
-}
+INERTIA_GROUP_ENTRY_POINTS(adagrad_step, adagrad_group, adagrad_variant)
 
 }  // namespace inertia
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "registry/optimizer.hpp"
+#include "entry_points.hpp"
 #include "step_groups.hpp"
 
 namespace inertia {
@@ -74,12 +75,6 @@ void check_moment_lengths(const detail::argument_checks& check, const adam_tenso
   check.same_length("grad", t.grad.size(), "param", t.param.size());
   check.same_length("exp_avg", t.exp_avg.size(), "param", t.param.size());
   check.same_length("exp_avg_sq", t.exp_avg_sq.size(), "param", t.param.size());
-}
-
-void check_step_count(const char* function, std::int64_t step) {
-  if (step < 1)
-    detail::argument_checks(function).fail(error_kind::hyperparameter, "step",
-                                           "step = " + std::to_string(step) + " must be >= 1 (it counts from 1)");
 }
 
 struct adam_variant {
@@ -180,20 +175,6 @@ struct nadam_variant {
 };
 
 template <class T>
-void adam_one(const adam_tensor<T>& tensor, const adam_options& options, std::int64_t step, const execution& exec) {
-  check_step_count(adam_variant::function, step);
-  detail::step_one<adam_variant>(tensor, options, step - 1, exec);
-}
-
-template <class T>
-void nadam_one(const adam_tensor<T>& tensor, const nadam_options& options, std::int64_t step, float& mu_product,
-               const execution& exec) {
-  check_step_count(nadam_variant::function, step);
-  detail::step_one<nadam_variant>(tensor, nadam_call_options{options, mu_product}, step - 1, exec);
-  mu_product = detail::nadam_schedule::at(options, step, mu_product).mu_product;
-}
-
-template <class T>
 step_report nadam_groups(std::span<nadam_group<T>> groups, const step_policy& policy, const execution& exec) {
   std::vector<param_group<nadam_call_options, adam_tensor<T>>> calls;
   calls.reserve(groups.size());
@@ -207,46 +188,39 @@ step_report nadam_groups(std::span<nadam_group<T>> groups, const step_policy& po
   return report;
 }
 
+/// One tensor: a group of one, whose mu_product is the caller's.
+template <class T>
+step_report nadam_one(const adam_tensor<T>& tensor, const nadam_options& options, std::int64_t step,
+                      float& mu_product, const step_policy& policy, const execution& exec) {
+  detail::check_step(nadam_variant::function, step);
+  nadam_group<T> group{options, std::span<const adam_tensor<T>>(&tensor, 1), step - 1, mu_product};
+  const step_report report = nadam_groups(std::span(&group, 1), policy, exec);
+  mu_product = group.mu_product;
+  return report;
+}
+
 }  // namespace
 
-void adam_step(const adam_tensor<float>& tensor, const adam_options& options, std::int64_t step,
-               const execution& exec) {
-  adam_one(tensor, options, step, exec);
+step_report adam_step(const adam_tensor<float>& tensor, const adam_options& options, std::int64_t step,
+                      const step_policy& policy, const execution& exec) {
+  return detail::step_one<adam_variant>(tensor, options, step, policy, exec);
 }
 
-void adam_step(const adam_tensor<double>& tensor, const adam_options& options, std::int64_t step,
-               const execution& exec) {
-  adam_one(tensor, options, step, exec);
+step_report adam_step(const adam_tensor<double>& tensor, const adam_options& options, std::int64_t step,
+                      const step_policy& policy, const execution& exec) {
+  return detail::step_one<adam_variant>(tensor, options, step, policy, exec);
 }
 
-void adam_step(std::span<adam_group<float>> groups, const execution& exec) {
-  detail::step_groups<adam_variant>(groups, exec);
+INERTIA_GROUP_ENTRY_POINTS(adam_step, adam_group, adam_variant)
+
+step_report nadam_step(const adam_tensor<float>& tensor, const nadam_options& options, std::int64_t step,
+                       float& mu_product, const step_policy& policy, const execution& exec) {
+  return nadam_one(tensor, options, step, mu_product, policy, exec);
 }
 
-void adam_step(std::span<adam_group<double>> groups, const execution& exec) {
-  detail::step_groups<adam_variant>(groups, exec);
-}
-
-void nadam_step(const adam_tensor<float>& tensor, const nadam_options& options, std::int64_t step, float& mu_product,
-                const execution& exec) {
-  nadam_one(tensor, options, step, mu_product, exec);
-}
-
-void nadam_step(const adam_tensor<double>& tensor, const nadam_options& options, std::int64_t step,
-                float& mu_product, const execution& exec) {
-  nadam_one(tensor, options, step, mu_product, exec);
-}
-
-void nadam_step(std::span<nadam_group<float>> groups, const execution& exec) { nadam_groups(groups, {}, exec); }
-
-void nadam_step(std::span<nadam_group<double>> groups, const execution& exec) { nadam_groups(groups, {}, exec); }
-
-step_report adam_step(std::span<adam_group<float>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<adam_variant>(groups, exec, policy);
-}
-
-step_report adam_step(std::span<adam_group<double>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<adam_variant>(groups, exec, policy);
+step_report nadam_step(const adam_tensor<double>& tensor, const nadam_options& options, std::int64_t step,
+                       float& mu_product, const step_policy& policy, const execution& exec) {
+  return nadam_one(tensor, options, step, mu_product, policy, exec);
 }
 
 step_report nadam_step(std::span<nadam_group<float>> groups, const step_policy& policy, const execution& exec) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "registry/optimizer.hpp"
+#include "entry_points.hpp"
 #include "step_groups.hpp"
 
 namespace inertia {
@@ -92,31 +93,18 @@ struct aggmo_variant {
 
 }  // namespace
 
-void aggmo_step(std::span<float> param, std::span<const float> grad, std::span<const std::span<float>> velocities,
-                const aggmo_options& options, const execution& exec) {
-  detail::step_one<aggmo_variant>(aggmo_tensor<float>{param, grad, velocities}, options, 0, exec);
+step_report aggmo_step(std::span<float> param, std::span<const float> grad, std::span<const std::span<float>> velocities,
+                       const aggmo_options& options, std::int64_t step, const step_policy& policy,
+                       const execution& exec) {
+  return detail::step_one<aggmo_variant>(aggmo_tensor<float>{param, grad, velocities}, options, step, policy, exec);
 }
 
-void aggmo_step(std::span<double> param, std::span<const double> grad, std::span<const std::span<double>> velocities,
-                const aggmo_options& options, const execution& exec) {
-  detail::step_one<aggmo_variant>(aggmo_tensor<double>{param, grad, velocities}, options, 0, exec);
+step_report aggmo_step(std::span<double> param, std::span<const double> grad,
+                       std::span<const std::span<double>> velocities, const aggmo_options& options, std::int64_t step,
+                       const step_policy& policy, const execution& exec) {
+  return detail::step_one<aggmo_variant>(aggmo_tensor<double>{param, grad, velocities}, options, step, policy, exec);
 }
-
-void aggmo_step(std::span<aggmo_group<float>> groups, const execution& exec) {
-  detail::step_groups<aggmo_variant>(groups, exec);
-}
-
-void aggmo_step(std::span<aggmo_group<double>> groups, const execution& exec) {
-  detail::step_groups<aggmo_variant>(groups, exec);
-}
-
-step_report aggmo_step(std::span<aggmo_group<float>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<aggmo_variant>(groups, exec, policy);
-}
-
-step_report aggmo_step(std::span<aggmo_group<double>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<aggmo_variant>(groups, exec, policy);
-}
+INERTIA_GROUP_ENTRY_POINTS(aggmo_step, aggmo_group, aggmo_variant)
 
 }  // namespace inertia
 

@@ -3,6 +3,7 @@
 
 #include "inertia/multi_tensor.hpp"
 #include "registry/optimizer.hpp"
+#include "entry_points.hpp"
 #include "step_groups.hpp"
 #include "variants/velocity_tensor.hpp"
 
@@ -32,41 +33,10 @@ struct ema_variant : detail::velocity_tensor_variant {
   }
 };
 
-template <class T>
-void step(std::span<T> param, std::span<const T> grad, std::span<T> velocity, const ema_options& options,
-          std::int64_t step_count, const execution& exec) {
-  if (options.bias_correction && step_count < 1)
-    detail::argument_checks(ema_variant::function)
-        .fail(error_kind::hyperparameter, "step",
-              "step = " + std::to_string(step_count) + " must be >= 1 with bias_correction (it counts from 1)");
-  detail::step_one<ema_variant>(velocity_tensor<typename decltype(param)::element_type>{param, grad, velocity}, options, step_count - 1, exec);
-}
-
 }  // namespace
 
-void ema_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
-              const ema_options& options, std::int64_t step_count, const execution& exec) {
-  step(param, grad, velocity, options, step_count, exec);
-}
-
-void ema_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
-              const ema_options& options, std::int64_t step_count, const execution& exec) {
-  step(param, grad, velocity, options, step_count, exec);
-}
-
-void ema_step(std::span<ema_group<float>> groups, const execution& exec) { detail::step_groups<ema_variant>(groups, exec); }
-
-void ema_step(std::span<ema_group<double>> groups, const execution& exec) {
-  detail::step_groups<ema_variant>(groups, exec);
-}
-
-step_report ema_step(std::span<ema_group<float>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<ema_variant>(groups, exec, policy);
-}
-
-step_report ema_step(std::span<ema_group<double>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<ema_variant>(groups, exec, policy);
-}
+INERTIA_SPAN_ENTRY_POINTS(ema_step, ema_options, velocity_tensor, ema_variant)
+INERTIA_GROUP_ENTRY_POINTS(ema_step, ema_group, ema_variant)
 
 }  // namespace inertia
 

@@ -3,6 +3,7 @@
 
 #include "inertia/multi_tensor.hpp"
 #include "registry/optimizer.hpp"
+#include "entry_points.hpp"
 #include "step_groups.hpp"
 
 namespace inertia {
@@ -72,31 +73,8 @@ struct heavy_ball_variant {
 
 }  // namespace
 
-void heavy_ball_step(std::span<float> param, std::span<const float> grad, std::span<float> momentum_buffer,
-                     const heavy_ball_options& options, bool first_step, const execution& exec) {
-  detail::step_one<heavy_ball_variant>(heavy_ball_tensor<typename decltype(param)::element_type>{param, grad, momentum_buffer}, options, first_step ? 0 : 1, exec);
-}
-
-void heavy_ball_step(std::span<double> param, std::span<const double> grad, std::span<double> momentum_buffer,
-                     const heavy_ball_options& options, bool first_step, const execution& exec) {
-  detail::step_one<heavy_ball_variant>(heavy_ball_tensor<typename decltype(param)::element_type>{param, grad, momentum_buffer}, options, first_step ? 0 : 1, exec);
-}
-
-void heavy_ball_step(std::span<heavy_ball_group<float>> groups, const execution& exec) {
-  detail::step_groups<heavy_ball_variant>(groups, exec);
-}
-
-void heavy_ball_step(std::span<heavy_ball_group<double>> groups, const execution& exec) {
-  detail::step_groups<heavy_ball_variant>(groups, exec);
-}
-
-step_report heavy_ball_step(std::span<heavy_ball_group<float>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<heavy_ball_variant>(groups, exec, policy);
-}
-
-step_report heavy_ball_step(std::span<heavy_ball_group<double>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<heavy_ball_variant>(groups, exec, policy);
-}
+INERTIA_SPAN_ENTRY_POINTS(heavy_ball_step, heavy_ball_options, heavy_ball_tensor, heavy_ball_variant)
+INERTIA_GROUP_ENTRY_POINTS(heavy_ball_step, heavy_ball_group, heavy_ball_variant)
 
 }  // namespace inertia
 

@@ -167,29 +167,44 @@ void step_groups(std::span<lars_group<T>> groups, const execution& exec) {
   for (auto& group : groups) ++group.step;
 }
 
+/// One tensor: a group of one, through LARS's own runner.
 template <class T>
-void step_one(std::span<T> param, std::span<const T> grad, std::span<T> momentum_buffer, const lars_options& options,
-              const execution& exec) {
+step_report lars_one(std::span<T> param, std::span<const T> grad, std::span<T> momentum_buffer,
+                     const lars_options& options, std::int64_t step, const step_policy& policy,
+                     const execution& exec) {
+  detail::check_step(lars_variant::function, step);
+  detail::refuse_policy(lars_variant::function, policy);
   const lars_tensor<T> tensor{param, grad, momentum_buffer};
-  lars_group<T> group{options, std::span<const lars_tensor<T>>(&tensor, 1), 0};
+  lars_group<T> group{options, std::span<const lars_tensor<T>>(&tensor, 1), step - 1};
   step_groups(std::span<lars_group<T>>(&group, 1), exec);
+  return {};
 }
 
 }  // namespace
 
-void lars_step(std::span<float> param, std::span<const float> grad, std::span<float> momentum_buffer,
-               const lars_options& options, const execution& exec) {
-  step_one(param, grad, momentum_buffer, options, exec);
+step_report lars_step(std::span<float> param, std::span<const float> grad, std::span<float> momentum_buffer,
+                      const lars_options& options, std::int64_t step, const step_policy& policy,
+                      const execution& exec) {
+  return lars_one(param, grad, momentum_buffer, options, step, policy, exec);
 }
 
-void lars_step(std::span<double> param, std::span<const double> grad, std::span<double> momentum_buffer,
-               const lars_options& options, const execution& exec) {
-  step_one(param, grad, momentum_buffer, options, exec);
+step_report lars_step(std::span<double> param, std::span<const double> grad, std::span<double> momentum_buffer,
+                      const lars_options& options, std::int64_t step, const step_policy& policy,
+                      const execution& exec) {
+  return lars_one(param, grad, momentum_buffer, options, step, policy, exec);
 }
 
-void lars_step(std::span<lars_group<float>> groups, const execution& exec) { step_groups(groups, exec); }
+step_report lars_step(std::span<lars_group<float>> groups, const step_policy& policy, const execution& exec) {
+  detail::refuse_policy(lars_variant::function, policy);
+  step_groups(groups, exec);
+  return {};
+}
 
-void lars_step(std::span<lars_group<double>> groups, const execution& exec) { step_groups(groups, exec); }
+step_report lars_step(std::span<lars_group<double>> groups, const step_policy& policy, const execution& exec) {
+  detail::refuse_policy(lars_variant::function, policy);
+  step_groups(groups, exec);
+  return {};
+}
 
 }  // namespace inertia
 

@@ -2,6 +2,7 @@
 #include "variants/lion.hpp"
 
 #include "registry/optimizer.hpp"
+#include "entry_points.hpp"
 #include "step_groups.hpp"
 #include "variants/velocity_tensor.hpp"
 
@@ -35,31 +36,8 @@ struct lion_variant : detail::velocity_tensor_variant {
 
 }  // namespace
 
-void lion_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
-               const lion_options& options, const execution& exec) {
-  detail::step_one<lion_variant>(lion_tensor<float>{param, grad, velocity}, options, 0, exec);
-}
-
-void lion_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
-               const lion_options& options, const execution& exec) {
-  detail::step_one<lion_variant>(lion_tensor<double>{param, grad, velocity}, options, 0, exec);
-}
-
-void lion_step(std::span<lion_group<float>> groups, const execution& exec) {
-  detail::step_groups<lion_variant>(groups, exec);
-}
-
-void lion_step(std::span<lion_group<double>> groups, const execution& exec) {
-  detail::step_groups<lion_variant>(groups, exec);
-}
-
-step_report lion_step(std::span<lion_group<float>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<lion_variant>(groups, exec, policy);
-}
-
-step_report lion_step(std::span<lion_group<double>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<lion_variant>(groups, exec, policy);
-}
+INERTIA_SPAN_ENTRY_POINTS(lion_step, lion_options, velocity_tensor, lion_variant)
+INERTIA_GROUP_ENTRY_POINTS(lion_step, lion_group, lion_variant)
 
 }  // namespace inertia
 

@@ -2,6 +2,7 @@
 #include "variants/qhm.hpp"
 
 #include "registry/optimizer.hpp"
+#include "entry_points.hpp"
 #include "step_groups.hpp"
 #include "variants/velocity_tensor.hpp"
 
@@ -34,29 +35,8 @@ struct qhm_variant : detail::velocity_tensor_variant {
 
 }  // namespace
 
-void qhm_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
-              const qhm_options& options, const execution& exec) {
-  detail::step_one<qhm_variant>(qhm_tensor<float>{param, grad, velocity}, options, 0, exec);
-}
-
-void qhm_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
-              const qhm_options& options, const execution& exec) {
-  detail::step_one<qhm_variant>(qhm_tensor<double>{param, grad, velocity}, options, 0, exec);
-}
-
-void qhm_step(std::span<qhm_group<float>> groups, const execution& exec) { detail::step_groups<qhm_variant>(groups, exec); }
-
-void qhm_step(std::span<qhm_group<double>> groups, const execution& exec) {
-  detail::step_groups<qhm_variant>(groups, exec);
-}
-
-step_report qhm_step(std::span<qhm_group<float>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<qhm_variant>(groups, exec, policy);
-}
-
-step_report qhm_step(std::span<qhm_group<double>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<qhm_variant>(groups, exec, policy);
-}
+INERTIA_SPAN_ENTRY_POINTS(qhm_step, qhm_options, velocity_tensor, qhm_variant)
+INERTIA_GROUP_ENTRY_POINTS(qhm_step, qhm_group, qhm_variant)
 
 }  // namespace inertia
 

@@ -3,6 +3,7 @@
 #include "inertia/signum.hpp"
 
 #include "registry/optimizer.hpp"
+#include "entry_points.hpp"
 #include "step_groups.hpp"
 #include "variants/lion.hpp"
 #include "variants/velocity_tensor.hpp"
@@ -35,31 +36,8 @@ struct signum_variant : detail::velocity_tensor_variant {
 
 }  // namespace
 
-void signum_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
-                 const signum_options& options, const execution& exec) {
-  detail::step_one<signum_variant>(signum_tensor<float>{param, grad, velocity}, options, 0, exec);
-}
-
-void signum_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
-                 const signum_options& options, const execution& exec) {
-  detail::step_one<signum_variant>(signum_tensor<double>{param, grad, velocity}, options, 0, exec);
-}
-
-void signum_step(std::span<signum_group<float>> groups, const execution& exec) {
-  detail::step_groups<signum_variant>(groups, exec);
-}
-
-void signum_step(std::span<signum_group<double>> groups, const execution& exec) {
-  detail::step_groups<signum_variant>(groups, exec);
-}
-
-step_report signum_step(std::span<signum_group<float>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<signum_variant>(groups, exec, policy);
-}
-
-step_report signum_step(std::span<signum_group<double>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<signum_variant>(groups, exec, policy);
-}
+INERTIA_SPAN_ENTRY_POINTS(signum_step, signum_options, velocity_tensor, signum_variant)
+INERTIA_GROUP_ENTRY_POINTS(signum_step, signum_group, signum_variant)
 
 }  // namespace inertia
 

@@ -3,6 +3,7 @@
 
 #include "inertia/multi_tensor.hpp"
 #include "registry/optimizer.hpp"
+#include "entry_points.hpp"
 #include "step_groups.hpp"
 #include "variants/velocity_tensor.hpp"
 
@@ -50,31 +51,8 @@ struct sutskever_variant : detail::velocity_tensor_variant {
 
 }  // namespace
 
-void sutskever_step(std::span<float> param, std::span<const float> grad, std::span<float> velocity,
-                    const sutskever_options& options, const execution& exec) {
-  detail::step_one<sutskever_variant>(velocity_tensor<typename decltype(param)::element_type>{param, grad, velocity}, options, 0, exec);
-}
-
-void sutskever_step(std::span<double> param, std::span<const double> grad, std::span<double> velocity,
-                    const sutskever_options& options, const execution& exec) {
-  detail::step_one<sutskever_variant>(velocity_tensor<typename decltype(param)::element_type>{param, grad, velocity}, options, 0, exec);
-}
-
-void sutskever_step(std::span<sutskever_group<float>> groups, const execution& exec) {
-  detail::step_groups<sutskever_variant>(groups, exec);
-}
-
-void sutskever_step(std::span<sutskever_group<double>> groups, const execution& exec) {
-  detail::step_groups<sutskever_variant>(groups, exec);
-}
-
-step_report sutskever_step(std::span<sutskever_group<float>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<sutskever_variant>(groups, exec, policy);
-}
-
-step_report sutskever_step(std::span<sutskever_group<double>> groups, const step_policy& policy, const execution& exec) {
-  return detail::step_groups<sutskever_variant>(groups, exec, policy);
-}
+INERTIA_SPAN_ENTRY_POINTS(sutskever_step, sutskever_options, velocity_tensor, sutskever_variant)
+INERTIA_GROUP_ENTRY_POINTS(sutskever_step, sutskever_group, sutskever_variant)
 
 }  // namespace inertia
 

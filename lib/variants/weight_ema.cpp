@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "registry/optimizer.hpp"
+#include "entry_points.hpp"
 #include "step_groups.hpp"
 
 namespace inertia {
@@ -13,9 +14,6 @@ using namespace detail::option_builders;
 using detail::value_range;
 
 constexpr std::array<const char*, 2> rounding_names{"torch_lerp", "mul_add"};  // weight_ema_rounding's order
-
-template <class T>
-void update_groups(std::span<weight_ema_group<T>> groups, const execution& exec);
 
 struct weight_ema_variant {
   static constexpr const char* function = "inertia::weight_ema_step";
@@ -38,16 +36,6 @@ struct weight_ema_variant {
   static weight_ema_tensor<T> tensor_of(std::span<T> param, std::span<const T>, std::span<const std::span<T>> state,
                                         std::vector<std::span<T>>&) {
     return {state[0], param};
-  }
-  static constexpr bool group_step_declared = true;
-  /// t = steps_taken earlier updates of the average.
-  template <class T>
-  static step_report group_step(weight_ema_options& o, detail::no_scalars&,
-                                std::span<const weight_ema_tensor<T>> tensors, std::int64_t steps_taken,
-                                const step_policy*, const execution& exec) {
-    weight_ema_group<T> group{o, tensors, steps_taken};
-    update_groups(std::span(&group, 1), exec);
-    return {};
   }
 
   static void check_options(const detail::argument_checks& check, const weight_ema_options& o) {
@@ -74,45 +62,20 @@ struct weight_ema_variant {
   }
 };
 
-template <class T>
-void update(std::span<T> average, std::span<const T> param, const weight_ema_options& options, std::int64_t updates,
-            const execution& exec) {
-  if (updates < 0)
-    detail::argument_checks(weight_ema_variant::function)
-        .fail(error_kind::hyperparameter, "updates",
-              "updates = " + std::to_string(updates) + " must be >= 0 (the earlier updates of this average)");
-  detail::step_one<weight_ema_variant>(weight_ema_tensor<T>{average, param}, options, updates, exec);
-}
-
-/// detail::step_groups without its step policy, which is about gradients:
-/// the same checks, one driver call, then every group's count advances.
-template <class T>
-void update_groups(std::span<weight_ema_group<T>> groups, const execution& exec) {
-  std::vector<detail::weight_ema_rule<T>> rules;
-  std::vector<std::size_t> starts{0};
-  detail::check_groups<weight_ema_variant>(groups, [&](const weight_ema_group<T>& group, const weight_ema_tensor<T>& t) {
-    rules.push_back(weight_ema_variant::make_rule(t, group.options, group.step));
-    starts.push_back(starts.back() + t.param.size());
-  });
-  detail::run_tensors(std::span<const detail::weight_ema_rule<T>>(rules), std::span<const std::size_t>(starts), exec);
-  for (weight_ema_group<T>& group : groups) ++group.step;
-}
-
 }  // namespace
 
-void weight_ema_step(std::span<float> average, std::span<const float> param, const weight_ema_options& options,
-                     std::int64_t updates, const execution& exec) {
-  update(average, param, options, updates, exec);
+step_report weight_ema_step(std::span<float> average, std::span<const float> param, const weight_ema_options& options,
+                            std::int64_t step, const step_policy& policy, const execution& exec) {
+  return detail::step_one<weight_ema_variant>(weight_ema_tensor<float>{average, param}, options, step, policy, exec);
 }
 
-void weight_ema_step(std::span<double> average, std::span<const double> param, const weight_ema_options& options,
-                     std::int64_t updates, const execution& exec) {
-  update(average, param, options, updates, exec);
+step_report weight_ema_step(std::span<double> average, std::span<const double> param,
+                            const weight_ema_options& options, std::int64_t step, const step_policy& policy,
+                            const execution& exec) {
+  return detail::step_one<weight_ema_variant>(weight_ema_tensor<double>{average, param}, options, step, policy, exec);
 }
 
-void weight_ema_step(std::span<weight_ema_group<float>> groups, const execution& exec) { update_groups(groups, exec); }
-
-void weight_ema_step(std::span<weight_ema_group<double>> groups, const execution& exec) { update_groups(groups, exec); }
+INERTIA_GROUP_ENTRY_POINTS(weight_ema_step, weight_ema_group, weight_ema_variant)
 
 }  // namespace inertia
 

@@ -29,7 +29,7 @@ int main() {
   }
   try {
     options.momentum = 1.0;
-    inertia::heavy_ball_step(std::span(w), std::span<const float>(g), std::span(v), options, false);
+    inertia::heavy_ball_step(std::span(w), std::span<const float>(g), std::span(v), options, 2);
     std::fprintf(stderr, "consumer.cpp: momentum 1.0 was accepted\n");
     return 1;
   } catch (const inertia::invalid_argument& e) {
