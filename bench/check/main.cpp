@@ -354,7 +354,7 @@ int main(int argc, char** argv) {
     for (const shorthand& s : shorthands) {
       if (!*s.option) continue;
       setting parsed = parse_setting(std::string(s.key) + "=" + s.value);
-      parsed.origin = std::string(s.flag) + " " + s.value;
+      parsed.origin = s.flag;
       lo.overrides.push_back(std::move(parsed));
     }
     for (const std::string& text : set_texts) lo.overrides.push_back(parse_setting(text));

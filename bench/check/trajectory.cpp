@@ -459,7 +459,7 @@ trajectory load_npy_directory(const std::string& dir, const load_options& option
 }  // namespace
 
 setting parse_setting(const std::string& text) {
-  const std::string origin = "--set " + text;
+  const std::string origin = "--set " + text.substr(0, text.find('='));  // messages add the value
   const auto equals = text.find('=');
   if (equals == std::string::npos || equals == 0)
     throw input_error(origin + ": expected key=value (a number, true/false, comma-separated numbers or a string)");
