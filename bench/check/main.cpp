@@ -26,7 +26,7 @@
 //                  "<state>": [n numbers],                     (optional: each state buffer before step 1)
 //                  "mu_product": x,                            (optional: scalar state before step 1, nadam)
 //                  "step": k},                                 (optional: steps taken before; step 1 is t = k + 1)
-//      "steps": [{"grad": [n], "param": [n, after the step],
+//      "steps": [{"grad": [n], "param": [n, after the step] or null (not compared),
 //                 "<state>": [n, after the step] or null,      (each state buffer recorded; missing or null: not compared)
 //                 "mu_product": x}, ...]                       (optional: scalar state after the step, compared)
 //    }, ...]}
@@ -116,7 +116,7 @@ constexpr const char* format_help = R"(INPUT 1, a JSON file: format "inertia-tra
                  "<state>": [n numbers],                     (optional: each state buffer before step 1)
                  "mu_product": x,                            (optional: scalar state before step 1, nadam)
                  "step": k},                                 (optional: steps taken before; step 1 is t = k + 1)
-     "steps": [{"grad": [n], "param": [n, after the step],
+     "steps": [{"grad": [n], "param": [n, after the step] or null (not compared),
                 "<state>": [n, after the step] or null,      (each state buffer recorded; missing or null: not compared)
                 "mu_product": x}, ...]                       (optional: scalar state after the step, compared)
    }, ...]}

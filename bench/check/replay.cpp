@@ -83,7 +83,7 @@ case_report replay_typed(const trajectory_case& c, const replay_options& o) {
     handle.step(std::is_same_v<T, double>, param.data(), c.reads_weights ? nullptr : grad.data(), state_pointers, n,
                 r.t);
 
-    if (!c.reads_weights) r.param = compare(param, rec.param, o.tol);
+    if (!rec.param.empty()) r.param = compare(param, rec.param, o.tol);
     for (std::size_t i = 0; i < states.size(); ++i)
       if (rec.states[i]) r.states.push_back({c.state_names[i], compare(states[i], *rec.states[i], o.tol)});
     for (const auto& [key, recorded] : rec.scalars)
@@ -105,7 +105,7 @@ case_report replay_typed(const trajectory_case& c, const replay_options& o) {
     report.steps.push_back(std::move(r));
 
     if (o.resync) {
-      if (!c.reads_weights) param = as<T>(rec.param);
+      if (!rec.param.empty()) param = as<T>(rec.param);
       for (std::size_t i = 0; i < states.size(); ++i)
         if (rec.states[i]) std::copy(rec.states[i]->begin(), rec.states[i]->end(), states[i].begin());
       for (const auto& [key, recorded] : rec.scalars) handle.set(key, recorded);

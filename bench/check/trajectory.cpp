@@ -303,7 +303,9 @@ trajectory load_json(const std::string& path, const load_options& options, std::
         rs.grad = numbers(member(step, "weights", sw), sw + ".weights", n, f32, tc.inexact_values);
       } else {
         rs.grad = numbers(member(step, "grad", sw), sw + ".grad", n, f32, tc.inexact_values);
-        rs.param = numbers(member(step, "param", sw), sw + ".param", n, f32, tc.inexact_values);
+        // null: not recorded at this step (not compared), as a state buffer may be.
+        if (const json& param = member(step, "param", sw); !param.is_null())
+          rs.param = numbers(param, sw + ".param", n, f32, tc.inexact_values);
       }
       rs.states.resize(tc.state_names.size());
       for (std::size_t i = 0; i < tc.state_names.size(); ++i) {

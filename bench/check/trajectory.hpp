@@ -33,7 +33,7 @@ struct recorded_step {
   /// What the step reads: the gradient; for weight_ema, the model's weights
   /// (the generic call's param, read only).
   std::vector<double> grad;
-  std::vector<double> param;  ///< after the step; empty for weight_ema (not compared)
+  std::vector<double> param;  ///< after the step; empty: not recorded (null), or weight_ema; not compared
   recorded_states states;     ///< after the step
   recorded_scalars scalars;   ///< after the step
 };
