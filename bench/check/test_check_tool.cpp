@@ -362,6 +362,18 @@ TEST_CASE("the registry's variants replay their framework goldens at --max-ulp 0
     REQUIRE(r.status == 0);
     REQUIRE(r.output.find("PASS") != std::string::npos);
   }
+  // QHM, AggMo, weight EMA (torch) and Lion (Optax): the C++ tests' small
+  // goldens, 3 steps with the last one recorded (scripts/small_golden_trajectories.py).
+  for (const char* file : {"qhm_small.json", "aggmo_small.json", "lion_small.json", "weight_ema_small.json"}) {
+    const auto r = run({data(file), "--json"}, false);
+    INFO(file << "\n" << r.output);
+    REQUIRE(r.status == 0);
+    for (const auto& c : json::parse(r.output)["cases"]) {
+      const json& last = c["steps"][2];
+      for (const auto& state : c["state_names"]) REQUIRE(last["states"][state.get<std::string>()]["max_ulp"] == 0);
+      REQUIRE(last["param"].is_null() == (c["variant"] == "weight_ema"));  // weight_ema has no param of its own
+    }
+  }
   // Every state buffer is compared, under the library's names, and NAdam's mu_product too.
   const json adam = json::parse(run({data("adam_float32.json"), "--json", "--case", "maximize_amsgrad"}, false).output);
   REQUIRE(adam["cases"][0]["state_names"] == json({"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}));
@@ -418,6 +430,48 @@ TEST_CASE("a state buffer of any variant 1 ULP off fails at that step, named", "
                                                          "]") != std::string::npos);
     REQUIRE(run({path.string(), "--max-ulp", "1"}).status == 0);
   }
+}
+
+TEST_CASE("AggMo's velocities and weight EMA's average are judged like any state", "[check-tool][registry]") {
+  // AggMo: velocities[k], recorded as an array of arrays or one by one.
+  json doc = single_case("aggmo_small.json", "1_float64: lr 0.03, betas [0.5, 0.999], weight_decay 0.01");
+  json& velocity = doc["cases"][0]["steps"][2]["velocities"][1][7];
+  velocity = one_ulp_up(velocity, false);
+  json report = report_of(doc, "perturbed_aggmo.json", 1);
+  REQUIRE(report["cases"][0]["state_names"] == json({"velocities[0]", "velocities[1]"}));
+  REQUIRE(report["cases"][0]["steps"][2]["state_name"] == "velocities[1]");
+  REQUIRE(report["cases"][0]["steps"][2]["states"]["velocities[1]"]["worst_index"] == 7);
+  REQUIRE(report["cases"][0]["steps"][2]["states"]["velocities[0]"]["max_ulp"] == 0);
+  json& last = doc["cases"][0]["steps"][2];
+  last["velocities[0]"] = last["velocities"][0];
+  last["velocities[1]"] = last["velocities"][1];
+  last.erase("velocities");
+  REQUIRE(report_of(doc, "perturbed_aggmo.json", 1)["cases"][0]["steps"][2]["state_name"] == "velocities[1]");
+
+  // weight_ema: the step reads "weights"; "average" is its state.
+  doc = single_case("weight_ema_small.json", "3_float32: decay 0.999, warmup True, rounding mul_add");
+  json& average = doc["cases"][0]["steps"][2]["average"][15];
+  average = one_ulp_up(average, true);
+  report = report_of(doc, "perturbed_weight_ema.json", 1);
+  REQUIRE(report["cases"][0]["first_failing_step"] == 3);
+  REQUIRE(report["cases"][0]["steps"][2]["states"]["average"]["worst_index"] == 15);
+  // The warm-up reads t: one update before the recording moves every value.
+  doc = single_case("weight_ema_small.json", "3_float32: decay 0.999, warmup True, rounding mul_add");
+  doc["cases"][0]["initial"]["step"] = 1;
+  report_of(doc, "shifted_weight_ema.json", 1);
+  // Without its average, or with a gradient instead of weights, it is unusable input.
+  doc = single_case("weight_ema_small.json", "3_float32: decay 0.999, warmup True, rounding mul_add");
+  doc["cases"][0]["initial"].erase("average");
+  save(doc, scratch("bad_weight_ema.json"));
+  REQUIRE(run({scratch("bad_weight_ema.json").string()}).output.find("weight_ema needs initial.average") !=
+          std::string::npos);
+  doc = single_case("weight_ema_small.json", "3_float32: decay 0.999, warmup True, rounding mul_add");
+  doc["cases"][0]["steps"][1]["grad"] = doc["cases"][0]["steps"][1]["weights"];
+  doc["cases"][0]["steps"][1].erase("weights");
+  save(doc, scratch("bad_weight_ema.json"));
+  const auto r = run({scratch("bad_weight_ema.json").string()});
+  REQUIRE(r.status == 2);
+  REQUIRE(r.output.find("steps[1]: missing \"weights\"") != std::string::npos);
 }
 
 TEST_CASE("--set sets any key by the library's name; the shorthands still work", "[check-tool][registry]") {
