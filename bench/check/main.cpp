@@ -276,7 +276,8 @@ void print_case_text(const trajectory_case& c, const case_report& r, const toler
 /// state buffers each keeps with its default options.
 std::string help_footer() {
   std::string out = format_help;
-  out += "\n\nVARIANTS (this library's registry; heavy_ball is also \"sgd\"), with their state buffers at the defaults:\n";
+  out += "\n\nVARIANTS (this library's registry; \"sgd\" is read as heavy_ball), and the state buffers each keeps\n"
+         "with its default options (heavy_ball and sutskever keep one only with momentum):\n";
   for (const std::string& name : variant_names()) {
     std::string states;
     for (const std::string& state : optimizer_handle(name).state_names()) states += (states.empty() ? "" : ", ") + state;
@@ -317,8 +318,8 @@ int main(int argc, char** argv) {
   app.add_flag("--brief", brief, "print only the failing steps and the summaries");
   auto* lr_option = app.add_option("--lr", lr, "learning rate of every step (overrides the recording's)")->check(CLI::NonNegativeNumber);
   app.add_option("--set", set_texts,
-                 "key=value: a hyperparameter of every case, by the library's key, over the file's (repeatable; a\n"
-                 "number, true/false, comma-separated numbers for an array, or a string)");
+                 "key=value, repeatable: a hyperparameter of every case by the library's key, over the\n"
+                 "file's: a number, true/false, comma-separated numbers (an array) or a string");
   // The shorthands the tool had before --set: each is --set of its key, in this order, before --set's.
   struct shorthand {
     const char* flag;

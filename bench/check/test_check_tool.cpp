@@ -575,3 +575,54 @@ TEST_CASE("a recording that starts mid-run counts t from its initial step", "[ch
   REQUIRE(r.status == 2);
   REQUIRE(r.output.find("record it as initial.momentum_buffer") != std::string::npos);
 }
+
+TEST_CASE("the .npy layout reads each state buffer as <name>.npy", "[check-tool][registry]") {
+  const json doc = single_case("adam_float32.json", "maximize_amsgrad");
+  const json& c = doc["cases"][0];
+  const std::size_t n = c["initial"]["param"].size(), steps = c["steps"].size();
+  auto stacked = [&](const char* key) {
+    std::vector<float> out;
+    for (const auto& s : c["steps"])
+      for (const auto& x : s[key]) out.push_back(x.get<float>());
+    return out;
+  };
+  std::vector<float> param0;
+  for (const auto& x : c["initial"]["param"]) param0.push_back(x.get<float>());
+  std::vector<double> lr;
+  for (const auto& x : c["lr"]) lr.push_back(x.get<double>());
+  const fs::path dir = scratch("npy_adam");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  write_npy(dir / "param0.npy", {n}, param0);
+  write_npy(dir / "grads.npy", {steps, n}, stacked("grad"));
+  write_npy(dir / "params.npy", {steps, n}, stacked("param"));
+  write_npy(dir / "exp_avg.npy", {steps, n}, stacked("exp_avg"));
+  write_npy(dir / "exp_avg_sq.npy", {steps, n}, stacked("exp_avg_sq"));
+  std::vector<float> max_exp_avg_sq = stacked("max_exp_avg_sq");
+  write_npy(dir / "max_exp_avg_sq.npy", {steps, n}, max_exp_avg_sq);
+  write_npy(dir / "lr.npy", {steps}, lr);
+
+  const std::vector<std::string> args = {dir.string(), "--variant", "adam", "--set", "amsgrad=true", "--maximize", "true"};
+  auto r = run(args);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  auto with_json = [&] {
+    auto a = args;
+    a.push_back("--json");
+    return a;
+  };
+  const json report = json::parse(run(with_json(), false).output);
+  REQUIRE(report["cases"][0]["steps"][0]["states"].size() == 3);
+  REQUIRE(run({dir.string(), "--variant", "adam", "--set", "maximize=true"}).status == 1);  // amsgrad off
+
+  max_exp_avg_sq[9 * n + 2] = std::nextafter(max_exp_avg_sq[9 * n + 2], INFINITY);
+  write_npy(dir / "max_exp_avg_sq.npy", {steps, n}, max_exp_avg_sq);
+  r = run(with_json(), false);
+  REQUIRE(r.status == 1);
+  REQUIRE(json::parse(r.output)["cases"][0]["steps"][9]["state_name"] == "max_exp_avg_sq");
+
+  // weight_ema reads weights.npy and average0.npy instead.
+  const auto missing = run({dir.string(), "--variant", "weight_ema"});
+  REQUIRE(missing.status == 2);
+  REQUIRE(missing.output.find("needs average0.npy for weight_ema") != std::string::npos);
+}
