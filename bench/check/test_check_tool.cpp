@@ -474,7 +474,7 @@ TEST_CASE("AggMo's velocities and weight EMA's average are judged like any state
   REQUIRE(r.output.find("steps[1]: missing \"weights\"") != std::string::npos);
 }
 
-TEST_CASE("--set sets any key by the library's name; the shorthands still work", "[check-tool][registry]") {
+TEST_CASE("the command line sets any key by the library's name with --set, and the shorthands still work", "[check-tool][registry]") {
   const std::string adam = data("adam_float32.json");
   // The recorded betas, given again, change nothing; other betas fail the replay.
   REQUIRE(run({adam, "--case", "defaults", "--set", "betas=0.9,0.999"}).status == 0);
