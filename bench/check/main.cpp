@@ -384,6 +384,9 @@ int main(int argc, char** argv) {
   } catch (const input_error& e) {
     std::cerr << "inertia-check: " << e.what() << "\n";
     return 2;
+  } catch (const std::exception& e) {  // a case the checks above missed: still one line, not a crash
+    std::cerr << "inertia-check: " << input << ": unusable input: " << e.what() << "\n";
+    return 2;
   }
   for (const auto& w : warnings) std::cerr << "inertia-check: warning: " << w << "\n";
 
@@ -409,6 +412,9 @@ int main(int argc, char** argv) {
       reports.push_back(replay(c, ro));
     } catch (const library_error& e) {
       std::cerr << "inertia-check: " << input << ": case '" << c.name << "': the library rejects it: " << e.what() << "\n";
+      return 2;
+    } catch (const std::exception& e) {
+      std::cerr << "inertia-check: " << input << ": case '" << c.name << "': cannot replay it: " << e.what() << "\n";
       return 2;
     }
   }
@@ -450,7 +456,7 @@ int main(int argc, char** argv) {
       }
       nlohmann::json numerics = nullptr;
       for (const setting& s : c.settings)
-        if (s.key == "numerics") numerics = std::get<std::string>(s.value);
+        if (const auto* name = std::get_if<std::string>(&s.value); name && s.key == "numerics") numerics = *name;
       out["cases"].push_back({{"name", c.name},
                               {"variant", c.variant},
                               {"dtype", c.dtype},
