@@ -164,6 +164,8 @@ void settle_initial_state(trajectory_case& tc, const optimizer_handle& handle, c
   }
 }
 
+void check_lr(const trajectory_case& tc, optimizer_handle& handle, const std::string& where);
+
 /// The learning rates of every step, each checked by the library as it will be set.
 void read_lr(trajectory_case& tc, optimizer_handle& handle, const json* recorded, const load_options& options,
              const std::string& where) {
@@ -176,6 +178,12 @@ void read_lr(trajectory_case& tc, optimizer_handle& handle, const json* recorded
   } else if (has_lr) {
     throw input_error(where + ": missing \"lr\"");
   }
+  check_lr(tc, handle, where);
+}
+
+/// Each step's lr, set as the replay will set it: the library's range check now.
+void check_lr(const trajectory_case& tc, optimizer_handle& handle, const std::string& where) {
+  const bool has_lr = handle.has_key("lr");
   for (std::size_t s = 0; s < tc.lr.size(); ++s) {
     try {
       handle.set("lr", tc.lr[s]);
@@ -444,16 +452,8 @@ trajectory load_npy_directory(const std::string& dir, const load_options& option
         if (!std::isfinite(x)) throw input_error(dir + ": step " + std::to_string(s + 1) + " holds a non-finite " + (v == &rs.grad ? inputs.substr(0, inputs.size() - 4) : "param"));
     tc.steps.push_back(std::move(rs));
   }
-  // A trajectory_case's lr is checked against the library like the JSON's.
-  const std::string where = dir;
-  for (std::size_t s = 0; s < tc.lr.size(); ++s) {
-    try {
-      handle.set("lr", tc.lr[s]);
-    } catch (const library_error& e) {
-      throw input_error(where + ": lr: the library rejects " + value_text(tc.lr[s]) + ": " + e.what());
-    }
-  }
-  settle_initial_state(tc, handle, where);
+  check_lr(tc, handle, dir);
+  settle_initial_state(tc, handle, dir);
   out.cases.push_back(std::move(tc));
   return out;
 }
