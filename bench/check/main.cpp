@@ -7,6 +7,7 @@
 //   inertia-check run.json                        every case, the file's variant, 0 ULP allowed
 //   inertia-check run.json --max-ulp 4 --json     machine-readable per-step report
 //   inertia-check run_dir/ --variant sutskever --lr 0.01 --momentum 0.9
+//   inertia-check adam.json --set betas=0.9,0.95 --set amsgrad=true   any variant, keys as the library's
 //
 // Exit status: 0 every step of every case is within tolerance; 1 some step is
 // not; 2 the input or the command line is unusable (the message says why).
@@ -40,8 +41,8 @@
 //   amsgrad), sum (adagrad), average (weight_ema), velocities[0], velocities[1], ... (aggmo; or "velocities":
 //   [[n], [n], ...]). "state" is read for the first buffer. A buffer not given before step 1 starts at zero,
 //   adagrad's sum at initial_accumulator_value, and heavy_ball's is created by step 1 as PyTorch does
-//   (buffer = gradient). heavy_ball with an initial momentum_buffer and no initial step replays from t = 2 (the
-//   buffer exists, so a step was taken); with an initial step but no buffer it is an error.
+//   (buffer = gradient). heavy_ball with an initial momentum_buffer and no initial step (or 0) replays
+//   from t = 2 (the buffer exists, so a step was taken); with an initial step but no buffer it is an error.
 //   weight_ema averages the model's weights and reads no gradient: "initial": {"average": [n], "step": k}
 //   (k: the updates the average has had), "steps": [{"weights": [n, the model's weights this update averages
 //   in], "average": [n, after the update]}, ...], and no "lr"; the report's param column stays empty.
@@ -130,8 +131,8 @@ constexpr const char* format_help = R"(INPUT 1, a JSON file: format "inertia-tra
   amsgrad), sum (adagrad), average (weight_ema), velocities[0], velocities[1], ... (aggmo; or "velocities":
   [[n], [n], ...]). "state" is read for the first buffer. A buffer not given before step 1 starts at zero,
   adagrad's sum at initial_accumulator_value, and heavy_ball's is created by step 1 as PyTorch does
-  (buffer = gradient). heavy_ball with an initial momentum_buffer and no initial step replays from t = 2 (the
-  buffer exists, so a step was taken); with an initial step but no buffer it is an error.
+  (buffer = gradient). heavy_ball with an initial momentum_buffer and no initial step (or 0) replays
+  from t = 2 (the buffer exists, so a step was taken); with an initial step but no buffer it is an error.
   weight_ema averages the model's weights and reads no gradient: "initial": {"average": [n], "step": k}
   (k: the updates the average has had), "steps": [{"weights": [n, the model's weights this update averages
   in], "average": [n, after the update]}, ...], and no "lr"; the report's param column stays empty.
