@@ -7,6 +7,7 @@
 //   inertia-check run.json                        every case, the file's variant, 0 ULP allowed
 //   inertia-check run.json --max-ulp 4 --json     machine-readable per-step report
 //   inertia-check run_dir/ --variant sutskever --lr 0.01 --momentum 0.9
+//   inertia-check adam.json --set betas=0.9,0.95 --set amsgrad=true   any variant, keys as the library's
 //
 // Exit status: 0 every step of every case is within tolerance; 1 some step is
 // not; 2 the input or the command line is unusable (the message says why).
@@ -16,49 +17,75 @@
 //    "source": "free text: what recorded it",                  (optional)
 //    "cases": [{
 //      "name": "fc1.weight",                                   (optional)
-//      "variant": "heavy_ball" | "sutskever" | "ema",          (or --variant)
+//      "variant": "adam",                                      (any of VARIANTS below; or --variant)
 //      "dtype": "float32" | "float64",
-//      "numerics": "pytorch_loop" | "pytorch_fused",           (heavy_ball only; default pytorch_loop)
-//      "hyperparameters": {...},                               (missing keys take the defaults below)
-//         heavy_ball (torch.optim.SGD): momentum, dampening, weight_decay (0), nesterov, maximize (false)
-//         sutskever (Keras SGD):        momentum (0), nesterov (false)
-//         ema (Optax ema+scale(-lr)):   beta (0.9), bias_correction (false)
-//      "lr": [the lr of step 1, of step 2, ...] or one number,
+//      "hyperparameters": {"lr": ..., "betas": [0.9, 0.999], "amsgrad": true, ...},
+//                                                              (the library's keys; missing keys take its defaults)
+//      "numerics": "pytorch_fused",                            (optional: hyperparameters.numerics, heavy_ball's)
+//      "lr": [the lr of step 1, of step 2, ...] or one number, (set as "lr" before each step; none for weight_ema)
 //      "initial": {"param": [n numbers],
-//                  "<state>": [n numbers],                     (optional: the state before step 1)
-//                  "step": k},                                 (optional: steps taken before; ema counts from k+1)
-//      "steps": [{"grad": [n], "param": [n, after the step], "<state>": [n, after the step] or null}, ...]
+//                  "<state>": [n numbers],                     (optional: each state buffer before step 1)
+//                  "mu_product": x,                            (optional: scalar state before step 1, nadam)
+//                  "step": k},                                 (optional: steps taken before; step 1 is t = k + 1)
+//      "steps": [{"grad": [n], "param": [n, after the step] or null (not compared),
+//                 "<state>": [n, after the step] or null,      (each state buffer recorded; missing or null: not compared)
+//                 "mu_product": x}, ...]                       (optional: scalar state after the step, compared)
 //    }, ...]}
-//   <state> is "momentum_buffer" for heavy_ball and "velocity" for sutskever and ema ("state" is read for
-//   either). Without an initial state the velocity starts at zero, and heavy_ball's buffer is created on
-//   step 1 as PyTorch does (buffer = gradient). A null or missing state is not compared. Numbers must be
-//   finite; they are read as doubles and rounded to dtype, so write float32 values exactly (Python's
-//   json.dumps of float(x) does). scripts/record_trajectory.py records a PyTorch SGD run in this format;
-//   tests/data/*.json are examples.
+//   Hyperparameters are the library's keys (inertia.h, inertia_optimizer_set): a number is set as a number, true
+//   and false as a flag (1, 0), an array with set_array, a string with set_string. An unknown key, or a value of
+//   the wrong kind or out of range, is the library's error and exits 2. beta1 and beta2 are read as the two
+//   elements of betas where the variant has betas (adam, adamw, nadam, lion), as the golden files write them.
+//   <state> is each state buffer's name as the library gives it for these hyperparameters
+//   (inertia_optimizer_state_name, torch's state_dict names): momentum_buffer (heavy_ball with momentum, qhm,
+//   signum, lars), velocity (sutskever with momentum, ema), exp_avg, exp_avg_sq, max_exp_avg_sq (adam with
+//   amsgrad), sum (adagrad), average (weight_ema), velocities[0], velocities[1], ... (aggmo; or "velocities":
+//   [[n], [n], ...]). "state" is read for the first buffer. A buffer not given before step 1 starts at zero,
+//   adagrad's sum at initial_accumulator_value, and heavy_ball's is created by step 1 as PyTorch does
+//   (buffer = gradient). heavy_ball with an initial momentum_buffer and no initial step (or 0) replays
+//   from t = 2 (the buffer exists, so a step was taken); with an initial step but no buffer it is an error.
+//   weight_ema averages the model's weights and reads no gradient: "initial": {"average": [n], "step": k}
+//   (k: the updates the average has had), "steps": [{"weights": [n, the model's weights this update averages
+//   in], "average": [n, after the update]}, ...], and no "lr"; the report's param column stays empty.
+//   Numbers must be finite; they are read as doubles and rounded to dtype, so write float32 values exactly
+//   (Python's json.dumps of float(x) does). scripts/record_trajectory.py records a PyTorch SGD run in this
+//   format; tests/data/*.json are examples.
 //
 // INPUT 2, a directory of .npy files (one tensor; '<f4' or '<f8', C order, .npy format 1.0 to 3.0):
 //   param0.npy   the parameter before step 1, any shape, n elements
 //   grads.npy    [steps, ...]: the gradient of each step, n elements per step
 //   params.npy   [steps, ...]: the parameter after each step
-//   state.npy    [steps, ...]: the state after each step                 (optional)
-//   state0.npy   the state before step 1                                 (optional)
-//   lr.npy       one learning rate per step, or a single one             (or --lr)
-//   The variant (--variant) and the hyperparameters (--momentum, ...) come from the command line.
+//   <state>.npy  [steps, ...]: that state buffer after each step           (optional; state.npy: the first)
+//   <state>0.npy that state buffer before step 1                           (optional; state0.npy: the first)
+//   lr.npy       one learning rate per step, or a single one               (or --lr)
+//   weight_ema: weights.npy [steps, ...] and average0.npy take the places of grads.npy and param0.npy, and
+//   there is no params.npy. The variant (--variant) and the hyperparameters (--set, --momentum, ...) come
+//   from the command line.
+//
+// COMMAND-LINE HYPERPARAMETERS: --set key=value (repeatable) sets a key on every case after the file's:
+//   true or false a flag, a number a number, comma-separated numbers an array ("0.9," an array of one),
+//   anything else a string (--set numerics=pytorch_fused). --momentum, --dampening, --weight-decay,
+//   --nesterov, --maximize, --beta, --bias-correction and --numerics are shorthands for --set of that key.
+//   A key the replayed variant does not have is an error (exit 2).
 //
 // REPLAY: the library starts from the initial values and steps on its own values with the recorded
 // gradients and learning rates (errors accumulate, as in training); --resync restarts every step from the
-// recorded values instead, so each step is judged on its own. After every step it compares, element by
-// element, its parameter and state with the recorded ones:
+// recorded values instead, so each step is judged on its own. Every variant runs through the library's
+// generic call (inertia_optimizer_step) with t = initial step + 1, + 2, ... After every step it compares,
+// element by element, its parameter and every recorded state buffer and scalar state with the recorded ones:
 //   ULP distance         the count of representable dtype values between the two (+0 and -0 are equal;
 //                        a NaN against a number is unbounded)
 //   relative difference  |a - b| / max(|a|, |b|), 0 when equal
 // An element is within tolerance when its ULP distance <= --max-ulp, or, when --max-rel is given, its
-// relative difference <= --max-rel. A step passes when every element of both arrays is within tolerance.
+// relative difference <= --max-rel. A step passes when every element of every compared array is within
+// tolerance; the report shows, per step, the parameter and the worst state (--json: every state too).
+//
+// EXIT STATUS: 0 every step of every case is within tolerance; 1 some step is not; 2 unusable input.
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -67,6 +94,7 @@
 #include "inertia/arch.hpp"
 #include "inertia/error.hpp"
 #include "inertia/version.hpp"
+#include "handle.hpp"
 #include "replay.hpp"
 #include "trajectory.hpp"
 
@@ -79,43 +107,67 @@ constexpr const char* format_help = R"(INPUT 1, a JSON file: format "inertia-tra
    "source": "free text: what recorded it",                  (optional)
    "cases": [{
      "name": "fc1.weight",                                   (optional)
-     "variant": "heavy_ball" | "sutskever" | "ema",          (or --variant)
+     "variant": "adam",                                      (any of VARIANTS below; or --variant)
      "dtype": "float32" | "float64",
-     "numerics": "pytorch_loop" | "pytorch_fused",           (heavy_ball only; default pytorch_loop)
-     "hyperparameters": {...},                               (missing keys take the defaults below)
-        heavy_ball (torch.optim.SGD): momentum, dampening, weight_decay (0), nesterov, maximize (false)
-        sutskever (Keras SGD):        momentum (0), nesterov (false)
-        ema (Optax ema+scale(-lr)):   beta (0.9), bias_correction (false)
-     "lr": [the lr of step 1, of step 2, ...] or one number,
+     "hyperparameters": {"lr": ..., "betas": [0.9, 0.999], "amsgrad": true, ...},
+                                                             (the library's keys; missing keys take its defaults)
+     "numerics": "pytorch_fused",                            (optional: hyperparameters.numerics, heavy_ball's)
+     "lr": [the lr of step 1, of step 2, ...] or one number, (set as "lr" before each step; none for weight_ema)
      "initial": {"param": [n numbers],
-                 "<state>": [n numbers],                     (optional: the state before step 1)
-                 "step": k},                                 (optional: steps taken before; ema counts from k+1)
-     "steps": [{"grad": [n], "param": [n, after the step], "<state>": [n, after the step] or null}, ...]
+                 "<state>": [n numbers],                     (optional: each state buffer before step 1)
+                 "mu_product": x,                            (optional: scalar state before step 1, nadam)
+                 "step": k},                                 (optional: steps taken before; step 1 is t = k + 1)
+     "steps": [{"grad": [n], "param": [n, after the step] or null (not compared),
+                "<state>": [n, after the step] or null,      (each state buffer recorded; missing or null: not compared)
+                "mu_product": x}, ...]                       (optional: scalar state after the step, compared)
    }, ...]}
-  <state> is "momentum_buffer" for heavy_ball and "velocity" for sutskever and ema ("state" is read for
-  either). Without an initial state the velocity starts at zero, and heavy_ball's buffer is created on
-  step 1 as PyTorch does (buffer = gradient). A null or missing state is not compared. Numbers must be
-  finite; they are read as doubles and rounded to dtype, so write float32 values exactly (Python's
-  json.dumps of float(x) does). scripts/record_trajectory.py records a PyTorch SGD run in this format.
+  Hyperparameters are the library's keys (inertia.h, inertia_optimizer_set): a number is set as a number, true
+  and false as a flag (1, 0), an array with set_array, a string with set_string. An unknown key, or a value of
+  the wrong kind or out of range, is the library's error and exits 2. beta1 and beta2 are read as the two
+  elements of betas where the variant has betas (adam, adamw, nadam, lion), as the golden files write them.
+  <state> is each state buffer's name as the library gives it for these hyperparameters
+  (inertia_optimizer_state_name, torch's state_dict names): momentum_buffer (heavy_ball with momentum, qhm,
+  signum, lars), velocity (sutskever with momentum, ema), exp_avg, exp_avg_sq, max_exp_avg_sq (adam with
+  amsgrad), sum (adagrad), average (weight_ema), velocities[0], velocities[1], ... (aggmo; or "velocities":
+  [[n], [n], ...]). "state" is read for the first buffer. A buffer not given before step 1 starts at zero,
+  adagrad's sum at initial_accumulator_value, and heavy_ball's is created by step 1 as PyTorch does
+  (buffer = gradient). heavy_ball with an initial momentum_buffer and no initial step (or 0) replays
+  from t = 2 (the buffer exists, so a step was taken); with an initial step but no buffer it is an error.
+  weight_ema averages the model's weights and reads no gradient: "initial": {"average": [n], "step": k}
+  (k: the updates the average has had), "steps": [{"weights": [n, the model's weights this update averages
+  in], "average": [n, after the update]}, ...], and no "lr"; the report's param column stays empty.
+  Numbers must be finite; they are read as doubles and rounded to dtype, so write float32 values exactly
+  (Python's json.dumps of float(x) does). scripts/record_trajectory.py records a PyTorch SGD run in this
+  format; tests/data/*.json are examples.
 
 INPUT 2, a directory of .npy files (one tensor; '<f4' or '<f8', C order, .npy format 1.0 to 3.0):
   param0.npy   the parameter before step 1, any shape, n elements
   grads.npy    [steps, ...]: the gradient of each step, n elements per step
   params.npy   [steps, ...]: the parameter after each step
-  state.npy    [steps, ...]: the state after each step                 (optional)
-  state0.npy   the state before step 1                                 (optional)
-  lr.npy       one learning rate per step, or a single one             (or --lr)
-  The variant (--variant) and the hyperparameters (--momentum, ...) come from the command line.
+  <state>.npy  [steps, ...]: that state buffer after each step           (optional; state.npy: the first)
+  <state>0.npy that state buffer before step 1                           (optional; state0.npy: the first)
+  lr.npy       one learning rate per step, or a single one               (or --lr)
+  weight_ema: weights.npy [steps, ...] and average0.npy take the places of grads.npy and param0.npy, and
+  there is no params.npy. The variant (--variant) and the hyperparameters (--set, --momentum, ...) come
+  from the command line.
+
+COMMAND-LINE HYPERPARAMETERS: --set key=value (repeatable) sets a key on every case after the file's:
+  true or false a flag, a number a number, comma-separated numbers an array ("0.9," an array of one),
+  anything else a string (--set numerics=pytorch_fused). --momentum, --dampening, --weight-decay,
+  --nesterov, --maximize, --beta, --bias-correction and --numerics are shorthands for --set of that key.
+  A key the replayed variant does not have is an error (exit 2).
 
 REPLAY: the library starts from the initial values and steps on its own values with the recorded
 gradients and learning rates (errors accumulate, as in training); --resync restarts every step from the
-recorded values instead. After every step it compares, element by element, its parameter and state with
-the recorded ones:
+recorded values instead, so each step is judged on its own. Every variant runs through the library's
+generic call (inertia_optimizer_step) with t = initial step + 1, + 2, ... After every step it compares,
+element by element, its parameter and every recorded state buffer and scalar state with the recorded ones:
   ULP distance         the count of representable dtype values between the two (+0 and -0 are equal;
                        a NaN against a number is unbounded)
   relative difference  |a - b| / max(|a|, |b|), 0 when equal
 An element is within tolerance when its ULP distance <= --max-ulp, or, when --max-rel is given, its
-relative difference <= --max-rel. A step passes when every element of both arrays is within tolerance.
+relative difference <= --max-rel. A step passes when every element of every compared array is within
+tolerance; the report shows, per step, the parameter and the worst state (--json: every state too).
 
 EXIT STATUS: 0 every step of every case is within tolerance; 1 some step is not; 2 unusable input.)";
 
@@ -134,28 +186,32 @@ std::string exact_text(double x) {
   return buffer;
 }
 
+/// The settings as given (the variant's other keys hold the library's defaults).
 std::string describe_hyperparameters(const trajectory_case& c) {
-  std::ostringstream out;
-  const auto& h = c.hp;
-  auto flag = [](bool b) { return b ? "true" : "false"; };
-  if (c.variant == "heavy_ball")
-    out << "momentum=" << h.momentum << " dampening=" << h.dampening << " weight_decay=" << h.weight_decay
-        << " nesterov=" << flag(h.nesterov) << " maximize=" << flag(h.maximize) << " numerics=" << c.numerics;
-  else if (c.variant == "sutskever")
-    out << "momentum=" << h.momentum << " nesterov=" << flag(h.nesterov);
-  else
-    out << "beta=" << h.beta << " bias_correction=" << flag(h.bias_correction);
-  if (c.initial_step) out << ", " << c.initial_step << " steps before the recording";
-  return out.str();
+  std::string out;
+  for (const setting& s : c.settings) out += (out.empty() ? "" : " ") + s.key + "=" + value_text(s.value);
+  if (out.empty()) out = "the library's defaults";
+  if (c.initial_step) out += ", " + std::to_string(c.initial_step) + " steps before the recording";
+  if (c.first_step != c.initial_step + 1) out += ", from t = " + std::to_string(c.first_step);
+  return out;
 }
 
 nlohmann::json hyperparameters_json(const trajectory_case& c) {
-  const auto& h = c.hp;
-  if (c.variant == "heavy_ball")
-    return {{"momentum", h.momentum}, {"dampening", h.dampening}, {"weight_decay", h.weight_decay},
-            {"nesterov", h.nesterov}, {"maximize", h.maximize}};
-  if (c.variant == "sutskever") return {{"momentum", h.momentum}, {"nesterov", h.nesterov}};
-  return {{"beta", h.beta}, {"bias_correction", h.bias_correction}};
+  nlohmann::json out = nlohmann::json::object();
+  for (const setting& s : c.settings)
+    std::visit([&](const auto& value) { out[s.key] = value; }, s.value);
+  return out;
+}
+
+/// What the report calls the state column: the one buffer's name, else "state".
+std::string state_column(const case_report& r) {
+  std::string name;
+  for (const step_report& s : r.steps)
+    for (const named_comparison& n : s.states) {
+      if (name.empty()) name = n.name;
+      if (n.name != name) return "state";
+    }
+  return name.empty() ? "state" : name;
 }
 
 nlohmann::json comparison_json(const comparison& c) {
@@ -180,12 +236,14 @@ std::string comparison_columns(const comparison& c) {
 }
 
 void print_case_text(const trajectory_case& c, const case_report& r, const tolerance& tol, bool brief) {
-  std::cout << "\ncase '" << c.name << "': " << c.variant << ", " << c.dtype << ", " << c.initial_param.size()
-            << " elements, " << c.steps.size() << " steps (" << describe_hyperparameters(c) << ")\n";
-  const std::string state = state_key(c.variant);
+  std::cout << "\ncase '" << c.name << "': " << c.variant << ", " << c.dtype << ", "
+            << (c.reads_weights ? c.initial_states.at(0)->size() : c.initial_param.size()) << " elements, "
+            << c.steps.size() << " steps (" << describe_hyperparameters(c) << ")\n";
+  const std::string state = state_column(r);
+  const bool several = state == "state";  // then each row names its worst buffer
   char header[256];
-  std::snprintf(header, sizeof header, "  %5s  %12s %10s %7s  | %12s %10s %7s\n", "step", "param ULP", "max rel", "at",
-                (state + " ULP").c_str(), "max rel", "at");
+  std::snprintf(header, sizeof header, "  %5s  %12s %10s %7s  | %12s %10s %7s%s\n", "step", "param ULP", "max rel", "at",
+                (state + " ULP").c_str(), "max rel", "at", several ? "  worst" : "");
   bool header_printed = false;
   for (const step_report& s : r.steps) {
     if (brief && s.passed) continue;
@@ -194,8 +252,8 @@ void print_case_text(const trajectory_case& c, const case_report& r, const toler
       header_printed = true;
     }
     std::cout << "  " << std::string(5 - std::min<std::size_t>(5, std::to_string(s.step).size()), ' ') << s.step << "  "
-              << comparison_columns(s.param) << "  | " << comparison_columns(s.state) << (s.passed ? "" : "   FAIL")
-              << "\n";
+              << comparison_columns(s.param) << "  | " << comparison_columns(s.state)
+              << (several && s.state.compared && (s.state.max_ulp || s.state.max_rel) ? "  " + s.state_name : "") << (s.passed ? "" : "   FAIL") << "\n";
   }
   std::size_t failing = 0;
   for (const step_report& s : r.steps) failing += !s.passed;
@@ -206,36 +264,47 @@ void print_case_text(const trajectory_case& c, const case_report& r, const toler
               << " ULP, max relative " << number_text(r.max_rel) << ")\n";
   } else {
     const step_report& first = r.steps[*r.first_failing_step - 1];
-    const comparison& worst = first.param.out_of_tolerance ? first.param : first.state;
+    const bool param_failed = first.param.out_of_tolerance > 0;
+    const comparison& worst = param_failed ? first.param : first.state;
     std::cout << "  FAIL: " << failing << " of " << r.steps.size() << " steps not " << within << "; first at step "
-              << first.step << ": " << (first.param.out_of_tolerance ? "param" : state) << "[" << worst.worst_index
+              << first.step << ": " << (param_failed ? "param" : first.state_name) << "[" << worst.worst_index
               << "] = " << exact_text(worst.library_value) << " (library) vs " << exact_text(worst.recorded_value)
               << " (recorded), " << ulp_text(worst.max_ulp) << " ULP\n";
   }
+}
+
+/// The footer of --help: the format, then the registry's variants and the
+/// state buffers each keeps with its default options.
+std::string help_footer() {
+  std::string out = format_help;
+  out += "\n\nVARIANTS (this library's registry; \"sgd\" is read as heavy_ball), and the state buffers each keeps\n"
+         "with its default options (heavy_ball and sutskever keep one only with momentum):\n";
+  for (const std::string& name : variant_names()) {
+    std::string states;
+    for (const std::string& state : optimizer_handle(name).state_names()) states += (states.empty() ? "" : ", ") + state;
+    out += "  " + name + (states.empty() ? "" : ": " + states) + "\n";
+  }
+  return out;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"inertia-check " INERTIA_VERSION_STRING
-               ": replays a recorded optimizer trajectory through inertia and reports, per step, the max ULP\n"
-               "distance and max relative difference of the parameter and the state. Exit 0: within tolerance;\n"
-               "1: not; 2: unusable input."};
-  app.footer(format_help);
-  std::string input, variant, numerics, arch_choice = "auto";
-  std::vector<std::string> case_names;
+               ": replays a recorded optimizer trajectory of any variant through inertia and reports, per step,\n"
+               "the max ULP distance and max relative difference of the parameter and the state. Exit 0: within\n"
+               "tolerance; 1: not; 2: unusable input."};
+  app.footer(help_footer());
+  std::string input, variant, arch_choice = "auto";
+  std::vector<std::string> case_names, set_texts;
   int threads = 0;
   std::uint64_t max_ulp = 0;
-  double max_rel = 0.0, lr = 0, momentum = 0, dampening = 0, weight_decay = 0, beta = 0;
-  bool nesterov = false, maximize = false, bias_correction = false, json = false, resync = false, brief = false;
+  double max_rel = 0.0, lr = 0;
+  bool json = false, resync = false, brief = false;
   std::int64_t initial_step = 0;
 
   app.add_option("trajectory", input, "a trajectory JSON file, or a directory in the .npy layout")->required();
-  auto* variant_option = app.add_option("--variant", variant, "heavy_ball, sutskever or ema (default: the file's)")
-                             ->check(CLI::IsMember({"heavy_ball", "sutskever", "ema"}));
-  auto* numerics_option = app.add_option("--numerics", numerics,
-                                         "heavy_ball: pytorch_loop or pytorch_fused (default: the file's, else pytorch_loop)")
-                              ->check(CLI::IsMember({"pytorch_loop", "pytorch_fused"}));
+  auto* variant_option = app.add_option("--variant", variant, "any registered variant (see VARIANTS; default: the file's)");
   app.add_option("--arch", arch_choice, "dispatch target: auto, scalar, sse2, avx2, avx512f")
       ->check(CLI::IsMember({"auto", "scalar", "sse2", "avx2", "avx512f"}))
       ->capture_default_str();
@@ -249,13 +318,22 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "print a JSON report (per case, per step) instead of the table");
   app.add_flag("--brief", brief, "print only the failing steps and the summaries");
   auto* lr_option = app.add_option("--lr", lr, "learning rate of every step (overrides the recording's)")->check(CLI::NonNegativeNumber);
-  auto* momentum_option = app.add_option("--momentum", momentum, "heavy_ball, sutskever: momentum");
-  auto* dampening_option = app.add_option("--dampening", dampening, "heavy_ball: dampening");
-  auto* weight_decay_option = app.add_option("--weight-decay", weight_decay, "heavy_ball: coupled weight decay");
-  auto* nesterov_option = app.add_option("--nesterov", nesterov, "heavy_ball, sutskever: true or false");
-  auto* maximize_option = app.add_option("--maximize", maximize, "heavy_ball: true or false");
-  auto* beta_option = app.add_option("--beta", beta, "ema: beta");
-  auto* bias_option = app.add_option("--bias-correction", bias_correction, "ema: true or false");
+  app.add_option("--set", set_texts,
+                 "key=value, repeatable: a hyperparameter of every case by the library's key, over the\n"
+                 "file's: a number, true/false, comma-separated numbers (an array) or a string");
+  // The shorthands the tool had before --set: each is --set of its key, in this order, before --set's.
+  struct shorthand {
+    const char* flag;
+    const char* key;
+    std::string value;
+    CLI::Option* option = nullptr;
+  };
+  std::vector<shorthand> shorthands = {{"--momentum", "momentum", {}},   {"--dampening", "dampening", {}},
+                                       {"--weight-decay", "weight_decay", {}}, {"--nesterov", "nesterov", {}},
+                                       {"--maximize", "maximize", {}},   {"--beta", "beta", {}},
+                                       {"--bias-correction", "bias_correction", {}}, {"--numerics", "numerics", {}}};
+  for (shorthand& s : shorthands)
+    s.option = app.add_option(s.flag, s.value, std::string("--set ") + s.key + "=VALUE");
   auto* step_option = app.add_option("--initial-step", initial_step, "optimizer steps taken before the recording")
                           ->check(CLI::NonNegativeNumber);
 
@@ -272,16 +350,20 @@ int main(int argc, char** argv) {
 
   load_options lo;
   if (*variant_option) lo.variant = variant;
-  if (*numerics_option) lo.numerics = numerics;
   if (*lr_option) lo.lr = lr;
-  if (*momentum_option) lo.momentum = momentum;
-  if (*dampening_option) lo.dampening = dampening;
-  if (*weight_decay_option) lo.weight_decay = weight_decay;
-  if (*nesterov_option) lo.nesterov = nesterov;
-  if (*maximize_option) lo.maximize = maximize;
-  if (*beta_option) lo.beta = beta;
-  if (*bias_option) lo.bias_correction = bias_correction;
   if (*step_option) lo.initial_step = initial_step;
+  try {
+    for (const shorthand& s : shorthands) {
+      if (!*s.option) continue;
+      setting parsed = parse_setting(std::string(s.key) + "=" + s.value);
+      parsed.origin = s.flag;
+      lo.overrides.push_back(std::move(parsed));
+    }
+    for (const std::string& text : set_texts) lo.overrides.push_back(parse_setting(text));
+  } catch (const input_error& e) {
+    std::cerr << "inertia-check: " << e.what() << "\n";
+    return 2;
+  }
 
   trajectory t;
   std::vector<std::string> warnings;
@@ -303,6 +385,9 @@ int main(int argc, char** argv) {
   } catch (const input_error& e) {
     std::cerr << "inertia-check: " << e.what() << "\n";
     return 2;
+  } catch (const std::exception& e) {  // a case the checks above missed: still one line, not a crash
+    std::cerr << "inertia-check: " << input << ": unusable input: " << e.what() << "\n";
+    return 2;
   }
   for (const auto& w : warnings) std::cerr << "inertia-check: warning: " << w << "\n";
 
@@ -317,8 +402,8 @@ int main(int argc, char** argv) {
     inertia::set_arch(target);
   }
 
+  inertia_set_num_threads(threads);
   replay_options ro;
-  ro.exec = inertia::execution{threads, 0, 0};
   ro.tol = tolerance{max_ulp, max_rel};
   ro.resync = resync;
 
@@ -326,8 +411,11 @@ int main(int argc, char** argv) {
   for (const auto& c : t.cases) {
     try {
       reports.push_back(replay(c, ro));
-    } catch (const inertia::invalid_argument& e) {
+    } catch (const library_error& e) {
       std::cerr << "inertia-check: " << input << ": case '" << c.name << "': the library rejects it: " << e.what() << "\n";
+      return 2;
+    } catch (const std::exception& e) {
+      std::cerr << "inertia-check: " << input << ": case '" << c.name << "': cannot replay it: " << e.what() << "\n";
       return 2;
     }
   }
@@ -356,18 +444,29 @@ int main(int argc, char** argv) {
       const auto& c = t.cases[k];
       const auto& r = reports[k];
       nlohmann::json steps = nlohmann::json::array();
-      for (const step_report& s : r.steps)
+      for (const step_report& s : r.steps) {
+        nlohmann::json states = nlohmann::json::object();
+        for (const named_comparison& n : s.states) states[n.name] = comparison_json(n.result);
         steps.push_back({{"step", s.step},
+                         {"t", s.t},
                          {"passed", s.passed},
                          {"param", comparison_json(s.param)},
-                         {"state", comparison_json(s.state)}});
+                         {"state", comparison_json(s.state)},
+                         {"state_name", s.state.compared ? nlohmann::json(s.state_name) : nlohmann::json(nullptr)},
+                         {"states", states}});
+      }
+      nlohmann::json numerics = nullptr;
+      for (const setting& s : c.settings)
+        if (const auto* name = std::get_if<std::string>(&s.value); name && s.key == "numerics") numerics = *name;
       out["cases"].push_back({{"name", c.name},
                               {"variant", c.variant},
                               {"dtype", c.dtype},
-                              {"numerics", c.variant == "heavy_ball" ? nlohmann::json(c.numerics) : nlohmann::json(nullptr)},
+                              {"numerics", numerics},
                               {"hyperparameters", hyperparameters_json(c)},
-                              {"elements", c.initial_param.size()},
-                              {"state_key", state_key(c.variant)},
+                              {"elements", c.reads_weights ? c.initial_states.at(0)->size() : c.initial_param.size()},
+                              {"state_key", c.state_names.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.state_names[0])},
+                              {"state_names", c.state_names},
+                              {"first_t", c.first_step},
                               {"passed", r.passed},
                               {"first_failing_step", r.first_failing_step ? nlohmann::json(*r.first_failing_step)
                                                                           : nlohmann::json(nullptr)},

@@ -7,9 +7,7 @@
 #include <span>
 #include <type_traits>
 
-#include "inertia/ema.hpp"
-#include "inertia/heavy_ball.hpp"
-#include "inertia/sutskever.hpp"
+#include "handle.hpp"
 #include "ulp.hpp"
 
 namespace inertia::check {
@@ -50,60 +48,67 @@ std::vector<T> as(const std::vector<double>& v) {
   return std::vector<T>(v.begin(), v.end());
 }
 
+/// The comparison that decides the step: out of tolerance first, then the
+/// largest ULP distance, then the largest relative difference.
+bool worse(const comparison& a, const comparison& b) {
+  if (!b.compared) return a.compared;
+  if (!a.compared) return false;
+  if ((a.out_of_tolerance > 0) != (b.out_of_tolerance > 0)) return a.out_of_tolerance > 0;
+  if (a.max_ulp != b.max_ulp) return a.max_ulp > b.max_ulp;
+  return a.max_rel > b.max_rel;
+}
+
 template <class T>
 case_report replay_typed(const trajectory_case& c, const replay_options& o) {
-  const std::size_t n = c.initial_param.size();
-  std::vector<T> param = as<T>(c.initial_param);
-  const bool has_state = c.variant == "ema" || c.hp.momentum != 0.0;
-  std::vector<T> state;
-  bool first_step = false;  // heavy_ball: the buffer does not exist yet
-  if (has_state) {
-    if (c.initial_state) {
-      state = as<T>(*c.initial_state);
-    } else if (c.variant == "heavy_ball") {
-      state.assign(n, std::numeric_limits<T>::quiet_NaN());
-      first_step = true;
-    } else {
-      state.assign(n, T(0));
-    }
-  }
+  optimizer_handle handle(c.variant);
+  for (const setting& s : c.settings) handle.apply(s);  // each was checked when the case was loaded
+  for (const auto& [key, value] : c.initial_scalars) handle.set(key, value);
+  // weight_ema keeps no param of its own: the weights of each step are it.
+  const std::size_t n = c.reads_weights ? c.initial_states.at(0)->size() : c.initial_param.size();
+  std::vector<T> param = c.reads_weights ? std::vector<T>(n) : as<T>(c.initial_param);
+  std::vector<std::vector<T>> states;
+  for (const auto& initial : c.initial_states) states.push_back(as<T>(initial.value()));  // settled by the loader
+  std::vector<void*> state_pointers;
+  for (auto& state : states) state_pointers.push_back(state.data());
 
   case_report report;
   for (std::size_t s = 0; s < c.steps.size(); ++s) {
     const recorded_step& rec = c.steps[s];
+    if (!c.lr.empty()) handle.set("lr", c.lr[s]);
     const std::vector<T> grad = as<T>(rec.grad);
-    const double lr = c.lr[s];
-    const std::span<T> p(param), st(state);
-    const std::span<const T> g(grad);
-    if (c.variant == "heavy_ball") {
-      heavy_ball_options h{lr, c.hp.momentum, c.hp.dampening, c.hp.weight_decay, c.hp.nesterov, c.hp.maximize,
-                           c.numerics == "pytorch_fused" ? heavy_ball_numerics::pytorch_fused
-                                                         : heavy_ball_numerics::pytorch_loop};
-      heavy_ball_step(p, g, st, h, first_step ? 1 : 2, {}, o.exec);
-      first_step = false;
-    } else if (c.variant == "sutskever") {
-      sutskever_step(p, g, st, sutskever_options{lr, c.hp.momentum, c.hp.nesterov}, 1, {}, o.exec);
-    } else {
-      ema_step(p, g, st, ema_options{lr, c.hp.beta, c.hp.bias_correction},
-               c.initial_step + static_cast<std::int64_t>(s) + 1, {}, o.exec);
-    }
-
+    if (c.reads_weights) param = grad;
     step_report r;
     r.step = s + 1;
-    r.param = compare(param, rec.param, o.tol);
-    if (has_state && rec.state) r.state = compare(state, *rec.state, o.tol);
-    r.passed = r.param.out_of_tolerance == 0 && r.state.out_of_tolerance == 0;
+    r.t = c.first_step + static_cast<long long>(s);
+    handle.step(std::is_same_v<T, double>, param.data(), c.reads_weights ? nullptr : grad.data(), state_pointers, n,
+                r.t);
+
+    if (!rec.param.empty()) r.param = compare(param, rec.param, o.tol);
+    for (std::size_t i = 0; i < states.size(); ++i)
+      if (rec.states[i]) r.states.push_back({c.state_names[i], compare(states[i], *rec.states[i], o.tol)});
+    for (const auto& [key, recorded] : rec.scalars)
+      r.states.push_back({key, compare(std::vector<T>{static_cast<T>(handle.get(key))}, {recorded}, o.tol)});
+    for (const auto& [name, result] : r.states) {
+      if (worse(result, r.state)) {
+        r.state = result;
+        r.state_name = name;
+      }
+      r.passed = r.passed && result.out_of_tolerance == 0;
+    }
+    r.passed = r.passed && r.param.out_of_tolerance == 0;
     report.max_ulp = std::max({report.max_ulp, r.param.max_ulp, r.state.max_ulp});
     report.max_rel = std::max({report.max_rel, r.param.max_rel, r.state.max_rel});
     if (!r.passed && report.passed) {
       report.passed = false;
       report.first_failing_step = r.step;
     }
-    report.steps.push_back(r);
+    report.steps.push_back(std::move(r));
 
     if (o.resync) {
-      param = as<T>(rec.param);
-      if (has_state && rec.state) state = as<T>(*rec.state);
+      if (!rec.param.empty()) param = as<T>(rec.param);
+      for (std::size_t i = 0; i < states.size(); ++i)
+        if (rec.states[i]) std::copy(rec.states[i]->begin(), rec.states[i]->end(), states[i].begin());
+      for (const auto& [key, recorded] : rec.scalars) handle.set(key, recorded);
     }
   }
   return report;

@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "inertia/execution.hpp"
+#include <string>
 #include "trajectory.hpp"
 
 #include "ulp.hpp"
@@ -31,9 +31,19 @@ struct comparison {
 };
 
 
+/// The comparison of one state buffer or scalar state (mu_product), by the library's name.
+struct named_comparison {
+  std::string name;
+  comparison result;
+};
+
 struct step_report {
   std::size_t step = 0;  ///< 1-based, counted from the start of the recording
-  comparison param, state;
+  long long t = 0;       ///< the step number the library was given
+  comparison param;
+  std::vector<named_comparison> states;  ///< every recorded state buffer, then every recorded scalar state
+  comparison state;                      ///< the worst of states (nothing compared when there are none)
+  std::string state_name;                ///< whose that is
   bool passed = true;
 };
 
@@ -45,14 +55,15 @@ struct case_report {
   double max_rel = 0.0;
 };
 
+/// The threads and the ISA target are the library's process-wide settings
+/// (inertia_set_num_threads, inertia::set_arch), set by main.
 struct replay_options {
-  execution exec{};
   tolerance tol{};
   bool resync = false;  ///< restart every step from the recorded values
 };
 
-/// Throws inertia::invalid_argument when the library rejects the case's
-/// hyperparameters.
+/// Throws library_error when the library rejects a step (the relations
+/// between options, such as nesterov without momentum, are checked there).
 case_report replay(const trajectory_case& c, const replay_options& options);
 
 }  // namespace inertia::check

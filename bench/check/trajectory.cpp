@@ -3,7 +3,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <set>
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
@@ -15,34 +17,9 @@ namespace {
 
 using nlohmann::json;
 
-const std::set<std::string> known_variants = {"heavy_ball", "sutskever", "ema"};
-
-std::set<std::string> hyperparameter_keys(const std::string& variant) {
-  if (variant == "heavy_ball") return {"momentum", "dampening", "weight_decay", "nesterov", "maximize"};
-  if (variant == "sutskever") return {"momentum", "nesterov"};
-  return {"beta", "bias_correction"};
-}
-
-void check_variant(const std::string& variant, const std::string& where) {
-  if (!known_variants.count(variant))
-    throw input_error(where + ": unknown variant '" + variant + "' (heavy_ball, sutskever or ema)");
-}
-
-void check_numerics(const std::string& numerics, const std::string& where) {
-  if (numerics != "pytorch_loop" && numerics != "pytorch_fused")
-    throw input_error(where + ": unknown numerics '" + numerics + "' (pytorch_loop or pytorch_fused)");
-}
-
 double number(const json& value, const std::string& where) {
   if (!value.is_number()) throw input_error(where + ": expected a number, found " + std::string(value.type_name()));
   return value.get<double>();
-}
-
-bool boolean(const json& value, const std::string& where) {
-  if (value.is_boolean()) return value.get<bool>();
-  if (value.is_number_integer() && (value.get<long long>() == 0 || value.get<long long>() == 1))
-    return value.get<long long>() == 1;
-  throw input_error(where + ": expected true or false, found " + value.dump());
 }
 
 /// A finite number array of `expected` elements (any length when expected is 0).
@@ -68,49 +45,155 @@ const json& member(const json& object, const char* key, const std::string& where
   return *it;
 }
 
-/// Applies the command line's hyperparameters over the file's.
-void apply_overrides(hyperparameters& hp, const load_options& o) {
-  if (o.momentum) hp.momentum = *o.momentum;
-  if (o.dampening) hp.dampening = *o.dampening;
-  if (o.weight_decay) hp.weight_decay = *o.weight_decay;
-  if (o.nesterov) hp.nesterov = *o.nesterov;
-  if (o.maximize) hp.maximize = *o.maximize;
-  if (o.beta) hp.beta = *o.beta;
-  if (o.bias_correction) hp.bias_correction = *o.bias_correction;
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
 }
 
-void read_hyperparameters(const json& object, const std::string& variant, bool overridden, hyperparameters& hp,
-                          const std::string& where, std::vector<std::string>& warnings) {
-  if (!object.is_object()) throw input_error(where + ": expected an object");
-  const auto keys = hyperparameter_keys(variant);
-  for (const auto& [key, value] : object.items()) {
-    const std::string at = where + "." + key;
-    if (!keys.count(key)) {
-      if (overridden) {
-        warnings.push_back(at + " does not apply to variant " + variant + " and is ignored");
-        continue;
+/// The library's handle for `variant`; a name the registry lacks is the input's error.
+optimizer_handle make_handle(const std::string& variant, const std::string& where) {
+  try {
+    return optimizer_handle(variant);
+  } catch (const library_error&) {
+    throw input_error(where + ": unknown variant '" + variant + "' (the library's variants: " + joined(variant_names()) +
+                      ")");
+  }
+}
+
+/// Applies one setting to the handle and records it, as the library's keys
+/// have it, in `applied` (the replay applies that list to its own handle).
+/// An unknown key is skipped with a warning when `tolerate_unknown` (a file's
+/// hyperparameters for another variant than the one replayed), else an error.
+void apply_setting(optimizer_handle& handle, setting s, bool tolerate_unknown, std::vector<setting>& applied,
+                   std::vector<std::string>& warnings) {
+  // The golden files (and torch's C++ API) write Adam's and Lion's decays as
+  // beta1 and beta2; the library's key is torch's Python one, betas = (beta1, beta2).
+  if ((s.key == "beta1" || s.key == "beta2") && !handle.has_key(s.key) && handle.is_array("betas") &&
+      handle.get("betas#") == 2) {
+    const auto* x = std::get_if<double>(&s.value);
+    if (x == nullptr) throw input_error(s.origin + ": expected a number (an element of betas)");
+    std::vector<double> betas = {handle.get("betas[0]"), handle.get("betas[1]")};
+    betas[s.key == "beta2" ? 1 : 0] = *x;
+    s = setting{"betas", betas, s.origin};
+  }
+  try {
+    handle.apply(s);
+  } catch (const library_error& e) {
+    if (!handle.has_key(s.key)) {
+      if (tolerate_unknown) {
+        warnings.push_back(s.origin + " does not apply to variant " + handle.variant() + " and is ignored");
+        return;
       }
-      throw input_error(at + ": not a hyperparameter of " + variant);
+      throw input_error(s.origin + ": not a hyperparameter of " + handle.variant() + " (the library: " + e.what() + ")");
     }
-    if (key == "momentum") hp.momentum = number(value, at);
-    else if (key == "dampening") hp.dampening = number(value, at);
-    else if (key == "weight_decay") hp.weight_decay = number(value, at);
-    else if (key == "beta") hp.beta = number(value, at);
-    else if (key == "nesterov") hp.nesterov = boolean(value, at);
-    else if (key == "maximize") hp.maximize = boolean(value, at);
-    else if (key == "bias_correction") hp.bias_correction = boolean(value, at);
+    throw input_error(s.origin + " = " + value_text(s.value) + ": the library rejects it: " + e.what());
   }
+  // The last value of a key is the one that holds: keep one entry per key.
+  for (setting& earlier : applied)
+    if (earlier.key == s.key) {
+      earlier = std::move(s);
+      return;
+    }
+  applied.push_back(std::move(s));
 }
 
-/// The state array of a step or of "initial" for this variant, if present.
-const json* state_entry(const json& object, const std::string& variant) {
-  for (const char* key : {state_key(variant), "state"}) {
-    const auto it = object.find(key);
-    if (it != object.end()) return &*it;
+/// A JSON hyperparameter as the setting of its kind.
+setting_value setting_of(const json& value, const std::string& where) {
+  if (value.is_boolean()) return value.get<bool>();
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_array()) {
+    std::vector<double> out;
+    for (std::size_t i = 0; i < value.size(); ++i) out.push_back(number(value[i], where + "[" + std::to_string(i) + "]"));
+    return out;
   }
+  throw input_error(where + ": expected a number, true/false, an array of numbers or a string, found " +
+                    std::string(value.type_name()));
+}
+
+/// The array a state buffer is recorded under in a step or in "initial": its
+/// library name (momentum_buffer, velocity, exp_avg, sum, average, ...); for
+/// "velocities[k]" also element k of a "velocities" array of arrays; for the
+/// first buffer also "state", the name the first version of the format read.
+const json* state_entry(const json& object, const std::string& name, std::size_t index) {
+  if (const auto it = object.find(name); it != object.end()) return &*it;
+  if (const auto open = name.find('['); open != std::string::npos && name.back() == ']') {
+    const auto it = object.find(name.substr(0, open));
+    const std::size_t k = std::stoul(name.substr(open + 1, name.size() - open - 2));
+    if (it != object.end() && it->is_array() && k < it->size() && (*it)[k].is_array()) return &(*it)[k];
+  }
+  if (index == 0)
+    if (const auto it = object.find("state"); it != object.end()) return &*it;
   return nullptr;
 }
 
+/// Every element of a state buffer the recording does not give before step 1:
+/// zero, as every variant's state starts, but adagrad's sum, which torch
+/// fills with initial_accumulator_value (the library leaves that to the caller).
+double unrecorded_initial_state(const optimizer_handle& handle, const std::string& name) {
+  if (name == "sum")
+    if (const auto value = handle.try_get("initial_accumulator_value")) return *value;
+  return 0.0;
+}
+
+/// What is common to both layouts once the variant, the settings, the initial
+/// state and step are known: the state buffers the recording lacks, and t of
+/// the first recorded step, t = initial step + 1, but for heavy_ball below.
+void settle_initial_state(trajectory_case& tc, const optimizer_handle& handle, const std::string& where) {
+  const std::size_t n = tc.reads_weights ? tc.initial_states.at(0).value().size() : tc.initial_param.size();
+  tc.first_step = tc.initial_step + 1;
+  // heavy_ball creates its buffer (buffer = gradient) on the step with t == 1,
+  // as torch does on a parameter's first step; a buffer that exists was made
+  // by an earlier step. So a recording that gives the buffer but no step count
+  // (or 0) starts after torch's first step, at t = 2, as this tool replayed it
+  // before it counted steps; one that gives a step count but no buffer cannot
+  // be replayed.
+  const bool creates_buffer = tc.variant == "heavy_ball" && !tc.state_names.empty();
+  if (creates_buffer) {
+    if (tc.initial_states[0] && tc.initial_step == 0) tc.first_step = 2;
+    if (!tc.initial_states[0] && tc.initial_step > 0)
+      throw input_error(where + ": heavy_ball after " + std::to_string(tc.initial_step) +
+                        " step(s) has a momentum_buffer; record it as initial.momentum_buffer (only step 1 creates one)");
+  }
+  for (std::size_t i = 0; i < tc.state_names.size(); ++i) {
+    if (tc.initial_states[i]) continue;
+    // heavy_ball's is never read: the step with t == 1 writes it first.
+    const double fill = creates_buffer ? std::nan("") : unrecorded_initial_state(handle, tc.state_names[i]);
+    tc.initial_states[i] = std::vector<double>(n, fill);
+  }
+}
+
+void check_lr(const trajectory_case& tc, optimizer_handle& handle, const std::string& where);
+
+/// The learning rates of every step, each checked by the library as it will be set.
+void read_lr(trajectory_case& tc, optimizer_handle& handle, const json* recorded, const load_options& options,
+             const std::string& where) {
+  const bool has_lr = handle.has_key("lr");
+  if (options.lr) {
+    tc.lr.assign(tc.steps.size(), *options.lr);
+  } else if (recorded != nullptr) {
+    if (recorded->is_number()) tc.lr.assign(tc.steps.size(), number(*recorded, where + ": lr"));
+    else tc.lr = numbers(*recorded, where + ": lr", tc.steps.size(), false, tc.inexact_values);
+  } else if (has_lr) {
+    throw input_error(where + ": missing \"lr\"");
+  }
+  check_lr(tc, handle, where);
+}
+
+/// Each step's lr, set as the replay will set it: the library's range check now.
+void check_lr(const trajectory_case& tc, optimizer_handle& handle, const std::string& where) {
+  const bool has_lr = handle.has_key("lr");
+  for (std::size_t s = 0; s < tc.lr.size(); ++s) {
+    try {
+      handle.set("lr", tc.lr[s]);
+    } catch (const library_error& e) {
+      if (!has_lr) throw input_error(where + ": lr: " + tc.variant + " takes no learning rate (the library: " + e.what() + ")");
+      throw input_error(where + ": lr[" + std::to_string(s) + "] = " + value_text(tc.lr[s]) +
+                        ": the library rejects it: " + e.what());
+    }
+  }
+}
 trajectory load_json(const std::string& path, const load_options& options, std::vector<std::string>& warnings) {
   std::ifstream in(path);
   if (!in) throw input_error(path + ": cannot open");
@@ -144,11 +227,10 @@ trajectory load_json(const std::string& path, const load_options& options, std::
     std::string file_variant;
     if (c.contains("variant")) {
       if (!c["variant"].is_string()) throw input_error(cw + ": \"variant\" must be a string");
-      file_variant = c["variant"];
-      check_variant(file_variant, cw);
+      file_variant = make_handle(c["variant"].get<std::string>(), cw).variant();
     }
     if (options.variant) {
-      tc.variant = *options.variant;
+      tc.variant = make_handle(*options.variant, "--variant").variant();
       if (!file_variant.empty() && file_variant != tc.variant)
         warnings.push_back(cw + ": recorded as " + file_variant + ", replayed as " + tc.variant + " (--variant)");
     } else if (!file_variant.empty()) {
@@ -157,30 +239,59 @@ trajectory load_json(const std::string& path, const load_options& options, std::
       throw input_error(cw + ": no \"variant\"; pass --variant");
     }
     const bool overridden = !file_variant.empty() && file_variant != tc.variant;
+    optimizer_handle handle = make_handle(tc.variant, cw);
+    tc.reads_weights = tc.variant == "weight_ema";
 
     const json& dtype = member(c, "dtype", cw);
     if (dtype != "float32" && dtype != "float64") throw input_error(cw + ": \"dtype\" must be \"float32\" or \"float64\"");
     tc.dtype = dtype;
     const bool f32 = tc.dtype == "float32";
 
-    tc.numerics = "pytorch_loop";
+    // The file's settings, then the command line's: the library checks each
+    // key and value as it is set.
     if (c.contains("numerics")) {
       if (!c["numerics"].is_string()) throw input_error(cw + ": \"numerics\" must be a string");
-      tc.numerics = c["numerics"];
-      check_numerics(tc.numerics, cw + ".numerics");
+      apply_setting(handle, {"numerics", c["numerics"].get<std::string>(), cw + ".numerics"}, overridden, tc.settings,
+                    warnings);
     }
-    if (options.numerics) tc.numerics = *options.numerics;
-
-    if (c.contains("hyperparameters"))
-      read_hyperparameters(c["hyperparameters"], tc.variant, overridden, tc.hp, cw + ": hyperparameters", warnings);
-    apply_overrides(tc.hp, options);
+    if (c.contains("hyperparameters")) {
+      const json& hp = c["hyperparameters"];
+      const std::string hw = cw + ": hyperparameters";
+      if (!hp.is_object()) throw input_error(hw + ": expected an object");
+      for (const auto& [key, value] : hp.items()) {
+        const std::string at = hw + "." + key;
+        apply_setting(handle, {key, setting_of(value, at), at}, overridden, tc.settings, warnings);
+      }
+    }
+    for (const setting& s : options.overrides) apply_setting(handle, s, false, tc.settings, warnings);
+    tc.state_names = handle.state_names();
 
     const json& initial = member(c, "initial", cw);
     if (!initial.is_object()) throw input_error(cw + ": \"initial\" must be an object");
-    tc.initial_param = numbers(member(initial, "param", cw + ": initial"), cw + ": initial.param", 0, f32, tc.inexact_values);
-    const std::size_t n = tc.initial_param.size();
-    if (const json* s = state_entry(initial, tc.variant); s && !s->is_null())
-      tc.initial_state = numbers(*s, cw + ": initial state", n, f32, tc.inexact_values);
+    tc.initial_states.resize(tc.state_names.size());
+    std::size_t n = 0;
+    if (tc.reads_weights) {
+      const json* average = state_entry(initial, tc.state_names.at(0), 0);
+      if (average == nullptr || average->is_null())
+        throw input_error(cw + ": weight_ema needs initial.average, the average before step 1");
+      tc.initial_states[0] = numbers(*average, cw + ": initial.average", 0, f32, tc.inexact_values);
+      n = tc.initial_states[0]->size();
+      if (n == 0) throw input_error(cw + ": initial.average: no elements");
+    } else {
+      tc.initial_param = numbers(member(initial, "param", cw + ": initial"), cw + ": initial.param", 0, f32, tc.inexact_values);
+      n = tc.initial_param.size();
+    }
+    for (std::size_t i = tc.reads_weights ? 1 : 0; i < tc.state_names.size(); ++i)
+      if (const json* s = state_entry(initial, tc.state_names[i], i); s && !s->is_null())
+        tc.initial_states[i] = numbers(*s, cw + ": initial." + tc.state_names[i], n, f32, tc.inexact_values);
+    // Scalar state before step 1 (NAdam's mu_product after initial.step steps).
+    for (const auto& [key, value] : initial.items()) {
+      if (key == "step" || !value.is_number() || !handle.has_key(key)) continue;
+      // State, not an option: checked here, set by the replay from initial_scalars.
+      std::vector<setting> checked;
+      apply_setting(handle, {key, value.get<double>(), cw + ": initial." + key}, false, checked, warnings);
+      tc.initial_scalars.emplace_back(key, value.get<double>());
+    }
     if (initial.contains("step")) {
       if (!initial["step"].is_number_integer() || initial["step"].get<long long>() < 0)
         throw input_error(cw + ": initial.step must be an integer >= 0");
@@ -196,25 +307,31 @@ trajectory load_json(const std::string& path, const load_options& options, std::
       const json& step = steps[s];
       if (!step.is_object()) throw input_error(sw + ": expected an object");
       recorded_step rs;
-      rs.grad = numbers(member(step, "grad", sw), sw + ".grad", n, f32, tc.inexact_values);
-      rs.param = numbers(member(step, "param", sw), sw + ".param", n, f32, tc.inexact_values);
-      if (const json* st = state_entry(step, tc.variant); st && !st->is_null())
-        rs.state = numbers(*st, sw + "." + state_key(tc.variant), n, f32, tc.inexact_values);
-      else
-        state_missing = true;
+      if (tc.reads_weights) {
+        rs.grad = numbers(member(step, "weights", sw), sw + ".weights", n, f32, tc.inexact_values);
+      } else {
+        rs.grad = numbers(member(step, "grad", sw), sw + ".grad", n, f32, tc.inexact_values);
+        // null: not recorded at this step (not compared), as a state buffer may be.
+        if (const json& param = member(step, "param", sw); !param.is_null())
+          rs.param = numbers(param, sw + ".param", n, f32, tc.inexact_values);
+      }
+      rs.states.resize(tc.state_names.size());
+      for (std::size_t i = 0; i < tc.state_names.size(); ++i) {
+        if (const json* st = state_entry(step, tc.state_names[i], i); st && !st->is_null())
+          rs.states[i] = numbers(*st, sw + "." + tc.state_names[i], n, f32, tc.inexact_values);
+        else
+          state_missing = true;
+      }
+      for (const auto& [key, value] : step.items())
+        if (value.is_number() && handle.has_key(key)) rs.scalars.emplace_back(key, value.get<double>());
       tc.steps.push_back(std::move(rs));
     }
     if (state_missing && overridden)
-      warnings.push_back(cw + ": no \"" + std::string(state_key(tc.variant)) +
-                         "\" recorded for the replayed variant; only the parameter is compared");
+      warnings.push_back(cw + ": not every state buffer of the replayed variant (" + joined(tc.state_names) +
+                         ") is recorded; what is missing is not compared");
 
-    if (options.lr) {
-      tc.lr.assign(tc.steps.size(), *options.lr);
-    } else {
-      const json& lr = member(c, "lr", cw);
-      if (lr.is_number()) tc.lr.assign(tc.steps.size(), number(lr, cw + ": lr"));
-      else tc.lr = numbers(lr, cw + ": lr", tc.steps.size(), false, tc.inexact_values);
-    }
+    read_lr(tc, handle, c.contains("lr") ? &c["lr"] : nullptr, options, cw);
+    settle_initial_state(tc, handle, cw);
     if (tc.inexact_values)
       warnings.push_back(cw + ": " + std::to_string(tc.inexact_values) +
                          " values are not float32 numbers and were rounded to float32 (write float32 values with "
@@ -243,10 +360,8 @@ std::vector<double> row(const npy_array& a, std::size_t s, std::size_t n) {
 
 trajectory load_npy_directory(const std::string& dir, const load_options& options, std::vector<std::string>& warnings) {
   namespace fs = std::filesystem;
-  auto file = [&](const char* name) { return (fs::path(dir) / name).string(); };
-  auto exists = [&](const char* name) { return fs::exists(file(name)); };
-  for (const char* required : {"param0.npy", "grads.npy", "params.npy"})
-    if (!exists(required)) throw input_error(dir + ": the .npy layout needs " + required + " (see --help)");
+  auto file = [&](const std::string& name) { return (fs::path(dir) / name).string(); };
+  auto exists = [&](const std::string& name) { return fs::exists(file(name)); };
   if (!options.variant) throw input_error(dir + ": the .npy layout records no variant; pass --variant");
 
   trajectory out;
@@ -254,38 +369,67 @@ trajectory load_npy_directory(const std::string& dir, const load_options& option
   trajectory_case tc;
   tc.name = fs::path(dir).filename().string();
   if (tc.name.empty()) tc.name = fs::path(dir).parent_path().filename().string();
-  tc.variant = *options.variant;
-  tc.numerics = options.numerics.value_or("pytorch_loop");
-  apply_overrides(tc.hp, options);
+  optimizer_handle handle = make_handle(*options.variant, "--variant");
+  tc.variant = handle.variant();
+  tc.reads_weights = tc.variant == "weight_ema";
+  for (const setting& s : options.overrides) apply_setting(handle, s, false, tc.settings, warnings);
+  tc.state_names = handle.state_names();
   tc.initial_step = options.initial_step.value_or(0);
 
-  const npy_array param0 = read_npy(file("param0.npy"));
-  tc.dtype = param0.dtype;
-  const std::size_t n = param0.elements();
-  if (n == 0) throw input_error(file("param0.npy") + ": no elements");
-  tc.initial_param = param0.values;
+  // weight_ema reads the model's weights and keeps the average: weights.npy
+  // and average0.npy take the places of grads.npy and param0.npy.
+  const std::string inputs = tc.reads_weights ? "weights.npy" : "grads.npy";
+  const std::string start = tc.reads_weights ? "average0.npy" : "param0.npy";
+  std::vector<std::string> required = {start, inputs};
+  if (!tc.reads_weights) required.push_back("params.npy");
+  for (const std::string& name : required)
+    if (!exists(name)) throw input_error(dir + ": the .npy layout needs " + name + " for " + tc.variant + " (see --help)");
+
+  const npy_array first = read_npy(file(start));
+  tc.dtype = first.dtype;
+  const std::size_t n = first.elements();
+  if (n == 0) throw input_error(file(start) + ": no elements");
   auto same_dtype = [&](const npy_array& a, const std::string& f) {
-    if (a.dtype != tc.dtype) throw input_error(f + ": dtype " + a.dtype + ", but param0.npy is " + tc.dtype);
+    if (a.dtype != tc.dtype) throw input_error(f + ": dtype " + a.dtype + ", but " + start + " is " + tc.dtype);
   };
+  tc.initial_states.resize(tc.state_names.size());
+  if (tc.reads_weights) tc.initial_states.at(0) = first.values;
+  else tc.initial_param = first.values;
 
   std::size_t steps = 0;
-  const npy_array grads = read_npy(file("grads.npy"));
-  same_dtype(grads, file("grads.npy"));
-  check_stepped(grads, file("grads.npy"), n, steps);
-  const npy_array params = read_npy(file("params.npy"));
-  same_dtype(params, file("params.npy"));
-  check_stepped(params, file("params.npy"), n, steps);
-  std::optional<npy_array> state;
-  if (exists("state.npy")) {
-    state = read_npy(file("state.npy"));
-    same_dtype(*state, file("state.npy"));
-    check_stepped(*state, file("state.npy"), n, steps);
+  const npy_array grads = read_npy(file(inputs));
+  same_dtype(grads, file(inputs));
+  check_stepped(grads, file(inputs), n, steps);
+  std::optional<npy_array> params;
+  if (!tc.reads_weights) {
+    params = read_npy(file("params.npy"));
+    same_dtype(*params, file("params.npy"));
+    check_stepped(*params, file("params.npy"), n, steps);
   }
-  if (exists("state0.npy")) {
-    const npy_array state0 = read_npy(file("state0.npy"));
-    same_dtype(state0, file("state0.npy"));
-    if (state0.elements() != n) throw input_error(file("state0.npy") + ": " + std::to_string(state0.elements()) + " elements, expected " + std::to_string(n));
-    tc.initial_state = state0.values;
+  // Each state buffer as <name>.npy (after each step) and <name>0.npy (before
+  // step 1); the first also as state.npy and state0.npy.
+  auto state_file = [&](std::size_t i, const std::string& suffix) -> std::optional<std::string> {
+    const std::string named = tc.state_names[i] + suffix + ".npy";
+    if (exists(named)) return named;
+    if (i == 0 && exists("state" + suffix + ".npy")) return "state" + suffix + ".npy";
+    return std::nullopt;
+  };
+  std::vector<std::optional<npy_array>> state(tc.state_names.size());
+  for (std::size_t i = 0; i < tc.state_names.size(); ++i) {
+    if (const auto name = state_file(i, "")) {
+      state[i] = read_npy(file(*name));
+      same_dtype(*state[i], file(*name));
+      check_stepped(*state[i], file(*name), n, steps);
+    }
+    if (tc.reads_weights && i == 0) continue;  // average0.npy, read above
+    if (const auto name = state_file(i, "0")) {
+      const npy_array state0 = read_npy(file(*name));
+      same_dtype(state0, file(*name));
+      if (state0.elements() != n)
+        throw input_error(file(*name) + ": " + std::to_string(state0.elements()) + " elements, expected " +
+                          std::to_string(n));
+      tc.initial_states[i] = state0.values;
+    }
   }
   if (options.lr) {
     tc.lr.assign(steps, *options.lr);
@@ -295,28 +439,61 @@ trajectory load_npy_directory(const std::string& dir, const load_options& option
     if (lr.elements() == 1) tc.lr.assign(steps, lr.values[0]);
     else if (lr.elements() == steps && lr.shape.size() == 1) tc.lr = lr.values;
     else throw input_error(file("lr.npy") + ": expected one value or one per step (" + std::to_string(steps) + ")");
-  } else {
+  } else if (handle.has_key("lr")) {
     throw input_error(dir + ": no lr.npy; pass --lr");
   }
   for (std::size_t s = 0; s < steps; ++s) {
-    recorded_step rs{row(grads, s, n), row(params, s, n), std::nullopt};
-    if (state) rs.state = row(*state, s, n);
+    recorded_step rs{row(grads, s, n), params ? row(*params, s, n) : std::vector<double>{}, {}, {}};
+    rs.states.resize(tc.state_names.size());
+    for (std::size_t i = 0; i < tc.state_names.size(); ++i)
+      if (state[i]) rs.states[i] = row(*state[i], s, n);
     for (const auto* v : {&rs.grad, &rs.param})
       for (double x : *v)
-        if (!std::isfinite(x)) throw input_error(dir + ": step " + std::to_string(s + 1) + " holds a non-finite grad or param");
+        if (!std::isfinite(x)) throw input_error(dir + ": step " + std::to_string(s + 1) + " holds a non-finite " + (v == &rs.grad ? inputs.substr(0, inputs.size() - 4) : "param"));
     tc.steps.push_back(std::move(rs));
   }
+  check_lr(tc, handle, dir);
+  settle_initial_state(tc, handle, dir);
   out.cases.push_back(std::move(tc));
   return out;
 }
 
 }  // namespace
 
-const char* state_key(const std::string& variant) { return variant == "heavy_ball" ? "momentum_buffer" : "velocity"; }
+setting parse_setting(const std::string& text) {
+  const std::string origin = "--set " + text.substr(0, text.find('='));  // messages add the value
+  const auto equals = text.find('=');
+  if (equals == std::string::npos || equals == 0)
+    throw input_error(origin + ": expected key=value (a number, true/false, comma-separated numbers or a string)");
+  const std::string key = text.substr(0, equals), value = text.substr(equals + 1);
+  auto parse_number = [](const std::string& s) -> std::optional<double> {
+    if (s.empty() || std::isspace(static_cast<unsigned char>(s.front()))) return std::nullopt;
+    char* end = nullptr;
+    const double x = std::strtod(s.c_str(), &end);
+    if (end != s.c_str() + s.size()) return std::nullopt;
+    return x;
+  };
+  if (value == "true" || value == "false") return {key, value == "true", origin};
+  if (value.find(',') != std::string::npos) {
+    std::vector<double> values;
+    std::size_t begin = 0;
+    while (begin < value.size()) {
+      const std::size_t comma = std::min(value.find(',', begin), value.size());
+      const std::string element = value.substr(begin, comma - begin);
+      const auto x = parse_number(element);
+      if (!x) throw input_error(origin + ": '" + element + "' is not a number (an array is comma-separated numbers)");
+      values.push_back(*x);
+      begin = comma + 1;
+    }
+    return {key, values, origin};
+  }
+  if (const auto x = parse_number(value)) return {key, *x, origin};
+  if (value.empty()) throw input_error(origin + ": no value");
+  return {key, value, origin};
+}
 
 trajectory load_trajectory(const std::string& path, const load_options& options, std::vector<std::string>& warnings) {
-  if (options.variant) check_variant(*options.variant, "--variant");
-  if (options.numerics) check_numerics(*options.numerics, "--numerics");
+  if (options.variant) make_handle(*options.variant, "--variant");
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) return load_npy_directory(path, options, warnings);
   if (!std::filesystem::exists(path, ec)) throw input_error(path + ": no such file or directory");

@@ -8,7 +8,10 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "handle.hpp"
 
 namespace inertia::check {
 
@@ -18,33 +21,39 @@ class input_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// The hyperparameters of every variant; each variant reads its own.
-struct hyperparameters {
-  double momentum = 0.0;         // heavy_ball, sutskever
-  double dampening = 0.0;        // heavy_ball
-  double weight_decay = 0.0;     // heavy_ball
-  bool nesterov = false;         // heavy_ball, sutskever
-  bool maximize = false;         // heavy_ball
-  double beta = 0.9;             // ema
-  bool bias_correction = false;  // ema
-};
+/// The state after one step, or before the first: one array per state buffer
+/// the library names (inertia_optimizer_state_name), in its order; nothing
+/// where the recording has none (not compared; zero or created before step 1).
+using recorded_states = std::vector<std::optional<std::vector<double>>>;
+
+/// Scalar state the handle keeps per param group (NAdam's mu_product), by key.
+using recorded_scalars = std::vector<std::pair<std::string, double>>;
 
 struct recorded_step {
+  /// What the step reads: the gradient; for weight_ema, the model's weights
+  /// (the generic call's param, read only).
   std::vector<double> grad;
-  std::vector<double> param;                 ///< after the step
-  std::optional<std::vector<double>> state;  ///< after the step; absent: not compared
+  std::vector<double> param;  ///< after the step; empty: not recorded (null), or weight_ema; not compared
+  recorded_states states;     ///< after the step
+  recorded_scalars scalars;   ///< after the step
 };
 
 struct trajectory_case {
   std::string name;
-  std::string variant;  ///< heavy_ball | sutskever | ema
+  std::string variant;  ///< the registry's canonical name ("sgd" is read as "heavy_ball")
   std::string dtype;    ///< float32 | float64
-  std::string numerics; ///< heavy_ball only: pytorch_loop | pytorch_fused
-  hyperparameters hp;
-  std::vector<double> lr;  ///< one per step
-  std::vector<double> initial_param;
-  std::optional<std::vector<double>> initial_state;  ///< absent: zero (sutskever, ema) or not yet created (heavy_ball)
-  std::int64_t initial_step = 0;                     ///< optimizer steps taken before the recording
+  /// What the library's handle is given before step 1, in order (the file's
+  /// hyperparameters, then the command line's), with the library's keys:
+  /// beta1/beta2 already folded into betas.
+  std::vector<setting> settings;
+  std::vector<std::string> state_names;  ///< the library's, for these settings
+  bool reads_weights = false;            ///< weight_ema: param is the model's weights, read; no gradient
+  std::vector<double> lr;                ///< one per step; empty when the variant has no "lr" (weight_ema)
+  std::vector<double> initial_param;     ///< empty for weight_ema
+  recorded_states initial_states;        ///< absent: zero (adagrad's sum: initial_accumulator_value; heavy_ball: see first_step)
+  recorded_scalars initial_scalars;
+  std::int64_t initial_step = 0;  ///< optimizer steps taken before the recording, as recorded
+  std::int64_t first_step = 1;    ///< t of the first recorded step; t = first_step + s for step s (0-based)
   std::vector<recorded_step> steps;
   std::size_t inexact_values = 0;  ///< float32 cases: values that are not float32 numbers (rounded)
 };
@@ -59,16 +68,17 @@ struct trajectory {
 /// variant and no hyperparameters).
 struct load_options {
   std::optional<std::string> variant;
-  std::optional<std::string> numerics;
-  std::optional<double> lr, momentum, dampening, weight_decay, beta;
-  std::optional<bool> nesterov, maximize, bias_correction;
+  std::optional<double> lr;
+  /// Applied after the file's, in order: the shorthands (--momentum ...), then --set.
+  std::vector<setting> overrides;
   std::optional<std::int64_t> initial_step;
 };
 
-/// The state key each variant's steps use in the JSON format.
-const char* state_key(const std::string& variant);
-
 /// Reads a JSON file, or a directory in the .npy layout. Throws input_error.
 trajectory load_trajectory(const std::string& path, const load_options& options, std::vector<std::string>& warnings);
+
+/// "key=value" of --set: true/false a flag, a number, comma-separated numbers
+/// an array ("0.9," an array of one), anything else a string. Throws input_error.
+setting parse_setting(const std::string& text);
 
 }  // namespace inertia::check
