@@ -90,9 +90,9 @@ TEMPLATE_TEST_CASE("weight_ema with decay 0 copies the parameters and with decay
   for (auto rounding : {lerp, mul_add}) {
     auto data = random_buffers<T>(2, 1003, 1, 9);
     auto before = data.clone();
-    weight_ema_step(data[0], std::span<const T>(data[1]), {1.0, false, rounding}, 0);
+    weight_ema_step(data[0], std::span<const T>(data[1]), {1.0, false, rounding}, 1);
     REQUIRE(bitwise_equal<T>(data[0], before[0]));
-    weight_ema_step(data[0], std::span<const T>(data[1]), {0.0, false, rounding}, 0);
+    weight_ema_step(data[0], std::span<const T>(data[1]), {0.0, false, rounding}, 1);
     REQUIRE(bitwise_equal<T>(data[0], data[1]));
   }
 }
@@ -103,8 +103,8 @@ TEST_CASE("weight_ema's warm-up only ever lowers the decay", "[weight_ema]") {
   for (auto [decay, updates] : {std::pair{0.05, 0}, {0.9999, 1000000}}) {
     auto warm = random_buffers<double>(2, 100, 0, 3);
     auto plain = warm.clone();
-    weight_ema_step(warm[0], std::span<const double>(warm[1]), {decay, true, lerp}, updates);
-    weight_ema_step(plain[0], std::span<const double>(plain[1]), {decay, false, lerp}, updates);
+    weight_ema_step(warm[0], std::span<const double>(warm[1]), {decay, true, lerp}, updates + 1);
+    weight_ema_step(plain[0], std::span<const double>(plain[1]), {decay, false, lerp}, updates + 1);
     REQUIRE(bitwise_equal<double>(warm[0], plain[0]));
   }
 }
@@ -228,13 +228,13 @@ TEMPLATE_TEST_CASE("weight_ema reproduces torch's lerp_ and timm's ModelEmaV2 up
 TEST_CASE("weight_ema rejects bad calls before writing anything", "[weight_ema][validation]") {
   auto data = random_buffers<float>(2, 20, 2, 8);
   auto call = [&](weight_ema_options o, std::int64_t updates, std::span<float> e, std::span<const float> w) {
-    return [=] { weight_ema_step(e, w, o, updates); };
+    return [=] { weight_ema_step(e, w, o, updates + 1); };
   };
   const std::span<const float> param(data[1]);
   require_rejected(data, "decay", error_kind::hyperparameter, call({1.5, false, lerp}, 0, data[0], param));
   require_rejected(data, "decay", error_kind::hyperparameter, call({-0.1, false, lerp}, 0, data[0], param));
   require_rejected(data, "decay", error_kind::hyperparameter, call({NAN, false, lerp}, 0, data[0], param));
-  require_rejected(data, "updates", error_kind::hyperparameter, call({0.9, true, lerp}, -1, data[0], param));
+  require_rejected(data, "step", error_kind::hyperparameter, call({0.9, true, lerp}, -1, data[0], param));
   require_rejected(data, "param", error_kind::length, call({}, 0, data[0], param.first(3)));
   require_rejected(data, "average", error_kind::overlap, call({}, 0, data[0], std::span<const float>(data[0])));
 
