@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "kernel_inline.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
@@ -16,7 +17,7 @@ struct gradient_source {
   T grad_scale = 1, clip_coefficient = 1, clip_value = 0;
   bool unscale = false, rescale = false, clamp = false;
 
-  bool transforms() const { return unscale || rescale || clamp; }
+  INERTIA_KERNEL_INLINE bool transforms() const { return unscale || rescale || clamp; }
 
   /// `transform` false (a constant, in a specialised loop) skips every test:
   /// the caller knows transforms() is false.

@@ -11,7 +11,9 @@
 // would fault on an AVX2 machine. So every function this file emits is either
 // in the target's namespace (the entry points below) or a template
 // instantiated on the target's own xsimd arch (the loops of simd/range.hpp,
-// simd/reductions.hpp and every rule's apply<Lanes>).
+// simd/reductions.hpp and every rule's apply<Lanes>); the non-template
+// members the loops call are INERTIA_KERNEL_INLINE (kernel_inline.hpp). The
+// test "target objects share no symbols" (tests/CMakeLists.txt) checks it.
 #include "dispatch.hpp"
 #include "simd/range.hpp"
 #include "simd/reductions.hpp"

@@ -4,6 +4,7 @@
 
 #include "gradient_source.hpp"
 #include "inertia/aggmo.hpp"
+#include "kernel_inline.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
@@ -24,7 +25,7 @@ struct aggmo_rule {
             T(o.weight_decay), o.weight_decay != 0.0};
   }
 
-  const T* anchor() const { return param; }
+  INERTIA_KERNEL_INLINE const T* anchor() const { return param; }
   /// Reads w, g and the K velocities; writes the K velocities and w.
   std::size_t bytes_per_element() const { return sizeof(T) * (2 * count + 3); }
 

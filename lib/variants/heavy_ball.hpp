@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "inertia/heavy_ball.hpp"
+#include "kernel_inline.hpp"
 #include "gradient_source.hpp"
 #include "simd/flags.hpp"
 #include "simd/ops.hpp"
@@ -52,13 +53,13 @@ struct heavy_ball_rule {
             fused && size % fused_kernel_lanes != 0, fused ? size - size % fused_kernel_lanes : size};
   }
 
-  const T* anchor() const { return param; }
+  INERTIA_KERNEL_INLINE const T* anchor() const { return param; }
   /// Reads w, g (and v after the first step); writes w (and v).
   std::size_t bytes_per_element() const {
     return sizeof(T) * (use_momentum ? (first_step ? 4 : 5) : 3);
   }
 
-  heavy_ball_flags<> runtime_flags() const {
+  INERTIA_KERNEL_INLINE heavy_ball_flags<> runtime_flags() const {
     return {use_momentum, first_step, nesterov, maximize, use_weight_decay, fused_tail, grad.transforms()};
   }
 

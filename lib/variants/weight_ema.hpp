@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "inertia/weight_ema.hpp"
+#include "kernel_inline.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
@@ -35,7 +36,7 @@ struct weight_ema_rule {
     return {average, param, T(decay), T(1.0 - decay), false, false};
   }
 
-  const T* anchor() const { return average; }
+  INERTIA_KERNEL_INLINE const T* anchor() const { return average; }
   /// Reads the average and param; writes the average.
   std::size_t bytes_per_element() const { return sizeof(T) * 3; }
 
