@@ -63,12 +63,15 @@ decltype(auto) on_target(arch target, Pick&& pick) {
   return pick.template operator()<target_entry_points<arch::scalar>>();
 }
 
+/// Whether target's vector stores can stream (the scalar target has none).
+constexpr bool target_has_streaming_stores(arch target) { return target != arch::scalar; }
+
 /// The kernel of Rule on target; streaming stores only for a rule that allows
 /// them (streams_output) and a target that has them.
 template <class Rule>
 range_kernel<Rule> kernel_for(arch target, store_policy stores = store_policy::cached) {
   return on_target(target, [stores]<class Target>() -> range_kernel<Rule> {
-    if constexpr (streams_output<Rule> && Target::target != arch::scalar)
+    if constexpr (streams_output<Rule> && target_has_streaming_stores(Target::target))
       if (stores == store_policy::streaming) return Target::template run_range<Rule, store_policy::streaming>;
     return Target::template run_range<Rule, store_policy::cached>;
   });

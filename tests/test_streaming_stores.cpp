@@ -7,10 +7,12 @@
 #include <fstream>
 #include <string>
 #include <type_traits>
+#include <typeinfo>
 
 #include <catch2/catch.hpp>
 
 #include "block_plan.hpp"
+#include "driver.hpp"
 #include "inertia/lookahead.hpp"
 #include "reference/lookahead.hpp"
 #include "store_policy.hpp"
@@ -105,6 +107,48 @@ TEST_CASE("a call streams its outputs from min_bytes_to_stream, or from the last
   execution high;
   high.min_bytes_to_stream = std::size_t(1) << 40;
   REQUIRE_FALSE(detail::stream_outputs(llc * 2, high));
+}
+
+namespace {
+
+/// What the driver chooses for Rule on every supported target: streaming
+/// stores exactly for the rules that allow them (only the look-ahead), on a
+/// target that has them, from the threshold on; and the kernel it then runs.
+template <class Rule>
+void require_store_choice() {
+  constexpr bool allowed = detail::streams_output<Rule>;
+  const std::size_t llc = detail::last_level_cache_bytes();
+  const execution automatic{}, forced = streaming(execution{});
+  for (arch target : supported_archs()) {
+    INFO(arch_name(target) << ", rule " << typeid(Rule).name());
+    const bool streams = allowed && detail::target_has_streaming_stores(target);
+    const auto expected = streams ? detail::store_policy::streaming : detail::store_policy::cached;
+    REQUIRE(detail::store_policy_for<Rule>(target, llc, automatic) == expected);
+    REQUIRE(detail::store_policy_for<Rule>(target, 2 * llc, automatic) == expected);
+    REQUIRE(detail::store_policy_for<Rule>(target, llc - 1, automatic) == detail::store_policy::cached);
+    REQUIRE(detail::store_policy_for<Rule>(target, 1, forced) == expected);
+    REQUIRE(detail::store_policy_for<Rule>(target, 0, forced) == detail::store_policy::cached);
+#if defined(INERTIA_TEST_STATIC_LIBRARY)
+    // The kernels themselves are the library's internal symbols: only a
+    // static library lets the test take their addresses.
+    const auto cached_kernel = detail::kernel_for<Rule>(target, detail::store_policy::cached);
+    const auto streaming_kernel = detail::kernel_for<Rule>(target, detail::store_policy::streaming);
+    REQUIRE(cached_kernel != nullptr);
+    if (streams) {
+      REQUIRE(streaming_kernel != cached_kernel);
+    } else {
+      REQUIRE(streaming_kernel == cached_kernel);
+    }
+#endif
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the driver streams the look-ahead's output from the threshold on, and no in-place rule's", "[streaming]") {
+#define INERTIA_REQUIRE_STORE_CHOICE(RULE) require_store_choice<detail::RULE>();
+  INERTIA_FOR_EACH_RULE(INERTIA_REQUIRE_STORE_CHOICE)
+#undef INERTIA_REQUIRE_STORE_CHOICE
 }
 
 TEMPLATE_TEST_CASE("nesterov_lookahead with streaming stores forced matches the reference bit for bit on every "
