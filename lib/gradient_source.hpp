@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <type_traits>
 
-#include "kernel_inline.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
@@ -17,7 +16,7 @@ struct gradient_source {
   T grad_scale = 1, clip_coefficient = 1, clip_value = 0;
   bool unscale = false, rescale = false, clamp = false;
 
-  INERTIA_KERNEL_INLINE bool transforms() const { return unscale || rescale || clamp; }
+  bool transforms() const { return unscale || rescale || clamp; }
 
   /// `transform` false (a constant, in a specialised loop) skips every test:
   /// the caller knows transforms() is false.

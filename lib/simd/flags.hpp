@@ -32,8 +32,6 @@
 #include <cstddef>
 #include <type_traits>
 
-#include "kernel_inline.hpp"
-
 namespace inertia::detail {
 
 /// Rule with its flags fixed to Flags, a flag set whose members are all
@@ -43,7 +41,7 @@ struct specialised_rule {
   using value_type = typename Rule::value_type;
   Rule rule;
 
-  INERTIA_KERNEL_INLINE const value_type* anchor() const { return rule.anchor(); }
+  const value_type* anchor() const { return rule.anchor(); }
 
   template <class Lanes>
   void apply(std::size_t i) const {

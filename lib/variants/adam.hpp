@@ -9,7 +9,6 @@
 
 #include "gradient_source.hpp"
 #include "inertia/adam.hpp"
-#include "kernel_inline.hpp"
 #include "simd/flags.hpp"
 #include "simd/ops.hpp"
 
@@ -82,11 +81,11 @@ struct adam_rule {
             o.amsgrad};
   }
 
-  INERTIA_KERNEL_INLINE const T* anchor() const { return param; }
+  const T* anchor() const { return param; }
   /// Reads w, g, m, v (and v_max); writes w, m, v (and v_max).
   std::size_t bytes_per_element() const { return sizeof(T) * (amsgrad ? 9 : 7); }
 
-  INERTIA_KERNEL_INLINE adam_flags<> runtime_flags() const {
+  adam_flags<> runtime_flags() const {
     return {maximize, coupled_decay, decoupled_decay, amsgrad, grad.transforms()};
   }
 
@@ -166,7 +165,7 @@ struct nadam_rule {
             o.weight_decay != 0.0};
   }
 
-  INERTIA_KERNEL_INLINE const T* anchor() const { return param; }
+  const T* anchor() const { return param; }
   /// Reads w, g, m, v; writes w, m, v.
   std::size_t bytes_per_element() const { return sizeof(T) * 7; }
 

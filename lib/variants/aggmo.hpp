@@ -4,7 +4,6 @@
 
 #include "gradient_source.hpp"
 #include "inertia/aggmo.hpp"
-#include "kernel_inline.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
@@ -25,7 +24,7 @@ struct aggmo_rule {
             T(o.weight_decay), o.weight_decay != 0.0};
   }
 
-  INERTIA_KERNEL_INLINE const T* anchor() const { return param; }
+  const T* anchor() const { return param; }
   /// Reads w, g and the K velocities; writes the K velocities and w.
   std::size_t bytes_per_element() const { return sizeof(T) * (2 * count + 3); }
 

@@ -6,7 +6,6 @@
 #include <type_traits>
 
 #include "inertia/ema.hpp"
-#include "kernel_inline.hpp"
 #include "gradient_source.hpp"
 #include "simd/flags.hpp"
 #include "simd/ops.hpp"
@@ -40,10 +39,10 @@ struct ema_rule {
     return {param, {grad}, velocity, T(-o.lr), T(o.beta), T(1.0 - o.beta), inverse, o.bias_correction};
   }
 
-  INERTIA_KERNEL_INLINE const T* anchor() const { return param; }
+  const T* anchor() const { return param; }
   std::size_t bytes_per_element() const { return sizeof(T) * 5; }
 
-  INERTIA_KERNEL_INLINE ema_flags<> runtime_flags() const { return {bias_correction, grad.transforms()}; }
+  ema_flags<> runtime_flags() const { return {bias_correction, grad.transforms()}; }
 
   /// The loops run with these flags as constants (simd/flags.hpp).
   template <class Run>

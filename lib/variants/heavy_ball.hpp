@@ -4,7 +4,6 @@
 #include <type_traits>
 
 #include "inertia/heavy_ball.hpp"
-#include "kernel_inline.hpp"
 #include "gradient_source.hpp"
 #include "simd/flags.hpp"
 #include "simd/ops.hpp"
@@ -53,13 +52,13 @@ struct heavy_ball_rule {
             fused && size % fused_kernel_lanes != 0, fused ? size - size % fused_kernel_lanes : size};
   }
 
-  INERTIA_KERNEL_INLINE const T* anchor() const { return param; }
+  const T* anchor() const { return param; }
   /// Reads w, g (and v after the first step); writes w (and v).
   std::size_t bytes_per_element() const {
     return sizeof(T) * (use_momentum ? (first_step ? 4 : 5) : 3);
   }
 
-  INERTIA_KERNEL_INLINE heavy_ball_flags<> runtime_flags() const {
+  heavy_ball_flags<> runtime_flags() const {
     return {use_momentum, first_step, nesterov, maximize, use_weight_decay, fused_tail, grad.transforms()};
   }
 

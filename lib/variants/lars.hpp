@@ -5,7 +5,6 @@
 #include <cstddef>
 
 #include "inertia/lars.hpp"
-#include "kernel_inline.hpp"
 #include "gradient_source.hpp"
 #include "simd/ops.hpp"
 
@@ -29,7 +28,7 @@ struct lars_rule {
     return {param, {grad}, momentum_buffer, T(o.lr * local_lr), T(o.momentum), T(o.weight_decay)};
   }
 
-  INERTIA_KERNEL_INLINE const T* anchor() const { return param; }
+  const T* anchor() const { return param; }
   /// The update pass alone (the norm pass reads w and g once more).
   std::size_t bytes_per_element() const { return sizeof(T) * 5; }
 

@@ -5,7 +5,6 @@
 
 #include "gradient_source.hpp"
 #include "inertia/lion.hpp"
-#include "kernel_inline.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
@@ -27,7 +26,7 @@ struct lion_rule {
             T(o.weight_decay), o.beta1 == o.beta2, o.weight_decay != 0.0};
   }
 
-  INERTIA_KERNEL_INLINE const T* anchor() const { return param; }
+  const T* anchor() const { return param; }
   /// Reads w, g, m; writes m, w.
   std::size_t bytes_per_element() const { return sizeof(T) * 5; }
 

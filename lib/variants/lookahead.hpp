@@ -3,7 +3,6 @@
 #include <cstddef>
 
 #include "inertia/lookahead.hpp"
-#include "kernel_inline.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
@@ -20,7 +19,7 @@ struct lookahead_rule {
   /// written with streaming stores (store_policy.hpp), so it is the anchor
   /// the range loop aligns.
   static constexpr bool streams_output = true;
-  INERTIA_KERNEL_INLINE const T* anchor() const { return lookahead; }
+  const T* anchor() const { return lookahead; }
   std::size_t bytes_per_element() const { return sizeof(T) * 3; }
 
   template <class Lanes>

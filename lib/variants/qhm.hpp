@@ -4,7 +4,6 @@
 
 #include "gradient_source.hpp"
 #include "inertia/qhm.hpp"
-#include "kernel_inline.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
@@ -24,7 +23,7 @@ struct qhm_rule {
             T(-o.lr * (1.0 - o.nu)), T(o.weight_decay), o.weight_decay != 0.0};
   }
 
-  INERTIA_KERNEL_INLINE const T* anchor() const { return param; }
+  const T* anchor() const { return param; }
   /// Reads w, g, v; writes v, w.
   std::size_t bytes_per_element() const { return sizeof(T) * 5; }
 

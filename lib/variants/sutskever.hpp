@@ -4,7 +4,6 @@
 #include <type_traits>
 
 #include "inertia/sutskever.hpp"
-#include "kernel_inline.hpp"
 #include "gradient_source.hpp"
 #include "simd/flags.hpp"
 #include "simd/ops.hpp"
@@ -33,10 +32,10 @@ struct sutskever_rule {
     return {param, {grad}, velocity, T(o.lr), T(o.momentum), o.momentum != 0.0, o.nesterov};
   }
 
-  INERTIA_KERNEL_INLINE const T* anchor() const { return param; }
+  const T* anchor() const { return param; }
   std::size_t bytes_per_element() const { return sizeof(T) * (use_momentum ? 5 : 3); }
 
-  INERTIA_KERNEL_INLINE sutskever_flags<> runtime_flags() const { return {use_momentum, nesterov, grad.transforms()}; }
+  sutskever_flags<> runtime_flags() const { return {use_momentum, nesterov, grad.transforms()}; }
 
   /// The loops run with these flags as constants (simd/flags.hpp).
   template <class Run>

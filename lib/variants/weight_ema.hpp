@@ -7,7 +7,6 @@
 #include <cstdint>
 
 #include "inertia/weight_ema.hpp"
-#include "kernel_inline.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
@@ -36,7 +35,7 @@ struct weight_ema_rule {
     return {average, param, T(decay), T(1.0 - decay), false, false};
   }
 
-  INERTIA_KERNEL_INLINE const T* anchor() const { return average; }
+  const T* anchor() const { return average; }
   /// Reads the average and param; writes the average.
   std::size_t bytes_per_element() const { return sizeof(T) * 3; }
 
