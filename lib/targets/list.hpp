@@ -3,9 +3,12 @@
 //   - lib/CMakeLists.txt reads the X(...) lines below (name, processors,
 //     -m flags) and compiles lib/targets/instantiate.hpp once per target the
 //     processor has, with that target's flags and nothing else;
-//   - the C++ side expands INERTIA_FOR_EACH_TARGET: the dispatch switch
-//     (lib/dispatch.hpp), the names and the CPU checks (lib/arch.cpp) and the
-//     xsimd arch each target's loops are written for (instantiate.hpp).
+//   - the C++ side expands INERTIA_FOR_EACH_TARGET: the dispatch switch and
+//     each target's entry points (lib/dispatch.hpp), the names (lib/arch.cpp),
+//     the order and the CPU checks (lib/target_selection.cpp) and the xsimd
+//     arch each target's loops are written for (instantiate.hpp);
+//   - the test "target objects share no symbols" takes the names and the
+//     xsimd archs from CMake's reading.
 // A target's code lives in its own namespace, inertia::detail::target_<name>
 // (INERTIA_TARGET_NAMESPACE), so that nothing compiled with one target's
 // flags can share a symbol with code compiled with other flags.
