@@ -95,8 +95,8 @@ foreach(object IN LISTS target_objects)
       string(FIND "${symbol}" "${arch_type}" on_arch)
     endif()
     if(in_namespace EQUAL -1 AND on_arch EQUAL -1)
-      string(APPEND problems
-             "\n  ${target}: ${symbol}\n      is neither in inertia::detail::target_${target} nor instantiated on ${arch_type}")
+      string(APPEND problems "\n  ${target}: ${symbol}\n      is neither in inertia::detail::target_${target}"
+             " nor instantiated on ${arch_type}")
     endif()
   endforeach()
 endforeach()

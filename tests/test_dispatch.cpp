@@ -40,7 +40,8 @@ TEST_CASE("the public functions use the targets this build and CPU run", "[dispa
   const detail::target_set supported = detail::supported_targets();
   REQUIRE(supported_archs() == detail::targets_in(supported));
   REQUIRE(best_arch() == detail::best_target(supported));
-  for (arch target : detail::all_targets()) REQUIRE(arch_supported(target) == bool(supported & detail::target_bit(target)));
+  for (arch target : detail::all_targets())
+    REQUIRE(arch_supported(target) == bool(supported & detail::target_bit(target)));
 }
 
 // The same choices on a CPU without some targets, whatever this one has: a
