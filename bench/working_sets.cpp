@@ -1,42 +1,23 @@
 #include "working_sets.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <string>
+
+#include "cache_sizes.hpp"
 
 namespace inertia::bench {
 namespace {
 
 constexpr std::size_t KiB = 1024, MiB = KiB * KiB, GiB = MiB * KiB;
 
-bool read_line(const std::string& path, std::string& out) {
-  std::ifstream file(path);
-  return static_cast<bool>(std::getline(file, out));
-}
-
-// "48K", "1024K", "32M" as /sys writes them.
-std::size_t parse_size(const std::string& text) {
-  std::size_t value = 0, i = 0;
-  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) value = value * 10 + std::size_t(text[i] - '0');
-  if (i < text.size() && text[i] == 'K') value *= KiB;
-  if (i < text.size() && text[i] == 'M') value *= MiB;
-  if (i < text.size() && text[i] == 'G') value *= GiB;
-  return value;
-}
-
 }  // namespace
 
 cache_sizes read_cache_sizes() {
   cache_sizes caches;
-  for (int index = 0; index < 16; ++index) {
-    const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/";
-    std::string level, type, size;
-    if (!read_line(dir + "level", level) || !read_line(dir + "type", type) || !read_line(dir + "size", size)) break;
-    const std::size_t bytes = parse_size(size);
-    if (bytes == 0 || type == "Instruction") continue;
-    if (level == "1") caches.l1d = bytes;
-    if (level == "2") caches.l2 = bytes;
-    if (level == "3") caches.l3 = bytes;
+  for (const detail::cache_level& cache : detail::read_cache_levels()) {
+    if (cache.level == 1) caches.l1d = cache.bytes;
+    if (cache.level == 2) caches.l2 = cache.bytes;
+    if (cache.level == 3) caches.l3 = cache.bytes;
     caches.from_os = true;
   }
   return caches;

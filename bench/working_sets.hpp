@@ -14,7 +14,8 @@ struct cache_sizes {
   bool from_os = false;  ///< false: the defaults above, /sys did not say
 };
 
-/// /sys/devices/system/cpu/cpu0/cache/index*/{level,type,size}.
+/// /sys/devices/system/cpu/cpu0/cache/index*/{level,type,size}, read by the
+/// library's reader (lib/cache_sizes.hpp).
 cache_sizes read_cache_sizes();
 
 /// "L1", "L2", "L3" or "DRAM": the smallest level one core's cache holds

@@ -1,5 +1,6 @@
 // Target selection: what the CPU supports (xsimd's cpuid), what this build
-// compiled, and what the user forced (INERTIA_ARCH or set_arch).
+// compiled, and what the user forced (INERTIA_ARCH or set_arch). The choices
+// themselves are target_selection.hpp's, as functions of the supported set.
 #include "inertia/arch.hpp"
 
 #include <atomic>
@@ -7,10 +8,9 @@
 #include <cstdlib>
 #include <string>
 
-#include <xsimd/config/xsimd_config.hpp>
-#include <xsimd/config/xsimd_cpuid.hpp>
-
 #include "inertia/error.hpp"
+#include "target_selection.hpp"
+#include "targets/list.hpp"
 
 namespace inertia {
 namespace {
@@ -20,18 +20,11 @@ std::atomic<int> forced{automatic};
 
 arch automatic_arch() noexcept {
   static const arch chosen = [] {
-    const char* requested = std::getenv("INERTIA_ARCH");
-    if (requested == nullptr || *requested == '\0' || std::string_view(requested) == "auto") return best_arch();
-    try {
-      const arch target = parse_arch(requested);
-      if (arch_supported(target)) return target;
-      std::fprintf(stderr, "inertia: INERTIA_ARCH=%s is not supported on this CPU/build; using %s\n", requested,
-                   arch_name(best_arch()).data());
-    } catch (const std::invalid_argument&) {
-      std::fprintf(stderr, "inertia: INERTIA_ARCH=%s is not one of scalar|sse2|avx2|avx512f|auto; using %s\n",
-                   requested, arch_name(best_arch()).data());
-    }
-    return best_arch();
+    std::string warning;
+    const arch target =
+        detail::target_from_environment(std::getenv("INERTIA_ARCH"), detail::supported_targets(), warning);
+    if (!warning.empty()) std::fprintf(stderr, "inertia: %s\n", warning.c_str());
+    return target;
   }();
   return chosen;
 }
@@ -40,44 +33,29 @@ arch automatic_arch() noexcept {
 
 std::string_view arch_name(arch target) noexcept {
   switch (target) {
-    case arch::scalar: return "scalar";
-    case arch::sse2: return "sse2";
-    case arch::avx2: return "avx2";
-    case arch::avx512f: return "avx512f";
+#define INERTIA_TARGET_NAME_CASE(name, processors, flags, xsimd_arch, cpu_runs_it) \
+  case arch::name: return #name;
+    INERTIA_FOR_EACH_TARGET(INERTIA_TARGET_NAME_CASE)
+#undef INERTIA_TARGET_NAME_CASE
   }
   return "unknown";
 }
 
 arch parse_arch(std::string_view name) {
-  for (arch target : {arch::scalar, arch::sse2, arch::avx2, arch::avx512f})
+  std::string names;
+  for (arch target : detail::all_targets()) {
     if (name == arch_name(target)) return target;
-  throw invalid_argument(error_kind::hyperparameter, "arch",
-                         "inertia::parse_arch: '" + std::string(name) + "' is not one of scalar, sse2, avx2, avx512f");
-}
-
-bool arch_supported(arch target) noexcept {
-  if (target == arch::scalar) return true;
-#if defined(INERTIA_X86_TARGETS)
-  static const auto cpu = xsimd::available_architectures();
-  switch (target) {
-    case arch::sse2: return cpu.sse2;
-    case arch::avx2: return cpu.fma3_avx2;
-    case arch::avx512f: return cpu.avx512f && cpu.fma3_avx2;
-    default: return false;
+    names += (names.empty() ? "" : ", ") + std::string(arch_name(target));
   }
-#else
-  return false;
-#endif
+  throw invalid_argument(error_kind::hyperparameter, "arch",
+                         "inertia::parse_arch: '" + std::string(name) + "' is not one of " + names);
 }
 
-std::vector<arch> supported_archs() {
-  std::vector<arch> out;
-  for (arch target : {arch::scalar, arch::sse2, arch::avx2, arch::avx512f})
-    if (arch_supported(target)) out.push_back(target);
-  return out;
-}
+bool arch_supported(arch target) noexcept { return detail::supported_targets() & detail::target_bit(target); }
 
-arch best_arch() noexcept { return supported_archs().back(); }
+std::vector<arch> supported_archs() { return detail::targets_in(detail::supported_targets()); }
+
+arch best_arch() noexcept { return detail::best_target(detail::supported_targets()); }
 
 arch active_arch() noexcept {
   const int value = forced.load(std::memory_order_relaxed);
@@ -85,9 +63,7 @@ arch active_arch() noexcept {
 }
 
 void set_arch(arch target) {
-  if (!arch_supported(target))
-    throw invalid_argument(error_kind::hyperparameter, "arch",
-                           "inertia::set_arch: " + std::string(arch_name(target)) + " is not supported on this CPU/build");
+  detail::require_supported(target, detail::supported_targets(), "inertia::set_arch");
   forced.store(static_cast<int>(target), std::memory_order_relaxed);
 }
 

@@ -1,12 +1,11 @@
 #include "block_plan.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <string>
 
 #include <omp.h>
 #include <unistd.h>
 
+#include "cache_sizes.hpp"
 #include "store_policy.hpp"
 
 namespace inertia::detail {
@@ -36,33 +35,8 @@ block_plan plan_blocks(std::size_t total, std::size_t element_bytes, std::size_t
 
 namespace {
 
-/// Size in bytes of the largest data or unified cache level that cpu0's /sys
-/// entries list ("32768K"), or 0 when there is none.
-std::size_t cache_bytes_from_sys() {
-  int best_level = 0;
-  std::size_t best_bytes = 0;
-  for (int index = 0; index < 16; ++index) {
-    const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/";
-    std::ifstream level_file(dir + "level"), type_file(dir + "type"), size_file(dir + "size");
-    int level = 0;
-    std::string type, size;
-    if (!(level_file >> level) || !(type_file >> type) || !(size_file >> size)) continue;
-    if (type == "Instruction" || level < best_level) continue;
-    std::size_t digits = 0;
-    std::size_t bytes = 0;
-    for (; digits < size.size() && size[digits] >= '0' && size[digits] <= '9'; ++digits)
-      bytes = bytes * 10 + static_cast<std::size_t>(size[digits] - '0');
-    const char unit = digits < size.size() ? size[digits] : 'B';
-    bytes <<= unit == 'K' ? 10 : unit == 'M' ? 20 : unit == 'G' ? 30 : 0;
-    if (bytes == 0) continue;
-    best_level = level;
-    best_bytes = bytes;
-  }
-  return best_bytes;
-}
-
 std::size_t read_last_level_cache_bytes() {
-  if (const std::size_t bytes = cache_bytes_from_sys()) return bytes;
+  if (const std::size_t bytes = largest_cache_bytes(read_cache_levels())) return bytes;
 #if defined(_SC_LEVEL3_CACHE_SIZE)
   if (const long bytes = sysconf(_SC_LEVEL3_CACHE_SIZE); bytes > 0) return static_cast<std::size_t>(bytes);
 #endif

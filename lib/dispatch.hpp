@@ -1,80 +1,90 @@
 #pragma once
-// Which compiled target runs a rule. run_range<Target, Rule> is defined in
-// simd/range.hpp and explicitly instantiated for every rule in
-// lib/targets/<target>.cpp, each translation unit compiled with its own -m flags;
-// this header only picks the function pointer, so it needs no SIMD flags.
+// Which compiled target runs a rule. Each target of lib/targets/list.hpp has
+// its entry points in its own namespace, inertia::detail::target_<name>,
+// declared here and defined and explicitly instantiated for every rule in
+// that target's translation unit (lib/targets/instantiate.hpp), compiled with
+// its own flags; this header only picks function pointers, so it needs no
+// SIMD flags.
 #include <cstddef>
 
 #include "inertia/arch.hpp"
 #include "store_policy.hpp"
+#include "targets/list.hpp"
 
 namespace inertia::detail {
 
 template <class Rule>
 using range_kernel = void (*)(const Rule&, std::size_t begin, std::size_t end);
-
-template <arch Target, class Rule, store_policy Stores = store_policy::cached>
-void run_range(const Rule& rule, std::size_t begin, std::size_t end);
-
-/// The kernel of Rule on target; streaming stores only for a rule that allows
-/// them (streams_output) and a target that has them (not scalar).
-template <class Rule>
-range_kernel<Rule> kernel_for(arch target, store_policy stores = store_policy::cached) {
-  if constexpr (streams_output<Rule>) {
-    if (stores == store_policy::streaming) {
-      switch (target) {
-#if defined(INERTIA_X86_TARGETS)
-        case arch::sse2: return &run_range<arch::sse2, Rule, store_policy::streaming>;
-        case arch::avx2: return &run_range<arch::avx2, Rule, store_policy::streaming>;
-        case arch::avx512f: return &run_range<arch::avx512f, Rule, store_policy::streaming>;
-#endif
-        default: break;
-      }
-    }
-  }
-  switch (target) {
-#if defined(INERTIA_X86_TARGETS)
-    case arch::sse2: return &run_range<arch::sse2, Rule>;
-    case arch::avx2: return &run_range<arch::avx2, Rule>;
-    case arch::avx512f: return &run_range<arch::avx512f, Rule>;
-#endif
-    default: return &run_range<arch::scalar, Rule>;
-  }
-}
-
-/// Chunk reductions (lib/simd/reductions.hpp).
-template <arch Target, class T>
-T sum_squares_chunk(const T* data, std::size_t count);
-template <arch Target, class T>
-bool any_non_finite_chunk(const T* data, std::size_t count);
-
 template <class T>
 using sum_squares_kernel = T (*)(const T*, std::size_t);
 template <class T>
 using any_non_finite_kernel = bool (*)(const T*, std::size_t);
 
+/// The entry points of one target, by its inertia::arch.
+template <arch Target>
+struct target_entry_points;
+
+#define INERTIA_DECLARE_TARGET(name, processors, flags, xsimd_arch, cpu_runs_it)                      \
+  namespace INERTIA_TARGET_NAMESPACE(name) {                                                          \
+  /* Rule's loop over [begin, end) of its span (simd/range.hpp). */                                   \
+  template <class Rule, store_policy Stores>                                                          \
+  void run_range(const Rule& rule, std::size_t begin, std::size_t end);                               \
+  /* Chunk reductions (simd/reductions.hpp). */                                                       \
+  template <class T>                                                                                  \
+  T sum_squares_chunk(const T* data, std::size_t count);                                              \
+  template <class T>                                                                                  \
+  bool any_non_finite_chunk(const T* data, std::size_t count);                                        \
+  }                                                                                                   \
+  template <>                                                                                         \
+  struct target_entry_points<arch::name> {                                                            \
+    static constexpr arch target = arch::name;                                                        \
+    template <class Rule, store_policy Stores>                                                        \
+    static constexpr range_kernel<Rule> run_range = &INERTIA_TARGET_NAMESPACE(name)::run_range<Rule, Stores>; \
+    template <class T>                                                                                \
+    static constexpr sum_squares_kernel<T> sum_squares_chunk = &INERTIA_TARGET_NAMESPACE(name)::sum_squares_chunk<T>; \
+    template <class T>                                                                                \
+    static constexpr any_non_finite_kernel<T> any_non_finite_chunk =                                  \
+        &INERTIA_TARGET_NAMESPACE(name)::any_non_finite_chunk<T>;                                     \
+  };
+INERTIA_FOR_EACH_TARGET(INERTIA_DECLARE_TARGET)
+#undef INERTIA_DECLARE_TARGET
+
+/// pick.template operator()<target_entry_points<target>>(): the one switch
+/// over targets. A target this build does not compile runs as scalar.
+template <class Pick>
+decltype(auto) on_target(arch target, Pick&& pick) {
+  switch (target) {
+#define INERTIA_TARGET_CASE(name, processors, flags, xsimd_arch, cpu_runs_it) \
+  INERTIA_IF_COMPILED(processors, case arch::name: return pick.template operator()<target_entry_points<arch::name>>();)
+    INERTIA_FOR_EACH_TARGET(INERTIA_TARGET_CASE)
+#undef INERTIA_TARGET_CASE
+    default: break;
+  }
+  return pick.template operator()<target_entry_points<arch::scalar>>();
+}
+
+/// Whether target's vector stores can stream (the scalar target has none).
+constexpr bool target_has_streaming_stores(arch target) { return target != arch::scalar; }
+
+/// The kernel of Rule on target; streaming stores only for a rule that allows
+/// them (streams_output) and a target that has them.
+template <class Rule>
+range_kernel<Rule> kernel_for(arch target, store_policy stores = store_policy::cached) {
+  return on_target(target, [stores]<class Target>() -> range_kernel<Rule> {
+    if constexpr (streams_output<Rule> && target_has_streaming_stores(Target::target))
+      if (stores == store_policy::streaming) return Target::template run_range<Rule, store_policy::streaming>;
+    return Target::template run_range<Rule, store_policy::cached>;
+  });
+}
+
 template <class T>
 sum_squares_kernel<T> sum_squares_kernel_for(arch target) {
-  switch (target) {
-#if defined(INERTIA_X86_TARGETS)
-    case arch::sse2: return &sum_squares_chunk<arch::sse2, T>;
-    case arch::avx2: return &sum_squares_chunk<arch::avx2, T>;
-    case arch::avx512f: return &sum_squares_chunk<arch::avx512f, T>;
-#endif
-    default: return &sum_squares_chunk<arch::scalar, T>;
-  }
+  return on_target(target, []<class Target>() { return Target::template sum_squares_chunk<T>; });
 }
 
 template <class T>
 any_non_finite_kernel<T> any_non_finite_kernel_for(arch target) {
-  switch (target) {
-#if defined(INERTIA_X86_TARGETS)
-    case arch::sse2: return &any_non_finite_chunk<arch::sse2, T>;
-    case arch::avx2: return &any_non_finite_chunk<arch::avx2, T>;
-    case arch::avx512f: return &any_non_finite_chunk<arch::avx512f, T>;
-#endif
-    default: return &any_non_finite_chunk<arch::scalar, T>;
-  }
+  return on_target(target, []<class Target>() { return Target::template any_non_finite_chunk<T>; });
 }
 
 }  // namespace inertia::detail

@@ -51,6 +51,17 @@ class denormal_scope {
   bool active_ = false;
 };
 
+/// How a call moving bytes_moved on target stores Rule's output: streaming
+/// for a rule that allows it, on a target that has streaming stores, when its
+/// data could not stay in cache anyway (store_policy.hpp); cached otherwise.
+/// run_tensors asks this alone (and the tests ask it what run_tensors chose).
+template <class Rule>
+store_policy store_policy_for(arch target, std::size_t bytes_moved, const execution& exec) {
+  return streams_output<Rule> && target_has_streaming_stores(target) && stream_outputs(bytes_moved, exec)
+             ? store_policy::streaming
+             : store_policy::cached;
+}
+
 /// rules[k] updates tensor k, whose elements are [starts[k], starts[k+1]) of
 /// the call's index space (starts has rules.size() + 1 entries, from 0).
 template <class Rule>
@@ -62,10 +73,10 @@ void run_tensors(std::span<const Rule> rules, std::span<const std::size_t> start
   std::size_t bytes_moved = 0;
   for (std::size_t k = 0; k < rules.size(); ++k) bytes_moved += (starts[k + 1] - starts[k]) * rules[k].bytes_per_element();
   const block_plan plan = plan_blocks(total, sizeof(T), bytes_moved, exec);
-  // Streaming stores for an output that could not stay in cache (store_policy.hpp).
-  const bool streaming = streams_output<Rule> && stream_outputs(bytes_moved, exec);
+  const arch target = active_arch();
+  const bool streaming = store_policy_for<Rule>(target, bytes_moved, exec) == store_policy::streaming;
   const range_kernel<Rule> kernel =
-      kernel_for<Rule>(active_arch(), streaming ? store_policy::streaming : store_policy::cached);
+      kernel_for<Rule>(target, streaming ? store_policy::streaming : store_policy::cached);
 
   const auto tensor_of = [&](std::size_t index) {  // the last tensor starting at or before index
     return static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end() - 1, index) - starts.begin()) - 1;

@@ -1,12 +1,16 @@
 // Target selection and the block planner.
 #include <omp.h>
 
+#include <string>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 #include "block_plan.hpp"
 #include "inertia/arch.hpp"
 #include "inertia/error.hpp"
 #include "support.hpp"
+#include "target_selection.hpp"
 
 using namespace inertia;
 
@@ -28,8 +32,58 @@ TEST_CASE("every build has the scalar target, and the best supported target is c
 
 TEST_CASE("a bad or unsupported target name is refused", "[dispatch]") {
   REQUIRE_THROWS_AS(parse_arch("avx3"), inertia::invalid_argument);
-  for (arch target : {arch::scalar, arch::sse2, arch::avx2, arch::avx512f})
+  for (arch target : detail::all_targets())
     if (!arch_supported(target)) REQUIRE_THROWS_AS(set_arch(target), inertia::invalid_argument);
+}
+
+TEST_CASE("the public functions use the targets this build and CPU run", "[dispatch]") {
+  const detail::target_set supported = detail::supported_targets();
+  REQUIRE(supported_archs() == detail::targets_in(supported));
+  REQUIRE(best_arch() == detail::best_target(supported));
+  for (arch target : detail::all_targets())
+    REQUIRE(arch_supported(target) == bool(supported & detail::target_bit(target)));
+}
+
+// The same choices on a CPU without some targets, whatever this one has: a
+// machine with every target (as the AVX-512 reference VM) would otherwise
+// never run the refusals.
+TEST_CASE("targets this CPU lacks are never chosen, listed or settable", "[dispatch]") {
+  using detail::target_bit;
+  const std::vector<arch> all = detail::all_targets();
+  REQUIRE(all == std::vector<arch>{arch::scalar, arch::sse2, arch::avx2, arch::avx512f});
+  for (arch target : all) REQUIRE(parse_arch(arch_name(target)) == target);
+  const detail::target_set every = target_bit(arch::scalar) | target_bit(arch::sse2) | target_bit(arch::avx2) |
+                                   target_bit(arch::avx512f);
+  const detail::target_set no_avx512 = every & ~target_bit(arch::avx512f);
+  const detail::target_set scalar_only = target_bit(arch::scalar);
+
+  REQUIRE(detail::targets_in(no_avx512) == std::vector<arch>{arch::scalar, arch::sse2, arch::avx2});
+  REQUIRE(detail::targets_in(scalar_only) == std::vector<arch>{arch::scalar});
+  REQUIRE(detail::best_target(every) == arch::avx512f);
+  REQUIRE(detail::best_target(no_avx512) == arch::avx2);
+  REQUIRE(detail::best_target(scalar_only) == arch::scalar);
+
+  REQUIRE_NOTHROW(detail::require_supported(arch::avx2, no_avx512, "set_arch"));
+  REQUIRE_THROWS_AS(detail::require_supported(arch::avx512f, no_avx512, "set_arch"), inertia::invalid_argument);
+  REQUIRE_THROWS_WITH(detail::require_supported(arch::avx512f, no_avx512, "inertia::set_arch"),
+                      "inertia::set_arch: avx512f is not supported on this CPU/build");
+  for (arch target : {arch::sse2, arch::avx2, arch::avx512f})
+    REQUIRE_THROWS_AS(detail::require_supported(target, scalar_only, "set_arch"), inertia::invalid_argument);
+
+  std::string warning;
+  REQUIRE(detail::target_from_environment("avx512f", no_avx512, warning) == arch::avx2);
+  REQUIRE(warning == "INERTIA_ARCH=avx512f is not supported on this CPU/build; using avx2");
+  REQUIRE(detail::target_from_environment("avx512f", every, warning) == arch::avx512f);
+  REQUIRE(warning.empty());
+  REQUIRE(detail::target_from_environment("sse2", no_avx512, warning) == arch::sse2);
+  REQUIRE(detail::target_from_environment("avx2", scalar_only, warning) == arch::scalar);
+  REQUIRE(warning == "INERTIA_ARCH=avx2 is not supported on this CPU/build; using scalar");
+  REQUIRE(detail::target_from_environment("bogus", no_avx512, warning) == arch::avx2);
+  REQUIRE(warning == "INERTIA_ARCH=bogus is not one of scalar|sse2|avx2|avx512f|auto; using avx2");
+  for (const char* automatic : {static_cast<const char*>(nullptr), "", "auto"}) {
+    REQUIRE(detail::target_from_environment(automatic, no_avx512, warning) == arch::avx2);
+    REQUIRE(warning.empty());
+  }
 }
 
 TEST_CASE("the planner splits 2^40 elements without touching them", "[planner]") {

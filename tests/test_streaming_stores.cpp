@@ -4,13 +4,19 @@
 // at every size, misalignment, target and thread count, and taken by default
 // on a span just above the last-level cache.
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <type_traits>
+#include <typeinfo>
+
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include "block_plan.hpp"
+#include "cache_sizes.hpp"
+#include "driver.hpp"
 #include "inertia/lookahead.hpp"
 #include "reference/lookahead.hpp"
 #include "store_policy.hpp"
@@ -51,25 +57,6 @@ void compute_reference(buffers<T>& b, const double& momentum) {
 
 std::string describe(const double& momentum) { return "streamed lookahead momentum " + std::to_string(momentum); }
 
-/// The largest data or unified cache in cpu0's /sys entries, 0 without them.
-std::size_t sys_cache_bytes() {
-  int best_level = 0;
-  std::size_t best = 0;
-  for (int index = 0; index < 16; ++index) {
-    const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/";
-    std::ifstream level_file(dir + "level"), type_file(dir + "type"), size_file(dir + "size");
-    int level = 0;
-    std::string type;
-    std::size_t kib = 0;
-    char unit = 0;
-    if (!(level_file >> level) || !(type_file >> type) || !(size_file >> kib >> unit)) continue;
-    if (type == "Instruction" || level < best_level || unit != 'K') continue;
-    best_level = level;
-    best = kib * 1024;
-  }
-  return best;
-}
-
 /// The look-ahead with the output at a different misalignment than the inputs,
 /// under every setting with streaming forced: the peel aligns the output, not
 /// the inputs, and only the output is stored.
@@ -98,13 +85,91 @@ TEST_CASE("a call streams its outputs from min_bytes_to_stream, or from the last
   const std::size_t llc = detail::last_level_cache_bytes();
   REQUIRE(llc >= 64 * 1024);
   REQUIRE(llc == detail::last_level_cache_bytes());  // read once
-  if (const std::size_t sys = sys_cache_bytes()) REQUIRE(llc == sys);
+  if (const std::size_t sys = detail::largest_cache_bytes(detail::read_cache_levels())) REQUIRE(llc == sys);
   REQUIRE(detail::stream_outputs(llc, execution{}));
   REQUIRE_FALSE(detail::stream_outputs(llc - 1, execution{}));
   REQUIRE(detail::stream_outputs(1, streaming(execution{})));
   execution high;
   high.min_bytes_to_stream = std::size_t(1) << 40;
   REQUIRE_FALSE(detail::stream_outputs(llc * 2, high));
+}
+
+namespace {
+
+/// What the driver chooses for Rule on every supported target: streaming
+/// stores exactly for the rules that allow them (only the look-ahead), on a
+/// target that has them, from the threshold on; and the kernel it then runs.
+template <class Rule>
+void require_store_choice() {
+  constexpr bool allowed = detail::streams_output<Rule>;
+  const std::size_t llc = detail::last_level_cache_bytes();
+  const execution automatic{}, forced = streaming(execution{});
+  for (arch target : supported_archs()) {
+    INFO(arch_name(target) << ", rule " << typeid(Rule).name());
+    const bool streams = allowed && detail::target_has_streaming_stores(target);
+    const auto expected = streams ? detail::store_policy::streaming : detail::store_policy::cached;
+    REQUIRE(detail::store_policy_for<Rule>(target, llc, automatic) == expected);
+    REQUIRE(detail::store_policy_for<Rule>(target, 2 * llc, automatic) == expected);
+    REQUIRE(detail::store_policy_for<Rule>(target, llc - 1, automatic) == detail::store_policy::cached);
+    REQUIRE(detail::store_policy_for<Rule>(target, 1, forced) == expected);
+    REQUIRE(detail::store_policy_for<Rule>(target, 0, forced) == detail::store_policy::cached);
+#if defined(INERTIA_TEST_STATIC_LIBRARY)
+    // The kernels themselves are the library's internal symbols: only a
+    // static library lets the test take their addresses.
+    const auto cached_kernel = detail::kernel_for<Rule>(target, detail::store_policy::cached);
+    const auto streaming_kernel = detail::kernel_for<Rule>(target, detail::store_policy::streaming);
+    REQUIRE(cached_kernel != nullptr);
+    if (streams) {
+      REQUIRE(streaming_kernel != cached_kernel);
+    } else {
+      REQUIRE(streaming_kernel == cached_kernel);
+    }
+#endif
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the driver streams the look-ahead's output from the threshold on, and no in-place rule's", "[streaming]") {
+#define INERTIA_REQUIRE_STORE_CHOICE(RULE) require_store_choice<detail::RULE>();
+  INERTIA_FOR_EACH_RULE(INERTIA_REQUIRE_STORE_CHOICE)
+#undef INERTIA_REQUIRE_STORE_CHOICE
+}
+
+TEST_CASE("cache sizes are read from /sys as Linux lists them", "[streaming]") {
+  REQUIRE(detail::parse_cache_size("48K") == 48 * 1024);
+  REQUIRE(detail::parse_cache_size("1024K\n") == 1024 * 1024);
+  REQUIRE(detail::parse_cache_size("32M") == std::size_t(32) << 20);
+  REQUIRE(detail::parse_cache_size("1G") == std::size_t(1) << 30);
+  REQUIRE(detail::parse_cache_size("512") == 512);
+  REQUIRE(detail::parse_cache_size("K") == 0);
+
+  // A Zen 4 core's entries, with an empty index4 and a hole before index6.
+  const auto directory = std::filesystem::temp_directory_path() / ("inertia-cache-" + std::to_string(::getpid()));
+  const auto entry = [&](int index, const char* level, const char* type, const char* size) {
+    const auto path = directory / ("index" + std::to_string(index));
+    std::filesystem::create_directories(path);
+    std::ofstream(path / "level") << level << "\n";
+    std::ofstream(path / "type") << type << "\n";
+    std::ofstream(path / "size") << size << "\n";
+  };
+  entry(0, "1", "Data", "32K");
+  entry(1, "1", "Instruction", "32K");
+  entry(2, "2", "Unified", "1024K");
+  entry(3, "3", "Unified", "32768K");
+  std::filesystem::create_directories(directory / "index4");
+  entry(6, "3", "Unified", "96M");  // a later entry of the same level wins
+  const auto caches = detail::read_cache_levels(directory.string());
+  std::filesystem::remove_all(directory);
+  REQUIRE(caches.size() == 4);
+  REQUIRE(caches[0].level == 1);
+  REQUIRE(caches[0].bytes == 32 * 1024);
+  REQUIRE(caches[1].level == 2);
+  REQUIRE(caches[1].bytes == 1024 * 1024);
+  REQUIRE(caches[2].bytes == std::size_t(32) << 20);
+  REQUIRE(detail::largest_cache_bytes(caches) == std::size_t(96) << 20);
+  REQUIRE(detail::largest_cache_bytes({}) == 0);
+  REQUIRE(detail::read_cache_levels((directory / "absent").string()).empty());
 }
 
 TEMPLATE_TEST_CASE("nesterov_lookahead with streaming stores forced matches the reference bit for bit on every "

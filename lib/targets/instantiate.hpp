@@ -1,50 +1,74 @@
 #pragma once
-// Included by exactly one lib/targets/<target>.cpp per target, after it
-// defines INERTIA_TARGET (an inertia::arch). That file is compiled with the
-// target's -m flags, so every rule's vector and scalar paths are code-generated
-// for it and for it alone.
+// The translation unit of one target. lib/CMakeLists.txt generates one source
+// per target of lib/targets/list.hpp that defines INERTIA_TARGET_NAME (the
+// target's name in the list) and includes this file, and compiles it with
+// that target's flags, so every rule's vector and scalar paths are
+// code-generated for it and for it alone.
+//
+// Nothing compiled here may be a symbol that another translation unit also
+// defines: the linker keeps one copy of such a symbol (a COMDAT), which could
+// be this target's, and the avx512f copy of a function the avx2 target calls
+// would fault on an AVX2 machine. So every function this file emits is either
+// in the target's namespace (the entry points below) or a template
+// instantiated on the target's own xsimd arch (the loops of simd/range.hpp,
+// simd/reductions.hpp and every rule's apply<Lanes>). The non-template
+// members of the shared rule types that the loops call (anchor(),
+// runtime_flags(), gradient_source::transforms()) are trivial, and an
+// optimised build inlines them into the loops, leaving them no body here. The
+// test "target objects share no symbols" (tests/CMakeLists.txt) checks all of
+// it on the objects as built. (Marking those members always_inline would not
+// depend on the optimiser, but it changed the register allocation of 17 of
+// the avx2 target's 54 loops; -O0 builds share std:: functions anyway.)
 #include "dispatch.hpp"
 #include "simd/range.hpp"
 #include "simd/reductions.hpp"
+#include "targets/list.hpp"
 #include "variants/rules.hpp"
 
 namespace inertia::detail {
 
-template <arch Target> struct target_arch;
-template <> struct target_arch<arch::scalar> { using type = scalar_arch; };
-template <> struct target_arch<arch::sse2> { using type = xsimd::sse2; };
-template <> struct target_arch<arch::avx2> { using type = xsimd::fma3<xsimd::avx2>; };
-template <> struct target_arch<arch::avx512f> { using type = xsimd::avx512f; };
+template <arch Target>
+struct target_arch;
+#define INERTIA_TARGET_ARCH(name, processors, flags, xsimd_arch, cpu_runs_it) \
+  INERTIA_IF_COMPILED(processors, template <> struct target_arch<arch::name> { using type = xsimd_arch; };)
+INERTIA_FOR_EACH_TARGET(INERTIA_TARGET_ARCH)
+#undef INERTIA_TARGET_ARCH
 
-template <arch Target, class Rule, store_policy Stores>
+}  // namespace inertia::detail
+
+namespace inertia::detail::INERTIA_TARGET_NAMESPACE(INERTIA_TARGET_NAME) {
+
+using loop_arch = typename target_arch<arch::INERTIA_TARGET_NAME>::type;
+
+template <class Rule, store_policy Stores>
 void run_range(const Rule& rule, std::size_t begin, std::size_t end) {
-  run_range_for<typename target_arch<Target>::type, Rule, Stores>(rule, begin, end);
+  run_range_for<loop_arch, Rule, Stores>(rule, begin, end);
 }
 
-template <arch Target, class T>
+template <class T>
 T sum_squares_chunk(const T* data, std::size_t count) {
-  return sum_squares_chunk_for<typename target_arch<Target>::type>(data, count);
+  return sum_squares_chunk_for<loop_arch>(data, count);
 }
-template float sum_squares_chunk<INERTIA_TARGET, float>(const float*, std::size_t);
-template double sum_squares_chunk<INERTIA_TARGET, double>(const double*, std::size_t);
+template float sum_squares_chunk<float>(const float*, std::size_t);
+template double sum_squares_chunk<double>(const double*, std::size_t);
 
-template <arch Target, class T>
+template <class T>
 bool any_non_finite_chunk(const T* data, std::size_t count) {
-  return any_non_finite_chunk_for<typename target_arch<Target>::type>(data, count);
+  return any_non_finite_chunk_for<loop_arch>(data, count);
 }
-template bool any_non_finite_chunk<INERTIA_TARGET, float>(const float*, std::size_t);
-template bool any_non_finite_chunk<INERTIA_TARGET, double>(const double*, std::size_t);
+template bool any_non_finite_chunk<float>(const float*, std::size_t);
+template bool any_non_finite_chunk<double>(const double*, std::size_t);
 
 #define INERTIA_INSTANTIATE_RULE(RULE) \
-  template void run_range<INERTIA_TARGET, RULE>(const RULE&, std::size_t, std::size_t);
+  template void run_range<RULE, store_policy::cached>(const RULE&, std::size_t, std::size_t);
 INERTIA_FOR_EACH_RULE(INERTIA_INSTANTIATE_RULE)
 #undef INERTIA_INSTANTIATE_RULE
 
 // The streaming kernels of the rules that allow them (store_policy.hpp); also
 // on the scalar target, where they are ordinary stores and never picked.
 #define INERTIA_INSTANTIATE_STREAMING_RULE(RULE) \
-  template void run_range<INERTIA_TARGET, RULE, store_policy::streaming>(const RULE&, std::size_t, std::size_t);
+  template void run_range<RULE, store_policy::streaming>(const RULE&, std::size_t, std::size_t);
 INERTIA_FOR_EACH_STREAMING_RULE(INERTIA_INSTANTIATE_STREAMING_RULE)
 #undef INERTIA_INSTANTIATE_STREAMING_RULE
 
-}  // namespace inertia::detail
+}  // namespace inertia::detail::INERTIA_TARGET_NAMESPACE(INERTIA_TARGET_NAME)

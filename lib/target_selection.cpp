@@ -1,0 +1,88 @@
+#include "target_selection.hpp"
+
+#include <iterator>
+
+#include <xsimd/config/xsimd_config.hpp>
+#include <xsimd/config/xsimd_cpuid.hpp>
+
+#include "inertia/error.hpp"
+#include "targets/list.hpp"
+
+namespace inertia::detail {
+namespace {
+
+#define INERTIA_TARGET_ENUMERATOR(name, processors, flags, xsimd_arch, cpu_runs_it) arch::name,
+constexpr arch listed_targets[] = {INERTIA_FOR_EACH_TARGET(INERTIA_TARGET_ENUMERATOR)};
+#undef INERTIA_TARGET_ENUMERATOR
+
+// The list and include/inertia/arch.hpp's enum name the targets in the same
+// order, so that a target's enumerator is its place in the list.
+static_assert([] {
+  for (unsigned i = 0; i < std::size(listed_targets); ++i)
+    if (static_cast<unsigned>(listed_targets[i]) != i) return false;
+  return true;
+}());
+
+/// "scalar<separator>sse2<separator>..." in list order.
+std::string joined_names(std::string_view separator) {
+  std::string out;
+  for (arch target : all_targets()) {
+    if (!out.empty()) out += separator;
+    out += arch_name(target);
+  }
+  return out;
+}
+
+}  // namespace
+
+target_set supported_targets() noexcept {
+  static const target_set supported = [] {
+    [[maybe_unused]] const auto cpu = xsimd::available_architectures();
+    target_set set = 0;
+#define INERTIA_ADD_IF_RUNS(name, processors, flags, xsimd_arch, cpu_runs_it) \
+  INERTIA_IF_COMPILED(processors, if (cpu_runs_it) set |= target_bit(arch::name);)
+    INERTIA_FOR_EACH_TARGET(INERTIA_ADD_IF_RUNS)
+#undef INERTIA_ADD_IF_RUNS
+    return set;
+  }();
+  return supported;
+}
+
+std::vector<arch> all_targets() { return {std::begin(listed_targets), std::end(listed_targets)}; }
+
+std::vector<arch> targets_in(target_set supported) {
+  std::vector<arch> out;
+  for (arch target : all_targets())
+    if (supported & target_bit(target)) out.push_back(target);
+  return out;
+}
+
+arch best_target(target_set supported) {
+  const std::vector<arch> targets = targets_in(supported | target_bit(arch::scalar));
+  return targets.back();
+}
+
+arch target_from_environment(const char* requested, target_set supported, std::string& warning) {
+  warning.clear();
+  const arch best = best_target(supported);
+  if (requested == nullptr || *requested == '\0' || std::string_view(requested) == "auto") return best;
+  try {
+    const arch target = parse_arch(requested);
+    if (supported & target_bit(target)) return target;
+    warning = "INERTIA_ARCH=" + std::string(requested) + " is not supported on this CPU/build; using " +
+              std::string(arch_name(best));
+  } catch (const std::invalid_argument&) {
+    warning = "INERTIA_ARCH=" + std::string(requested) + " is not one of " + joined_names("|") + "|auto; using " +
+              std::string(arch_name(best));
+  }
+  return best;
+}
+
+void require_supported(arch target, target_set supported, std::string_view function) {
+  if (!(supported & target_bit(target)))
+    throw invalid_argument(error_kind::hyperparameter, "arch",
+                           std::string(function) + ": " + std::string(arch_name(target)) +
+                               " is not supported on this CPU/build");
+}
+
+}  // namespace inertia::detail

@@ -1,0 +1,44 @@
+#pragma once
+// The one list of ISA targets. Everything per target comes from it:
+//   - lib/CMakeLists.txt reads the X(...) lines below (name, processors,
+//     -m flags) and compiles lib/targets/instantiate.hpp once per target the
+//     processor has, with that target's flags and nothing else;
+//   - the C++ side expands INERTIA_FOR_EACH_TARGET: the dispatch switch and
+//     each target's entry points (lib/dispatch.hpp), the names (lib/arch.cpp),
+//     the order and the CPU checks (lib/target_selection.cpp) and the xsimd
+//     arch each target's loops are written for (instantiate.hpp);
+//   - the test "target objects share no symbols" takes the names and the
+//     xsimd archs from CMake's reading.
+// A target's code lives in its own namespace, inertia::detail::target_<name>
+// (INERTIA_TARGET_NAMESPACE), so that nothing compiled with one target's
+// flags can share a symbol with code compiled with other flags.
+//
+// X(name, processors, flags, xsimd_arch, cpu_runs_it)
+//   name        the inertia::arch enumerator (include/inertia/arch.hpp, in the
+//               same order) and the name arch_name() prints and INERTIA_ARCH takes
+//   processors  portable: every build; x86: x86-64 builds only (INERTIA_X86_TARGETS)
+//   flags       the compiler flags of the target's translation unit, one string,
+//               space-separated (CMake reads it: keep it a literal on one line)
+//   xsimd_arch  the xsimd architecture of its loops
+//   cpu_runs_it whether this CPU runs it, from `cpu`, xsimd::available_architectures()
+//
+// Slowest first: the best supported target is the last one that runs.
+#define INERTIA_FOR_EACH_TARGET(X)                                                                   \
+  X(scalar, portable, "", ::inertia::detail::scalar_arch, true)                                     \
+  X(sse2, x86, "-msse2", ::xsimd::sse2, cpu.sse2)                                                    \
+  X(avx2, x86, "-mavx2 -mfma", ::xsimd::fma3<::xsimd::avx2>, cpu.fma3_avx2)                          \
+  X(avx512f, x86, "-mavx512f -mfma", ::xsimd::avx512f, cpu.avx512f && cpu.fma3_avx2)
+
+/// inertia::detail::INERTIA_TARGET_NAMESPACE(avx2) is the avx2 target's namespace.
+#define INERTIA_TARGET_NAMESPACE(name) INERTIA_TARGET_NAMESPACE_PASTE(name)
+#define INERTIA_TARGET_NAMESPACE_PASTE(name) target_##name
+
+/// INERTIA_IF_COMPILED(processors, code...): the code when this build compiles
+/// the targets of that `processors` column, nothing otherwise.
+#define INERTIA_IF_COMPILED(processors, ...) INERTIA_IF_COMPILED_##processors(__VA_ARGS__)
+#define INERTIA_IF_COMPILED_portable(...) __VA_ARGS__
+#if defined(INERTIA_X86_TARGETS)
+#define INERTIA_IF_COMPILED_x86(...) __VA_ARGS__
+#else
+#define INERTIA_IF_COMPILED_x86(...)
+#endif
