@@ -212,7 +212,7 @@ entry_point<T> sgd_entry(const std::string& stem, const std::vector<inertia_sgd_
              },
              [=](streams<T> s, side_state&, std::int64_t t) {
                inertia::heavy_ball_step(s[0], s[1], buffer_if(buffered, s[2]), cpp_options(o, numerics),
-                                        first_step_of(carried_in, t));
+                                        first_step_of(carried_in, t) ? 1 : 2);
              }});
       }
   const auto numerics = numerics_list.back();
@@ -223,7 +223,7 @@ entry_point<T> sgd_entry(const std::string& stem, const std::vector<inertia_sgd_
   };
   const auto cpp_with = [=](inertia_sgd_options o) {
     return [=](streams<T> s, side_state&) {
-      inertia::heavy_ball_step(s[0], s[1], s[2], cpp_options(o, numerics), false);
+      inertia::heavy_ball_step(s[0], s[1], s[2], cpp_options(o, numerics), 2);
     };
   };
   const auto changed = [](auto change) {
@@ -250,7 +250,7 @@ entry_point<T> sgd_entry(const std::string& stem, const std::vector<inertia_sgd_
          return call(s[0].data(), s[0].data(), s[2].data(), s[0].size(), &sgd_good, 0, numerics);
        },
        [=](streams<T> s, side_state&) {
-         inertia::heavy_ball_step(s[0], s[0], s[2], cpp_options(sgd_good, numerics), false);
+         inertia::heavy_ball_step(s[0], s[0], s[2], cpp_options(sgd_good, numerics), 2);
        }},
       {"momentum_buffer overlaps param by one element", INERTIA_ERROR_OVERLAP, "momentum_buffer",
        [=](streams<T> s, side_state&) {
@@ -260,7 +260,7 @@ entry_point<T> sgd_entry(const std::string& stem, const std::vector<inertia_sgd_
        [=](streams<T> s, side_state&) {
          const one_element_overlap<T> o(s[0]);
          inertia::heavy_ball_step(o.first, s[1].first(o.first.size()), o.second, cpp_options(sgd_good, numerics),
-                                  false);
+                                  2);
        }},
       {"momentum 1.0", INERTIA_ERROR_HYPERPARAMETER, "momentum",
        with(changed([](auto& o) { o.momentum = 1.0; })), cpp_with(changed([](auto& o) { o.momentum = 1.0; }))},
@@ -525,13 +525,13 @@ entry_point<T> sutskever_entry() {
                        },
                        [=](streams<T> s, side_state&, std::int64_t) {
                          inertia::sutskever_step(s[0], s[1], buffer_if(has_velocity, s[2]),
-                                                 {.lr = h.lr, .momentum = h.momentum, .nesterov = h.nesterov != 0});
+                                                 {.lr = h.lr, .momentum = h.momentum, .nesterov = h.nesterov != 0}, 1);
                        }});
   }
   const auto cpp = [](double lr, double momentum, bool nesterov) {
     return [=](streams<T> s, side_state&) {
       inertia::sutskever_step(s[0], s[1], buffer_if(momentum != 0.0, s[2]),
-                              {.lr = lr, .momentum = momentum, .nesterov = nesterov});
+                              {.lr = lr, .momentum = momentum, .nesterov = nesterov}, 1);
     };
   };
   e.bad_calls = {
@@ -541,7 +541,7 @@ entry_point<T> sutskever_entry() {
        [=](streams<T> s, side_state&) { return call(nullptr, s[1].data(), s[2].data(), s[0].size(), 0.1, 0.9, 0); }},
       {"velocity is param", INERTIA_ERROR_OVERLAP, "velocity",
        [=](streams<T> s, side_state&) { return call(s[0].data(), s[1].data(), s[0].data(), s[0].size(), 0.1, 0.9, 0); },
-       [=](streams<T> s, side_state&) { inertia::sutskever_step(s[0], s[1], s[0], {.lr = 0.1, .momentum = 0.9}); }},
+       [=](streams<T> s, side_state&) { inertia::sutskever_step(s[0], s[1], s[0], {.lr = 0.1, .momentum = 0.9}, 1); }},
       {"lr infinite", INERTIA_ERROR_HYPERPARAMETER, "lr",
        [=](streams<T> s, side_state&) { return call(s[0].data(), s[1].data(), s[2].data(), s[0].size(), inf, 0.9, 0); },
        cpp(inf, 0.9, false)},
@@ -692,7 +692,7 @@ entry_point<T> qhm_entry() {
   const O good = {0.5, 0.7, 0.9, 0.0};
   return options_entry<T, O>(
       "inertia_qhm_step", "velocity", typed<T>(inertia_qhm_step_f32, inertia_qhm_step_f64),
-      [](auto... arguments) { inertia::qhm_step(arguments...); },
+      [](auto... arguments) { inertia::qhm_step(arguments..., 1); },
       [](const O& o) {
         return inertia::qhm_options{.lr = o.lr, .nu = o.nu, .beta = o.beta, .weight_decay = o.weight_decay};
       },
@@ -710,7 +710,7 @@ entry_point<T> lion_entry() {
   const O good = {0.01, 0.9, 0.99, 0.1};
   return options_entry<T, O>(
       "inertia_lion_step", "velocity", typed<T>(inertia_lion_step_f32, inertia_lion_step_f64),
-      [](auto... arguments) { inertia::lion_step(arguments...); },
+      [](auto... arguments) { inertia::lion_step(arguments..., 1); },
       [](const O& o) {
         return inertia::lion_options{.lr = o.lr, .beta1 = o.beta1, .beta2 = o.beta2, .weight_decay = o.weight_decay};
       },
@@ -727,7 +727,7 @@ entry_point<T> lars_entry() {
   const O good = {0.1, 0.9, 1e-4, 0.001};
   return options_entry<T, O>(
       "inertia_lars_step", "momentum_buffer", typed<T>(inertia_lars_step_f32, inertia_lars_step_f64),
-      [](auto... arguments) { inertia::lars_step(arguments...); },
+      [](auto... arguments) { inertia::lars_step(arguments..., 1); },
       [](const O& o) {
         return inertia::lars_options{.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay, .eta = o.eta};
       },
@@ -767,7 +767,7 @@ entry_point<T> aggmo_entry() {
                        [=](streams<T> s, side_state&, std::int64_t) {
                          const auto v = cpp_velocities(s);
                          inertia::aggmo_step(s[0], s[1], std::span<const std::span<T>>(v.data(), h.betas.size()),
-                                             {.lr = h.lr, .betas = h.betas, .weight_decay = h.weight_decay});
+                                             {.lr = h.lr, .betas = h.betas, .weight_decay = h.weight_decay}, 1);
                        }});
   static constexpr double betas[] = {0.0, 0.9, 0.99}, bad_betas[] = {0.0, 0.9, 1.0};
   // call with the C velocity array after edit(velocities); cpp: the same as spans.
@@ -782,7 +782,7 @@ entry_point<T> aggmo_entry() {
     return [=](streams<T> s, side_state&) {
       auto v = cpp_velocities(s);
       edit(v, s);
-      inertia::aggmo_step(s[0], s[1], std::span<const std::span<T>>(v.data(), b.size()), {.lr = lr, .betas = b});
+      inertia::aggmo_step(s[0], s[1], std::span<const std::span<T>>(v.data(), b.size()), {.lr = lr, .betas = b}, 1);
     };
   };
   const auto as_is = [](auto&, streams<T>) {};
@@ -819,20 +819,20 @@ entry_point<T> signum_entry() {
                          return call(s[0].data(), s[1].data(), s[2].data(), s[0].size(), lr, beta);
                        },
                        [=](streams<T> s, side_state&, std::int64_t) {
-                         inertia::signum_step(s[0], s[1], s[2], {.lr = lr, .beta = beta});
+                         inertia::signum_step(s[0], s[1], s[2], {.lr = lr, .beta = beta}, 1);
                        }});
   const auto bad = [=](double lr, double beta) {
     return std::pair{[=](streams<T> s, side_state&) {
                        return call(s[0].data(), s[1].data(), s[2].data(), s[0].size(), lr, beta);
                      },
-                     [=](streams<T> s, side_state&) { inertia::signum_step(s[0], s[1], s[2], {.lr = lr, .beta = beta}); }};
+                     [=](streams<T> s, side_state&) { inertia::signum_step(s[0], s[1], s[2], {.lr = lr, .beta = beta}, 1); }};
   };
   e.bad_calls = {
       {"velocity NULL", INERTIA_ERROR_NULL_POINTER, "velocity",
        [=](streams<T> s, side_state&) { return call(s[0].data(), s[1].data(), nullptr, s[0].size(), 0.01, 0.9); }},
       {"velocity is grad", INERTIA_ERROR_OVERLAP, "velocity",
        [=](streams<T> s, side_state&) { return call(s[0].data(), s[1].data(), s[1].data(), s[0].size(), 0.01, 0.9); },
-       [=](streams<T> s, side_state&) { inertia::signum_step(s[0], s[1], s[1], {.lr = 0.01, .beta = 0.9}); }},
+       [=](streams<T> s, side_state&) { inertia::signum_step(s[0], s[1], s[1], {.lr = 0.01, .beta = 0.9}, 1); }},
       {"beta -0.1", INERTIA_ERROR_HYPERPARAMETER, "beta", bad(0.01, -0.1).first, bad(0.01, -0.1).second},
       {"lr NaN", INERTIA_ERROR_HYPERPARAMETER, "lr", bad(nan, 0.9).first, bad(nan, 0.9).second},
   };
@@ -864,7 +864,7 @@ entry_point<T> weight_ema_entry() {
            [=](streams<T> s, side_state&, std::int64_t t) {
              inertia::weight_ema_step(
                  s[0], s[1], {.decay = decay, .warmup = warmup != 0, .rounding = cpp_rounding(rounding)},
-                 updates_at(t));
+                 updates_at(t) + 1);
            }});
   constexpr auto lerp = INERTIA_WEIGHT_EMA_ROUNDING_TORCH_LERP;
   e.bad_calls = {
@@ -879,14 +879,14 @@ entry_point<T> weight_ema_entry() {
        },
        [=](streams<T> s, side_state&) {
          const one_element_overlap<T> o(s[0]);
-         inertia::weight_ema_step(o.first, o.second, {.decay = 0.999}, 0);
+         inertia::weight_ema_step(o.first, o.second, {.decay = 0.999}, 1);
        }},
       {"decay 1.5", INERTIA_ERROR_HYPERPARAMETER, "decay",
        [=](streams<T> s, side_state&) { return call(s[0].data(), s[1].data(), s[0].size(), 1.5, 0, lerp, 0); },
-       [=](streams<T> s, side_state&) { inertia::weight_ema_step(s[0], s[1], {.decay = 1.5}, 0); }},
+       [=](streams<T> s, side_state&) { inertia::weight_ema_step(s[0], s[1], {.decay = 1.5}, 1); }},
+      // The C call's 0-based updates; the C++ call's t = updates + 1 says "step".
       {"updates -1 with warmup", INERTIA_ERROR_HYPERPARAMETER, "updates",
-       [=](streams<T> s, side_state&) { return call(s[0].data(), s[1].data(), s[0].size(), 0.999, 1, lerp, -1); },
-       [=](streams<T> s, side_state&) { inertia::weight_ema_step(s[0], s[1], {.decay = 0.999, .warmup = true}, -1); }},
+       [=](streams<T> s, side_state&) { return call(s[0].data(), s[1].data(), s[0].size(), 0.999, 1, lerp, -1); }},
       {"rounding 5", INERTIA_ERROR_HYPERPARAMETER, "rounding",
        [=](streams<T> s, side_state&) { return int_call(s[0].data(), s[1].data(), s[0].size(), 0.999, 0, 5, 0); }},
   };
