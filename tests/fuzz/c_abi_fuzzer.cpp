@@ -6,6 +6,13 @@
 //   - an accepted call writes only the buffers it owns;
 //   - a call is accepted only if its buffers are disjoint and its
 //     hyperparameters are finite and in range (an independent oracle).
+// And the generic calls (inertia_optimizer_*) for every registered variant,
+// with the same checks: options set by key (a rejected set changes nothing
+// that get reads back), then a step over 1-3 tensors whose pointers, state
+// buffers, sizes and step the fuzzer chooses; the oracle accepts the step iff
+// every required pointer is there, no unused state is given, no two buffers
+// overlap and step >= 1, except that a relation
+// between options (nesterov needs momentum) may reject it as a hyperparameter.
 // Any violation aborts, which libFuzzer reports as a crash.
 #include <cmath>
 #include <cstdint>
@@ -182,13 +189,125 @@ void fuzz_one(FuzzedDataProvider& in) {
   }
 }
 
+// ---- The generic calls --------------------------------------------------
+
+template <class T>
+void fuzz_generic(FuzzedDataProvider& in) {
+  const std::size_t variants = inertia_variant_count();
+  if (variants == 0) violation("the registry is empty");
+  inertia_optimizer* opt = nullptr;
+  if (inertia_optimizer_create(inertia_variant_name(in.ConsumeIntegralInRange<std::size_t>(0, variants - 1)), &opt) !=
+      INERTIA_OK)
+    violation("a registered variant could not be created");
+  // Options by key: the frameworks' names, some of which this variant lacks.
+  static const char* const keys[] = {"lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "eps",
+                                     "amsgrad", "momentum_decay", "nu", "eta", "beta", "betas", "bias_correction",
+                                     "decay", "warmup", "lr_decay", "initial_accumulator_value", "mu_product",
+                                     "numerics", "rounding", "no_such_key"};
+  for (int k = in.ConsumeIntegralInRange<int>(0, 4); k > 0; --k) {
+    const char* key = keys[in.ConsumeIntegralInRange<std::size_t>(0, std::size(keys) - 1)];
+    double before = 0, after = 0;
+    const bool readable = inertia_optimizer_get(opt, key, &before) == INERTIA_OK;
+    inertia_status status;
+    double value = 0;
+    if (in.ConsumeBool()) {
+      value = in.ConsumeBool() ? double(in.ConsumeBool()) : consume_hyperparameter(in);
+      status = inertia_optimizer_set(opt, key, value);
+    } else if (in.ConsumeBool()) {
+      double values[9];
+      const std::size_t count = in.ConsumeIntegralInRange<std::size_t>(0, 9);
+      for (std::size_t i = 0; i < count; ++i) values[i] = consume_hyperparameter(in);
+      status = inertia_optimizer_set_array(opt, key, values, count);
+    } else {
+      static const char* const strings[] = {"pytorch_loop", "pytorch_fused", "torch_lerp", "mul_add", ""};
+      status = inertia_optimizer_set_string(opt, key, strings[in.ConsumeIntegralInRange<int>(0, 4)]);
+    }
+    if (status != INERTIA_OK) {
+      if (inertia_last_error()[0] == '\0') violation("a rejected set left no message");
+      if (readable && (inertia_optimizer_get(opt, key, &after) != INERTIA_OK ||
+                       std::memcmp(&before, &after, sizeof before) != 0))
+        violation("a rejected set changed the option");
+    }
+  }
+  const std::size_t state_count = inertia_optimizer_state_count(opt);
+  if (state_count > INERTIA_MAX_STATE) violation("more state than an inertia_tensor holds");
+  const bool reads_grad = std::strcmp(inertia_optimizer_variant(opt), "weight_ema") != 0;
+
+  // 1-3 tensors: each buffer is an offset into one arena, or NULL.
+  const std::size_t count = in.ConsumeIntegralInRange<std::size_t>(1, 3);
+  inertia_tensor tensors[3] = {};
+  struct range {
+    std::size_t begin, size;
+    bool written;
+  };
+  std::vector<range> used;
+  bool valid = true;
+  std::vector<T> arena(arena_elements);
+  const std::size_t n_max = 256;
+  for (std::size_t t = 0; t < count; ++t) {
+    const std::size_t n = in.ConsumeIntegralInRange<std::size_t>(0, n_max);
+    tensors[t].size = n;
+    const auto place = [&](bool present, bool written, bool required) -> T* {
+      if (!present) {
+        if (required && n != 0) valid = false;
+        return nullptr;
+      }
+      const std::size_t at = in.ConsumeIntegralInRange<std::size_t>(0, arena_elements - n);
+      if (!required) valid = false;  // given, but not used
+      used.push_back({at, n, written});
+      return arena.data() + at;
+    };
+    const int nulls = in.ConsumeIntegralInRange<int>(0, 15);  // mostly all present
+    tensors[t].param = place(nulls != 1, reads_grad, true);  // weight_ema only reads param
+    tensors[t].grad = place(reads_grad ? nulls != 2 : nulls == 2, false, reads_grad);
+    for (std::size_t j = 0; j < INERTIA_MAX_STATE; ++j) {
+      const bool present = j < state_count ? !(nulls == 3 && j == 0) : (nulls == 4 && j == state_count);
+      tensors[t].state[j] = place(present, true, j < state_count);
+    }
+  }
+  // No two buffers of a call may share memory, read-only ones included (as the C++ API checks).
+  for (std::size_t a = 0; a < used.size(); ++a)
+    for (std::size_t b = 0; b < a; ++b) {
+      const range &x = used[a], &y = used[b];
+      if (x.size != 0 && y.size != 0 && x.begin < y.begin + y.size && y.begin < x.begin + x.size) valid = false;
+    }
+  const long long step = in.ConsumeBool() ? in.ConsumeIntegralInRange<long long>(1, 1000)
+                                          : in.ConsumeIntegralInRange<long long>(-2, 0);
+  if (step < 1) valid = false;
+  // A dtype outside the enum cannot be passed from C++ without undefined
+  // behaviour (UBSan's enum check); the C test program covers it.
+  const inertia_dtype dtype = sizeof(T) == 4 ? INERTIA_FLOAT32 : INERTIA_FLOAT64;
+  fill_arena(arena, in);
+  const std::vector<T> before = arena;
+  inertia_step_report report{};
+  const inertia_status status = inertia_optimizer_step(opt, dtype, tensors, count, step, nullptr, &report);
+  if (status != INERTIA_OK) {
+    if (std::memcmp(arena.data(), before.data(), arena.size() * sizeof(T)) != 0)
+      violation("a rejected generic step wrote to a buffer");
+    if (inertia_last_error()[0] == '\0') violation("a rejected generic step left no message");
+    // A valid layout may still fail on a relation between options, never otherwise.
+    if (valid && status != INERTIA_ERROR_HYPERPARAMETER) violation("a valid generic step was rejected");
+  } else {
+    if (!valid) violation("an invalid generic step was accepted");
+    for (std::size_t i = 0; i < arena.size(); ++i) {
+      bool owned = false;
+      for (const range& r : used) owned |= r.written && i >= r.begin && i < r.begin + r.size;
+      if (!owned && std::memcmp(&arena[i], &before[i], sizeof(T)) != 0)
+        violation("a generic step wrote outside its buffers");
+    }
+  }
+  inertia_optimizer_destroy(opt);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
-  if (in.ConsumeBool())
-    fuzz_one<float>(in);
-  else
-    fuzz_one<double>(in);
+  switch (in.ConsumeIntegralInRange<int>(0, 3)) {
+    case 0: fuzz_one<float>(in); break;
+    case 1: fuzz_one<double>(in); break;
+    case 2: fuzz_generic<float>(in); break;
+    default: fuzz_generic<double>(in); break;
+  }
   return 0;
 }
