@@ -255,6 +255,10 @@ static void test_status_strings(void) {
              {INERTIA_ERROR_OVERLAP, "overlapping buffers"},
              {INERTIA_ERROR_HYPERPARAMETER, "invalid hyperparameter"},
              {INERTIA_ERROR_INTERNAL, "internal error"},
+             {INERTIA_ERROR_UNKNOWN_NAME, "unknown name"},
+             {INERTIA_ERROR_WRONG_KIND, "wrong kind of value for the key"},
+             {INERTIA_ERROR_UNUSED_STATE, "state buffer the variant does not use"},
+             {INERTIA_ERROR_DTYPE, "unknown dtype"},
              {(inertia_status)99, "unknown status"}};
   size_t i;
   check(INERTIA_OK == 0, "INERTIA_OK is 0");
@@ -403,6 +407,46 @@ static void test_num_threads(void) {
   inertia_set_num_threads(0);
 }
 
+/* ---- the generic calls from C -------------------------------------------- */
+
+/* heavy_ball through inertia_optimizer_step: exact values (powers of two),
+ * and a dtype that is not an inertia_dtype value, which only C can pass
+ * without undefined behaviour. */
+static void test_generic(void) {
+  inertia_optimizer *opt = NULL;
+  float w[2] = {1.0f, -2.0f}, g[2] = {0.5f, -1.0f}, v[2] = {0.0f, 0.0f};
+  inertia_tensor t;
+  size_t i;
+  int known = 0;
+  for (i = 0; i < inertia_variant_count(); ++i) known += strcmp(inertia_variant_name(i), "adagrad") == 0;
+  check(known == 1 && inertia_variant_name(inertia_variant_count()) == NULL, "inertia_variant_name lists adagrad once");
+  check(inertia_optimizer_create("sgd", &opt) == INERTIA_OK && opt != NULL, "inertia_optimizer_create(\"sgd\")");
+  check(inertia_optimizer_set(opt, "lr", 0.5) == INERTIA_OK && inertia_optimizer_set(opt, "momentum", 0.5) == INERTIA_OK,
+        "inertia_optimizer_set lr, momentum");
+  check(inertia_optimizer_state_count(opt) == 1 && strcmp(inertia_optimizer_state_name(opt, 0), "momentum_buffer") == 0,
+        "heavy_ball with momentum keeps one momentum_buffer");
+  memset(&t, 0, sizeof t);
+  t.param = w;
+  t.grad = g;
+  t.state[0] = v;
+  t.size = 2;
+  /* t = 1: v = g; w -= 0.5 * v. t = 2: v = 0.5 * v + g; w -= 0.5 * v. */
+  check(inertia_optimizer_step(opt, INERTIA_FLOAT32, &t, 1, 1, NULL, NULL) == INERTIA_OK && w[0] == 0.75f &&
+            w[1] == -1.5f && v[0] == 0.5f && v[1] == -1.0f,
+        "inertia_optimizer_step heavy_ball t = 1");
+  check(inertia_optimizer_step(opt, INERTIA_FLOAT32, &t, 1, 2, NULL, NULL) == INERTIA_OK && w[0] == 0.375f &&
+            w[1] == -0.75f && v[0] == 0.75f && v[1] == -1.5f,
+        "inertia_optimizer_step heavy_ball t = 2");
+  check(inertia_optimizer_step(opt, (inertia_dtype)7, &t, 1, 3, NULL, NULL) == INERTIA_ERROR_DTYPE &&
+            contains(inertia_last_error(), "dtype") && w[0] == 0.375f && v[0] == 0.75f,
+        "an unknown dtype is INERTIA_ERROR_DTYPE and writes nothing");
+  check(inertia_optimizer_set(opt, "no_such_key", 1.0) == INERTIA_ERROR_UNKNOWN_NAME &&
+            contains(inertia_last_error(), "no_such_key"),
+        "an unknown key is INERTIA_ERROR_UNKNOWN_NAME");
+  inertia_optimizer_destroy(opt);
+  inertia_optimizer_destroy(NULL);
+}
+
 int main(void) {
   /* Before anything has failed on this thread. */
   check(inertia_last_error() != NULL && strcmp(inertia_last_error(), "") == 0,
@@ -410,6 +454,7 @@ int main(void) {
   test_version();
   test_status_strings();
   test_smoke();
+  test_generic();
   test_last_error_survives_success();
   test_last_error_is_per_thread();
   test_arch();
