@@ -53,6 +53,11 @@ void check_step(const char* function, std::int64_t step);
 template <class Variant, class Group, class Accept>
 void check_groups(std::span<Group> groups, Accept accept) {
   using tensor_type = std::remove_cvref_t<decltype(groups.front().tensors.front())>;
+  // Within a tensor, check_tensor has compared every pair of its buffers; the
+  // registry is for pairs across tensors, so a one-tensor call skips it.
+  std::size_t tensor_count = 0;
+  for (const Group& group : groups) tensor_count += group.tensors.size();
+  const bool across_tensors = tensor_count > 1;
   buffer_registry buffers;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const Group& group = groups[g];
@@ -64,12 +69,13 @@ void check_groups(std::span<Group> groups, Accept accept) {
     for (std::size_t t = 0; t < group.tensors.size(); ++t) {
       const tensor_type& tensor = group.tensors[t];
       Variant::check_tensor(argument_checks(Variant::function, g, t), tensor, group.options);
-      Variant::for_each_buffer(tensor, [&](const char* name, auto span) {
-        buffers.add(span.data(), span.size_bytes(), g, t, name);
-      });
+      if (across_tensors)
+        Variant::for_each_buffer(tensor, [&](const char* name, auto span) {
+          buffers.add(span.data(), span.size_bytes(), g, t, name);
+        });
     }
   }
-  buffers.require_disjoint(argument_checks(Variant::function));
+  if (across_tensors) buffers.require_disjoint(argument_checks(Variant::function));
   for (const Group& group : groups)
     for (const tensor_type& tensor : group.tensors) accept(group, tensor);
 }

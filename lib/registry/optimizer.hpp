@@ -21,6 +21,7 @@
 #include "inertia/multi_tensor.hpp"
 #include "inertia/step_policy.hpp"
 #include "registry/descriptor.hpp"
+#include "small_vector.hpp"
 #include "step_groups.hpp"
 
 /// The handle: a param group of one variant. Abstract; variant_optimizer below.
@@ -261,7 +262,8 @@ class variant_optimizer final : public inertia_optimizer {
       check.fail(error_kind::hyperparameter, "policy",
                  std::string("policy must be NULL: ") + Variant::name + " takes no step policy");
     // The pieces of every tensor, checked for NULL and for unused state.
-    small_buffer<tensor_type> converted(tensors.size());
+    small_vector<tensor_type, 4> converted;  // a call of up to four tensors allocates nothing here
+    converted.reserve(tensors.size());
     std::vector<std::span<T>> scratch;  // for variants whose tensors hold a span of spans (AggMo)
     if constexpr (requires { Variant::keeps_state_views; })
       scratch.reserve(tensors.size() * state_count_);
@@ -292,9 +294,9 @@ class variant_optimizer final : public inertia_optimizer {
                          " state buffer(s) per tensor");
         }
       }
-      converted[i] = Variant::template tensor_of<T>(std::span<T>(static_cast<T*>(t.param), n),
+      converted.push_back(Variant::template tensor_of<T>(std::span<T>(static_cast<T*>(t.param), n),
                                                     std::span<const T>(static_cast<const T*>(t.grad), n),
-                                                    std::span<const std::span<T>>(state, state_count_), scratch);
+                                                    std::span<const std::span<T>>(state, state_count_), scratch));
     }
     const std::span<const tensor_type> view(converted.data(), tensors.size());
     if constexpr (has_group_step<Variant>) {
@@ -304,21 +306,6 @@ class variant_optimizer final : public inertia_optimizer {
       return step_groups<Variant>(std::span(&group, 1), exec, policy != nullptr ? *policy : step_policy{});
     }
   }
-
-  /// Up to four tensors on the stack: a one-tensor step allocates nothing here.
-  template <class X>
-  class small_buffer {
-   public:
-    explicit small_buffer(std::size_t n) {
-      if (n > local_.size()) heap_.resize(n);
-    }
-    X* data() { return heap_.empty() ? local_.data() : heap_.data(); }
-    X& operator[](std::size_t i) { return data()[i]; }
-
-   private:
-    std::array<X, 4> local_{};
-    std::vector<X> heap_;
-  };
 
   options_type options_;
   scalars_type scalars_{};
