@@ -26,3 +26,15 @@
                        const execution& exec) {                                                               \
     return detail::step_one<Variant>(tensor<double>{param, grad, state}, options, step, policy, exec);        \
   }
+
+/// function(const tensor<T>&, options, step, policy, exec) for a variant whose
+/// single-tensor call takes its tensor struct whole (adam, adagrad).
+#define INERTIA_TENSOR_ENTRY_POINTS(function, options_type, tensor, Variant)                                 \
+  step_report function(const tensor<float>& t, const options_type& options, std::int64_t step,               \
+                       const step_policy& policy, const execution& exec) {                                   \
+    return detail::step_one<Variant>(t, options, step, policy, exec);                                        \
+  }                                                                                                          \
+  step_report function(const tensor<double>& t, const options_type& options, std::int64_t step,              \
+                       const step_policy& policy, const execution& exec) {                                   \
+    return detail::step_one<Variant>(t, options, step, policy, exec);                                        \
+  }

@@ -67,16 +67,7 @@ struct adagrad_variant {
 
 }  // namespace
 
-step_report adagrad_step(const adagrad_tensor<float>& tensor, const adagrad_options& options, std::int64_t step,
-                         const step_policy& policy, const execution& exec) {
-  return detail::step_one<adagrad_variant>(tensor, options, step, policy, exec);
-}
-
-step_report adagrad_step(const adagrad_tensor<double>& tensor, const adagrad_options& options, std::int64_t step,
-                         const step_policy& policy, const execution& exec) {
-  return detail::step_one<adagrad_variant>(tensor, options, step, policy, exec);
-}
-
+INERTIA_TENSOR_ENTRY_POINTS(adagrad_step, adagrad_options, adagrad_tensor, adagrad_variant)
 INERTIA_GROUP_ENTRY_POINTS(adagrad_step, adagrad_group, adagrad_variant)
 
 }  // namespace inertia

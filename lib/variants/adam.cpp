@@ -201,16 +201,7 @@ step_report nadam_one(const adam_tensor<T>& tensor, const nadam_options& options
 
 }  // namespace
 
-step_report adam_step(const adam_tensor<float>& tensor, const adam_options& options, std::int64_t step,
-                      const step_policy& policy, const execution& exec) {
-  return detail::step_one<adam_variant>(tensor, options, step, policy, exec);
-}
-
-step_report adam_step(const adam_tensor<double>& tensor, const adam_options& options, std::int64_t step,
-                      const step_policy& policy, const execution& exec) {
-  return detail::step_one<adam_variant>(tensor, options, step, policy, exec);
-}
-
+INERTIA_TENSOR_ENTRY_POINTS(adam_step, adam_options, adam_tensor, adam_variant)
 INERTIA_GROUP_ENTRY_POINTS(adam_step, adam_group, adam_variant)
 
 step_report nadam_step(const adam_tensor<float>& tensor, const nadam_options& options, std::int64_t step,
