@@ -65,24 +65,40 @@ void run_paired(benchmark::State& state, const benchmark_case<T>& c, workspace& 
   const long batch = std::max(1L, static_cast<long>(std::ceil(min_batch_seconds / single)));
   const long roofline_calls = batch + batch % 2;
   std::vector<double> kernel_seconds, roofline_seconds;
-  const auto roofline_batch = [&] {
-    state.PauseTiming();
+  const auto roofline_batch = [&](bool in_loop) {
+    if (in_loop) state.PauseTiming();
     roofline_seconds.push_back(seconds_of([&] {
                                  for (long k = 0; k < roofline_calls; ++k) run_roofline(roofline, buffers);
                                }) /
                                static_cast<double>(roofline_calls));
-    state.ResumeTiming();
+    if (in_loop) state.ResumeTiming();
   };
-  for (std::size_t pair = 0; state.KeepRunningBatch(batch); ++pair) {
-    if (pair % 2 == 1) roofline_batch();
-    const auto start = std::chrono::steady_clock::now();
-    for (long k = 0; k < batch; ++k) {
-      c.run(buffers, c.threads);
-      benchmark::ClobberMemory();
-    }
+  // One iteration is one call, as Google Benchmark counts them (its
+  // repetitions must run the same number), cut into batches here.
+  long in_batch = 0;
+  std::size_t pair = 0;
+  auto start = std::chrono::steady_clock::now();
+  const auto end_batch = [&] {
     kernel_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
-                             static_cast<double>(batch));
-    if (pair % 2 == 0) roofline_batch();
+                             static_cast<double>(in_batch));
+    in_batch = 0;
+  };
+  for (auto _ : state) {
+    if (in_batch == 0) {
+      if (pair % 2 == 1) roofline_batch(true);
+      start = std::chrono::steady_clock::now();
+    }
+    c.run(buffers, c.threads);
+    benchmark::ClobberMemory();
+    if (++in_batch == batch) {
+      end_batch();
+      if (pair % 2 == 0) roofline_batch(true);
+      ++pair;
+    }
+  }
+  if (in_batch > 0) {  // a last, shorter batch: its pair after it, the clock already stopped
+    end_batch();
+    if (pair % 2 == 0) roofline_batch(false);
   }
   const double bytes = static_cast<double>(c.size * moved_elements(c.pattern) * sizeof(T));
   std::vector<double> pct, roofline_rates;

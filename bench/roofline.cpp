@@ -1,5 +1,7 @@
 #include "roofline.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <vector>
 
@@ -18,24 +20,44 @@ roofline_choice<T> calibrate_roofline(access_pattern pattern, const step_buffers
                                       double min_sample_seconds, const roofline_listener& starting) {
   // A median, the statistic every ratio in bench/ uses; a short trial, since
   // the choice is all that is kept (plain and prefetch loops differ by a few
-  // percent, and the rounds that follow are what the numbers come from).
+  // percent, and the rounds that follow are what the numbers come from). The
+  // candidates' samples are interleaved, round by round, so a change of the
+  // machine's bandwidth during the calibration cannot favour one of them.
   constexpr int samples = 3;
   const double bytes = static_cast<double>(b.size) * static_cast<double>(moved_elements(pattern) * sizeof(T));
-  roofline_choice<T> best;
-  best.pattern = pattern;
+  struct candidate {
+    roofline_choice<T> choice;
+    long calls = 1;
+    std::vector<double> seconds;
+  };
+  std::vector<candidate> candidates;
   for (const roofline_kernel<T>& k : roofline_kernels<T>()) {
     if (k.pattern != pattern) continue;
     // Fewer threads can win on small spans (a parallel region costs more than
     // it saves there), and the best this budget can reach is what counts.
     for (int threads : {1, max_threads}) {
       if (starting) starting(k.name, threads);
-      roofline_choice<T> candidate{pattern, k.name, k.run, threads, 0.0};
-      const std::vector<double> seconds =
-          seconds_per_call([&] { run_roofline(candidate, b); }, samples, min_sample_seconds);
-      candidate.calibration_bytes_per_second = bytes / median(seconds);
-      if (!best.run || candidate.calibration_bytes_per_second > best.calibration_bytes_per_second) best = candidate;
+      candidate c{{pattern, k.name, k.run, threads, 0.0}, 1, {}};
+      run_roofline(c.choice, b);  // untimed: first touch, caches
+      const double single = std::max(seconds_of([&] { run_roofline(c.choice, b); }), 1e-9);
+      c.calls = std::max(1L, static_cast<long>(std::ceil(min_sample_seconds / single)));
+      candidates.push_back(std::move(c));
       if (max_threads <= 1) break;
     }
+  }
+  for (int s = 0; s < samples; ++s)
+    for (std::size_t k = 0; k < candidates.size(); ++k) {
+      candidate& c = candidates[(k + static_cast<std::size_t>(s)) % candidates.size()];
+      c.seconds.push_back(seconds_of([&] {
+                            for (long call = 0; call < c.calls; ++call) run_roofline(c.choice, b);
+                          }) /
+                          static_cast<double>(c.calls));
+    }
+  roofline_choice<T> best;
+  best.pattern = pattern;
+  for (candidate& c : candidates) {
+    c.choice.calibration_bytes_per_second = bytes / median(c.seconds);
+    if (!best.run || c.choice.calibration_bytes_per_second > best.calibration_bytes_per_second) best = c.choice;
   }
   if (!best.run) throw std::logic_error("no roofline kernel for pattern " + std::string(pattern_name(pattern)));
   return best;

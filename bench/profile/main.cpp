@@ -8,8 +8,10 @@
 //
 // Exit status: 0 done; 2 the command line or an input file is unusable (one
 // line on stderr names the argument); 1 anything else went wrong.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 #include <omp.h>
 
 #include "inertia/arch.hpp"
@@ -34,6 +37,13 @@ std::vector<std::string> variant_choices() {
   std::vector<std::string> names{"all"};
   for (variant v : all_variants) names.emplace_back(variant_name(v));
   return names;
+}
+
+// The most arrays per tensor any of the variants touches.
+std::size_t arrays_for(const std::vector<variant>& variants) {
+  std::size_t arrays = 2;
+  for (variant v : variants) arrays = std::max(arrays, arrays_touched(variant_pattern(v)));
+  return arrays;
 }
 
 std::vector<std::string> strategy_choices() {
@@ -56,7 +66,8 @@ int main(int argc, char** argv) {
   auto* workload_option = app.add_option("--workload", workload_name, "a built-in model")
                               ->check(CLI::IsMember(builtin_workload_names()))
                               ->capture_default_str();
-  auto* flat_option = app.add_option("--flat", flat_elements, "one span of N elements instead of a model");
+  auto* flat_option = app.add_option("--flat", flat_elements, "one span of N elements instead of a model")
+                         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
   auto* shapes_option = app.add_option("--shapes", shapes_file, "a shape file: '# comment' lines, then 'name d0 d1 ...'")
                             ->check(CLI::ExistingFile);
   workload_option->excludes(flat_option, shapes_option);
@@ -65,13 +76,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(variant_choices()))
       ->capture_default_str();
   app.add_option("--dtype", dtype_choice, "element type")->check(CLI::IsMember({"f32", "f64", "all"}))->capture_default_str();
-  app.add_option("--threads", threads, "OpenMP threads; 0: all")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--threads", threads, "OpenMP threads; 0: all")->check(CLI::Range(0, 4096))->capture_default_str();
   app.add_option("--rounds", rounds,
                  "interleaved rounds; each takes one sample of the roofline, the library and the baseline")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()))
       ->capture_default_str();
-  app.add_option("--steps", rounds, "the same as --rounds (its former name)")->check(CLI::PositiveNumber);
-  app.add_option("--warmup", warmup, "untimed steps of each before the rounds")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--steps", rounds, "the same as --rounds (its former name)")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+  app.add_option("--warmup", warmup, "untimed steps of each before the rounds")
+      ->check(CLI::Range(0, std::numeric_limits<int>::max()))
+      ->capture_default_str();
   app.add_option("--arch", arch_choice, "dispatch target: auto, scalar, sse2, avx2, avx512f")
       ->check(CLI::IsMember({"auto", "scalar", "sse2", "avx2", "avx512f"}))
       ->capture_default_str();
@@ -139,6 +153,14 @@ int main(int argc, char** argv) {
       }
       request.variants.push_back(v);
     }
+    // The model and the roofline's flat arrays live side by side, up to five arrays each.
+    const double needed = 2.0 * static_cast<double>(arrays_for(request.variants)) *
+                          static_cast<double>(request.model.elements()) * (request.dtypes.back() == dtype::f64 ? 8 : 4);
+    const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+    if (memory > 0 && needed > 0.9 * memory)
+      throw std::invalid_argument((*flat_option ? "--flat " + std::to_string(flat_elements) : std::string("the workload")) +
+                                  ": needs " + std::to_string(static_cast<long long>(needed / 1e9)) + " GB, the machine has " +
+                                  std::to_string(static_cast<long long>(memory / 1e9)));
     if (!peer_fds.empty()) {
       int request_fd = -1, reply_fd = -1;
       char trailing = 0;
