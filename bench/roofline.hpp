@@ -5,16 +5,21 @@
 //
 //  1. calibrate_roofline: a short trial of every kernel of the pattern
 //     (plain loop, software prefetch, streaming stores, memcpy), each on one
-//     thread and on the whole budget, picks the fastest by its median. Only
-//     the choice is kept.
-//  2. The caller then times the chosen kernel (run_roofline) in the same
-//     rounds as the kernels it is compared with, interleaved with them, so
+//     thread and on the whole budget, picks the fastest kernel for each of
+//     the two thread counts by its median. Only the choice is kept.
+//  2. The caller then times both chosen kernels (run_roofline) in the same
+//     rounds as the kernels it is compared with, interleaved with them, and
+//     takes the faster of the two in each round as that round's roofline, so
 //     that both sides of a ratio see the same machine: on a VM whose memory
 //     bandwidth moves by tens of percent from minute to minute, a roofline
 //     measured once, minutes before, says nothing about a kernel timed now.
+//     Both thread counts stay in the rounds because which one wins depends
+//     on the moment: a core busy with another process during the calibration
+//     would otherwise leave a one-thread roofline that two threads beat.
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "access_pattern.hpp"
 #include "roofline_kernels.hpp"
@@ -40,21 +45,23 @@ struct roofline_choice {
 /// (the profiler shows it as progress).
 using roofline_listener = std::function<void(std::string_view kernel, int threads)>;
 
-/// Times every kernel of `pattern` on 1 and on `max_threads` threads, 3 samples
-/// of at least `min_sample_seconds` each, and returns the one with the best
-/// median. Overwrites the buffers' contents.
+/// Times every kernel of `pattern` on 1 and on `max_threads` threads, 3
+/// interleaved samples of at least `min_sample_seconds` each, and returns the
+/// kernel with the best median on 1 thread, then on `max_threads` (one entry
+/// when max_threads is 1). Overwrites the buffers' contents.
 template <class T>
-roofline_choice<T> calibrate_roofline(access_pattern pattern, const step_buffers<T>& buffers, int max_threads,
+std::vector<roofline_choice<T>> calibrate_roofline(access_pattern pattern, const step_buffers<T>& buffers, int max_threads,
                                       double min_sample_seconds = 2e-3, const roofline_listener& starting = {});
 
 /// One call of the chosen kernel over all of `buffers`, on its thread count.
 template <class T>
 void run_roofline(const roofline_choice<T>& choice, const step_buffers<T>& buffers);
 
-extern template roofline_choice<float> calibrate_roofline<float>(access_pattern, const step_buffers<float>&, int, double,
-                                                                 const roofline_listener&);
-extern template roofline_choice<double> calibrate_roofline<double>(access_pattern, const step_buffers<double>&, int,
-                                                                   double, const roofline_listener&);
+extern template std::vector<roofline_choice<float>> calibrate_roofline<float>(access_pattern, const step_buffers<float>&,
+                                                                              int, double, const roofline_listener&);
+extern template std::vector<roofline_choice<double>> calibrate_roofline<double>(access_pattern,
+                                                                                const step_buffers<double>&, int, double,
+                                                                                const roofline_listener&);
 extern template void run_roofline<float>(const roofline_choice<float>&, const step_buffers<float>&);
 extern template void run_roofline<double>(const roofline_choice<double>&, const step_buffers<double>&);
 

@@ -123,9 +123,28 @@ void check_result(const json& r) {
   REQUIRE(names[0] == "roofline");
   REQUIRE(names[1] == "inertia");
   REQUIRE(names[2] == "baseline");
-  // The order rotates by one contestant per round.
+  // The order rotates by one contestant per round: the roofline candidates, inertia, baseline, the peers.
+  const json& order = r.at("round_order");
+  const json& candidates = r.at("roofline_candidates_ms");
+  REQUIRE(order.size() == candidates.size() + names.size() - 1);
   REQUIRE(r.at("round_first").size() == static_cast<std::size_t>(rounds));
-  for (int k = 0; k < rounds; ++k) REQUIRE(r.at("round_first")[k] == names[static_cast<std::size_t>(k) % names.size()]);
+  for (int k = 0; k < rounds; ++k) REQUIRE(r.at("round_first")[k] == order[static_cast<std::size_t>(k) % order.size()]);
+  // Each round's roofline is the faster candidate of that round; the kernel named is the one faster in most rounds.
+  REQUIRE(!candidates.empty());
+  REQUIRE(candidates.size() <= 2);
+  std::map<std::string, int> wins;
+  for (int k = 0; k < rounds; ++k) {
+    double fastest = INFINITY;
+    std::string winner;
+    for (const auto& [label, values] : candidates.items()) {
+      REQUIRE(values.size() == static_cast<std::size_t>(rounds));
+      if (values[k].get<double>() < fastest) fastest = values[k], winner = label;
+    }
+    REQUIRE(samples.at("roofline")[k].get<double>() == fastest);
+    ++wins[winner];
+  }
+  REQUIRE(candidates.contains(r.at("roofline_kernel").get<std::string>()));
+  for (const auto& [label, count] : wins) REQUIRE(count <= wins[r.at("roofline_kernel").get<std::string>()]);
   const std::vector<double> roof = samples.at("roofline"), lib = samples.at("inertia"), base = samples.at("baseline");
   REQUIRE(close(r.at("ms_per_step"), median(lib)));
   REQUIRE(close(r.at("roofline_ms_per_step"), median(roof)));
@@ -377,7 +396,7 @@ TEST_CASE("inertia-profile: an external peer is sampled in the same rounds", "[c
   REQUIRE(adam["peers"][0]["name"] == "fake");
   REQUIRE(close(adam["peers"][0]["ms_per_step"], 4.0));
   REQUIRE(adam["samples_ms"].size() == 4);
-  REQUIRE(adam["round_first"][3] == "fake");
+  REQUIRE(adam["round_order"].back() == "fake");
 }
 
 TEST_CASE("inertia-bench: paired roofline counters; bad flags exit 2", "[cli][bench]") {

@@ -82,8 +82,9 @@ profile_result profile_variant(const profile_request& request, variant v, model_
   const access_pattern pattern = variant_pattern(v);
   const double bytes = static_cast<double>(request.model.elements() * moved_elements(pattern) * sizeof(T));
 
-  // 1. The roofline kernel, chosen by a short calibration and then kept.
-  const roofline_choice<T> roofline =
+  // 1. The roofline kernels, chosen by a short calibration and then kept:
+  // the best on one thread and the best on the whole budget.
+  const std::vector<roofline_choice<T>> rooflines =
       calibrate_roofline(pattern, flat.view, request.threads, 2e-3, [&](std::string_view kernel, int threads) {
         progress.update(phase + ": calibrating the roofline", std::string(kernel) + " x" + std::to_string(threads));
       });
@@ -92,7 +93,10 @@ profile_result profile_variant(const profile_request& request, variant v, model_
   progress.update(phase + ": warm-up");
   model.reset();
   std::vector<contestant> contestants;
-  contestants.push_back(internal_contestant("roofline", [&] { run_roofline(roofline, flat.view); }, request.warmup_steps));
+  for (const roofline_choice<T>& roofline : rooflines)
+    contestants.push_back(internal_contestant("roofline " + roofline.label(), [&] { run_roofline(roofline, flat.view); },
+                                              request.warmup_steps));
+  const std::size_t first_internal = rooflines.size();
   const model_step<T> library = library_model_step<T>(request.strategy, v, request.policy);
   contestants.push_back(
       internal_contestant("inertia", [&] { library(model.tensors(), request.threads); }, request.warmup_steps));
@@ -126,16 +130,25 @@ profile_result profile_variant(const profile_request& request, variant v, model_
     }
   }
 
-  const std::vector<double>& roof = contestants[0].seconds;
-  const std::vector<double>& lib = contestants[1].seconds;
-  const std::vector<double>& base = contestants[2].seconds;
+  // Each round's roofline: the faster of its candidates in that round.
+  std::vector<double> roof(static_cast<std::size_t>(request.rounds));
+  std::vector<int> wins(rooflines.size());
+  for (std::size_t round = 0; round < roof.size(); ++round) {
+    std::size_t fastest = 0;
+    for (std::size_t k = 1; k < rooflines.size(); ++k)
+      if (contestants[k].seconds[round] < contestants[fastest].seconds[round]) fastest = k;
+    roof[round] = contestants[fastest].seconds[round];
+    ++wins[fastest];
+  }
+  const std::vector<double>& lib = contestants[first_internal].seconds;
+  const std::vector<double>& base = contestants[first_internal + 1].seconds;
   r.workload = request.model.name;
   r.variant = variant_name(v);
   r.dtype = dtype_name<T>;
   r.arch = arch_name(active_arch());
   r.strategy = request.strategy + request.policy_label;
   r.pattern = pattern_name(pattern);
-  r.roofline_kernel = roofline.label();
+  r.roofline_kernel = rooflines[static_cast<std::size_t>(std::max_element(wins.begin(), wins.end()) - wins.begin())].label();
   r.threads = request.threads;
   r.rounds = request.rounds;
   r.elements = request.model.elements();
@@ -157,11 +170,14 @@ profile_result profile_variant(const profile_request& request, variant v, model_
   for (double s : roof) roof_rates.push_back(bytes / s);
   r.roofline_spread_pct = summarize(roof_rates).relative_iqr_pct();
   r.roofline_noisy = r.roofline_spread_pct > noisy_roofline_spread_pct;
-  for (std::size_t k = 3; k < contestants.size(); ++k) {
+  for (std::size_t k = first_internal + 2; k < contestants.size(); ++k) {
     const contestant& c = contestants[k];
     r.peers.push_back({c.name, median(c.seconds) * 1e3, bytes / median(c.seconds) / 1e9, summarize(ratios(c.seconds, lib))});
   }
-  for (const contestant& c : contestants) r.samples.push_back({c.name, c.seconds});
+  r.samples.push_back({"roofline", roof});
+  for (std::size_t k = first_internal; k < contestants.size(); ++k) r.samples.push_back({contestants[k].name, contestants[k].seconds});
+  for (std::size_t k = 0; k < first_internal; ++k) r.roofline_candidates.push_back({rooflines[k].label(), contestants[k].seconds});
+  for (const contestant& c : contestants) r.round_order.push_back(c.name);
   return r;
 }
 

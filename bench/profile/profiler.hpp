@@ -56,7 +56,8 @@ struct peer_result {
 };
 
 struct profile_result {
-  std::string workload, variant, dtype, arch, strategy, roofline_kernel;
+  std::string workload, variant, dtype, arch, strategy;
+  std::string roofline_kernel;  ///< the roofline candidate that was the faster in most rounds
   std::string pattern;  ///< access_pattern name: what bytes_per_step counts
   int threads = 1, rounds = 0;
   std::size_t elements = 0, tensors = 0, bytes_per_step = 0;
@@ -71,8 +72,12 @@ struct profile_result {
   double roofline_spread_pct = 0;
   bool roofline_noisy = false;  ///< roofline_spread_pct > noisy_roofline_spread_pct
   std::vector<peer_result> peers;
-  /// Every contestant's samples, and which contestant opened each round (the order rotates).
+  /// Per round: "roofline" (the faster roofline candidate of that round), "inertia", "baseline", the peers.
   std::vector<contestant_samples> samples;
+  /// The roofline kernels sampled each round, e.g. "loop x1" and "prefetch x2".
+  std::vector<contestant_samples> roofline_candidates;
+  /// The contestants in their base order; round r starts with round_order[r % size] and goes on cyclically.
+  std::vector<std::string> round_order;
   std::vector<std::string> round_first;
 };
 

@@ -62,8 +62,9 @@ void print_table(std::ostream& out, const std::vector<profile_result>& results) 
          "Each round takes one sample of the roofline, the library and the baseline (in an order that rotates\n"
          "from round to round); % roof and speedup are the median of the per-round ratios, so both sides of\n"
          "a ratio were measured side by side; ms/step and the GB/s columns are median times.\n"
-         "roof: the calibrated fastest same-pattern kernel over flat buffers of the same total size and thread\n"
-         "budget; base: the naive scalar loop (tests/reference, vectorizer off) on the same tensors.\n"
+         "roof: per round, the faster of two calibrated same-pattern kernels (the best on 1 thread and on the\n"
+         "whole budget) over flat buffers of the same total size; roofline kernel: the one faster in most rounds;\n"
+         "base: the naive scalar loop (tests/reference, vectorizer off) on the same tensors.\n"
          "roof IQR: the spread of the roofline's own samples in this configuration (IQR / median).\n";
   if (any_noisy)
     out << format("!: above %.0f%%: the machine's bandwidth moved during this configuration; the paired ratio\n"
@@ -86,6 +87,12 @@ nlohmann::ordered_json to_json(const std::vector<profile_result>& results) {
       nlohmann::ordered_json ms = nlohmann::ordered_json::array();
       for (double s : c.seconds) ms.push_back(s * 1e3);
       samples[c.name] = ms;
+    }
+    nlohmann::ordered_json candidates = nlohmann::ordered_json::object();
+    for (const contestant_samples& c : r.roofline_candidates) {
+      nlohmann::ordered_json ms = nlohmann::ordered_json::array();
+      for (double s : c.seconds) ms.push_back(s * 1e3);
+      candidates[c.name] = ms;
     }
     all.push_back({{"workload", r.workload},
                    {"variant", r.variant},
@@ -114,6 +121,8 @@ nlohmann::ordered_json to_json(const std::vector<profile_result>& results) {
                    {"speedup_vs_baseline_iqr", iqr_json(r.speedup_vs_baseline)},
                    {"peers", peers},
                    {"samples_ms", samples},
+                   {"roofline_candidates_ms", candidates},
+                   {"round_order", r.round_order},
                    {"round_first", r.round_first}});
   }
   return all;
