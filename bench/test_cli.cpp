@@ -399,7 +399,7 @@ TEST_CASE("inertia-profile: an external peer is sampled in the same rounds", "[c
   REQUIRE(adam["round_order"].back() == "fake");
 }
 
-TEST_CASE("inertia-bench: paired roofline counters; bad flags exit 2", "[cli][bench]") {
+TEST_CASE("inertia-bench: paired roofline counters, bad flags exit 2", "[cli][bench]") {
   const std::string exe = INERTIA_BENCH_EXE;
   const run_result r = run(exe, {"--benchmark_filter=^(heavy_ball/f32/inertia|update_3r2w/f32/loop)/L1/ws:4KiB/threads:1/|^threshold/heavy_ball/f32/n:1024/threads:1/",
                                  "--benchmark_min_time=0.01", "--benchmark_repetitions=2", "--benchmark_format=json"});
