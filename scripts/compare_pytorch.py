@@ -138,8 +138,9 @@ def serve(requests, replies, peers):
             names = peers.prepare(fields[1], fields[2], int(fields[3]), int(fields[4]))
             reply(" ".join(["ok"] + names))
         elif fields[0] == "sample":
-            # inertia-profile's OpenMP workers may still spin after its last parallel region: let them sleep.
-            time.sleep(0.002)
+            # inertia-profile's OpenMP workers spin for several ms after its last parallel region (libgomp's
+            # GOMP_SPINCOUNT): let them go to sleep first, as it lets torch's workers sleep before its samples.
+            time.sleep(0.02)
             reply(repr(peers.sample(fields[1])))
         elif fields[0] == "done":
             return

@@ -124,8 +124,10 @@ profile_result profile_variant(const profile_request& request, variant v, model_
     for (std::size_t k = 0; k < n; ++k) {
       contestant& c = contestants[(static_cast<std::size_t>(round) + k) % n];
       // Another process's OpenMP workers spin for a while after their last
-      // parallel region; let them go to sleep before sampling.
-      if (external) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      // parallel region (libgomp: GOMP_SPINCOUNT = 300000 pauses, several ms
+      // on Zen), and ours after ours: let them go to sleep before sampling,
+      // so that neither process's samples compete with the other's spinning.
+      if (external) std::this_thread::sleep_for(std::chrono::milliseconds(20));
       c.seconds.push_back(c.sample());
     }
   }
