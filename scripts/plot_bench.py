@@ -390,6 +390,34 @@ def plot_profile(path, prefix):
     plt.close(fig)
 
 
+def print_profile_table(path):
+    """inertia-profile --json as a markdown table: medians, paired ratios with their IQR, peers."""
+    with open(path) as f:
+        results = json.load(f)
+    peers = []
+    for r in results:
+        for p in r["peers"]:
+            if p["name"] not in peers:
+                peers.append(p["name"])
+    header = ["variant", "dtype", "ms/step", "GB/s", "roofline GB/s", "% of roofline (IQR)", "roof IQR",
+              "x naive (IQR)"] + [f"{p} ms (inertia x, IQR)" for p in peers]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for r in results:
+        q1, q3 = r["pct_of_roofline_iqr"]
+        s1, s3 = r["speedup_vs_baseline_iqr"]
+        cells = [r["variant"], r["dtype"], f"{r['ms_per_step']:.1f}", f"{r['gbps']:.1f}", f"{r['roofline_gbps']:.1f}",
+                 f"{r['pct_of_roofline']:.0f}% ({q1:.0f}-{q3:.0f})",
+                 f"{r['roofline_spread_pct']:.0f}%" + (" !" if r["roofline_noisy"] else ""),
+                 f"{r['speedup_vs_baseline']:.2f} ({s1:.2f}-{s3:.2f})"]
+        by_name = {p["name"]: p for p in r["peers"]}
+        for name in peers:
+            p = by_name.get(name)
+            cells.append(f"{p['ms_per_step']:.1f} ({p['speedup']:.2f}x, {p['speedup_iqr'][0]:.2f}-{p['speedup_iqr'][1]:.2f})"
+                         if p else "")
+        print("| " + " | ".join(cells) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("json", nargs="*", help="inertia-bench --benchmark_format=json output (several are merged)")
@@ -398,7 +426,10 @@ def main():
     parser.add_argument("--table", action="store_true", help="print markdown tables instead of plotting")
     args = parser.parse_args()
     if args.profile:
-        plot_profile(args.profile, args.out)
+        if args.table:
+            print_profile_table(args.profile)
+        else:
+            plot_profile(args.profile, args.out)
         return
     if not args.json:
         parser.error("give inertia-bench JSON files, or --profile FILE")
