@@ -53,18 +53,21 @@ std::vector<roofline_choice<T>> calibrate_roofline(access_pattern pattern, const
                           }) /
                           static_cast<double>(c.calls));
     }
-  std::vector<roofline_choice<T>> best;  // one per thread count, in the order 1, max_threads
-  for (candidate& c : candidates) {
-    c.choice.calibration_bytes_per_second = bytes / median(c.seconds);
-    auto same_threads = std::find_if(best.begin(), best.end(), [&](const auto& x) { return x.threads == c.choice.threads; });
-    if (same_threads == best.end())
-      best.push_back(c.choice);
-    else if (c.choice.calibration_bytes_per_second > same_threads->calibration_bytes_per_second)
-      *same_threads = c.choice;
+  // Per thread count, its best kernel and every other within `keep_within` of
+  // it: a short calibration cannot tell kernels that close apart (and which
+  // wins can depend on the moment), so the rounds decide between them.
+  constexpr double keep_within = 0.10;
+  for (candidate& c : candidates) c.choice.calibration_bytes_per_second = bytes / median(c.seconds);
+  std::vector<roofline_choice<T>> kept;
+  for (const candidate& c : candidates) {
+    double best = 0.0;
+    for (const candidate& other : candidates)
+      if (other.choice.threads == c.choice.threads) best = std::max(best, other.choice.calibration_bytes_per_second);
+    if (c.choice.calibration_bytes_per_second >= (1.0 - keep_within) * best) kept.push_back(c.choice);
   }
-  if (best.empty()) throw std::logic_error("no roofline kernel for pattern " + std::string(pattern_name(pattern)));
-  std::sort(best.begin(), best.end(), [](const auto& a, const auto& b) { return a.threads < b.threads; });
-  return best;
+  if (kept.empty()) throw std::logic_error("no roofline kernel for pattern " + std::string(pattern_name(pattern)));
+  std::stable_sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.threads < b.threads; });
+  return kept;
 }
 
 template std::vector<roofline_choice<float>> calibrate_roofline<float>(access_pattern, const step_buffers<float>&, int,

@@ -5,11 +5,12 @@
 //
 //  1. calibrate_roofline: a short trial of every kernel of the pattern
 //     (plain loop, software prefetch, streaming stores, memcpy), each on one
-//     thread and on the whole budget, picks the fastest kernel for each of
-//     the two thread counts by its median. Only the choice is kept.
-//  2. The caller then times both chosen kernels (run_roofline) in the same
+//     thread and on the whole budget, keeps for each of the two thread counts
+//     its fastest kernel by the median, and any other within 10% of it (too
+//     close for a short trial to rank). Only the choice is kept.
+//  2. The caller then times every kept kernel (run_roofline) in the same
 //     rounds as the kernels it is compared with, interleaved with them, and
-//     takes the faster of the two in each round as that round's roofline, so
+//     takes the fastest in each round as that round's roofline, so
 //     that both sides of a ratio see the same machine: on a VM whose memory
 //     bandwidth moves by tens of percent from minute to minute, a roofline
 //     measured once, minutes before, says nothing about a kernel timed now.
@@ -46,9 +47,9 @@ struct roofline_choice {
 using roofline_listener = std::function<void(std::string_view kernel, int threads)>;
 
 /// Times every kernel of `pattern` on 1 and on `max_threads` threads, 3
-/// interleaved samples of at least `min_sample_seconds` each, and returns the
-/// kernel with the best median on 1 thread, then on `max_threads` (one entry
-/// when max_threads is 1). Overwrites the buffers' contents.
+/// interleaved samples of at least `min_sample_seconds` each, and returns, for
+/// 1 thread then `max_threads`, the kernel with the best median and those within
+/// 10% of it. Overwrites the buffers' contents.
 template <class T>
 std::vector<roofline_choice<T>> calibrate_roofline(access_pattern pattern, const step_buffers<T>& buffers, int max_threads,
                                       double min_sample_seconds = 2e-3, const roofline_listener& starting = {});

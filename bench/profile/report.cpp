@@ -62,8 +62,9 @@ void print_table(std::ostream& out, const std::vector<profile_result>& results) 
          "Each round takes one sample of the roofline, the library and the baseline (in an order that rotates\n"
          "from round to round); % roof and speedup are the median of the per-round ratios, so both sides of\n"
          "a ratio were measured side by side; ms/step and the GB/s columns are median times.\n"
-         "roof: per round, the faster of two calibrated same-pattern kernels (the best on 1 thread and on the\n"
-         "whole budget) over flat buffers of the same total size; roofline kernel: the one faster in most rounds;\n"
+         "roof: per round, the fastest of the calibrated same-pattern kernels (on 1 thread and on the whole\n"
+         "budget: the best, and any within 10% of it) over flat buffers of the same total size; roofline\n"
+         "kernel: the one fastest in most rounds;\n"
          "base: the naive scalar loop (tests/reference, vectorizer off) on the same tensors.\n"
          "roof IQR: the spread of the roofline's own samples in this configuration (IQR / median).\n";
   if (any_noisy)
