@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
       sweep = true;
     } else if (arg != "--inertia_sizes=levels") {
       std::fprintf(stderr, "inertia-bench: unknown argument '%s' (--inertia_sizes=levels|sweep)\n", argv[i]);
-      return 1;
+      return 2;
     }
   }
   const cache_sizes caches = read_cache_sizes();

@@ -6,7 +6,7 @@
 
 namespace inertia::bench {
 
-/// Fills param, grad, state and the extra states that are there, splitting large spans over all OpenMP threads
+/// Fills param, grad and whichever of state and the extra states are there (weight_ema has no state), splitting large spans over all OpenMP threads
 /// so first-touch places the pages as the measured threads will use them.
 template <class T>
 void fill_initial_values(const step_buffers<T>& buffers);

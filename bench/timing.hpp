@@ -23,6 +23,28 @@ inline double median(std::vector<double> values) {
   return (*middle + *std::max_element(values.begin(), middle)) / 2;
 }
 
+/// The q-quantile (0 <= q <= 1) with linear interpolation between the closest
+/// ranks (numpy's default), so that quantile(v, 0.5) == median(v).
+inline double quantile(std::vector<double> values, double q) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  const double h = q * static_cast<double>(values.size() - 1);
+  const std::size_t below = static_cast<std::size_t>(std::floor(h));
+  const std::size_t above = std::min(values.size() - 1, below + 1);
+  return values[below] + (h - static_cast<double>(below)) * (values[above] - values[below]);
+}
+
+/// A sample's median and interquartile range: what every table in bench/ prints.
+struct spread {
+  double median = 0.0, q1 = 0.0, q3 = 0.0;
+  /// (q3 - q1) / median, in percent: how far the middle half of the samples spread.
+  double relative_iqr_pct() const { return median != 0.0 ? 100.0 * (q3 - q1) / median : 0.0; }
+};
+
+inline spread summarize(const std::vector<double>& values) {
+  return {quantile(values, 0.5), quantile(values, 0.25), quantile(values, 0.75)};
+}
+
 /// Seconds per call of f in each of `samples` samples, after one untimed
 /// call. A sample is as many calls as make it last at least
 /// `min_sample_seconds` (short calls are timed in batches so the clock's

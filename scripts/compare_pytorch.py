@@ -1,133 +1,180 @@
 #!/usr/bin/python3
-"""torch.optim (SGD, Adam, AdamW, NAdam) against inertia-profile on GPT-2 small (float32, all threads).
+"""torch.optim as an external peer of inertia-profile, timed in the profiler's own rounds.
 
-    /usr/bin/python3 scripts/compare_pytorch.py build/bench/inertia-profile [--steps 10] [--threads N]
+    /usr/bin/python3 scripts/compare_pytorch.py build/release/bench/inertia-profile [inertia-profile args]
+    e.g. ... --workload gpt2_small --dtype f32 --rounds 10 --json-file profile.json
 
-Builds GPT-2 small's parameter list from bench/workloads/gpt2_small.txt (one
-float32 tensor per line, as the model holds them), times torch.optim.SGD
-steps (median ms per step after warm-up, torch.set_num_threads(all)) for
-  SGD lr 0.01, momentum 0.9                              (inertia variant heavy_ball)
-  SGD lr 0.01, momentum 0.9, nesterov, weight_decay 0.01 (inertia variant heavy_ball_nesterov_wd)
-  Adam lr 1e-3                                           (adam)
-  AdamW lr 1e-3, weight_decay 0.01                       (adamw)
-  NAdam lr 2e-3                                          (nadam)
-in torch's default for-loop path and with foreach=True, then runs
-`inertia-profile --workload gpt2_small --json` for the same configurations
-and prints both side by side. GB/s counts the bytes the step must move (SGD:
-w, g, v read, w, v written, 20 bytes per parameter; the Adam family 28) for
-every column, whatever each implementation actually moves. Needs Debian's
-python3-torch only. --only NAME runs the configurations whose inertia
-variant is NAME.
+Runs inertia-profile with the given arguments and serves its external-peer
+protocol (bench/profile/peer_channel.hpp): for every configuration the
+profiler's rounds then take, besides one sample each of the roofline, the
+library and the naive baseline, one sample of each torch.optim path below,
+in an order that rotates from round to round. inertia-profile prints the
+table (torch under "external peers"), and its JSON carries each peer's
+median ms/step, GB/s and the median and IQR of the per-round ratio
+torch time / inertia time, so a speedup is never a ratio of two numbers
+measured minutes apart.
+
+Peers, on the model's own tensor list (one tensor per shape, as the model
+holds them), with bench/variant.cpp's settings:
+  heavy_ball               SGD(lr=0.01, momentum=0.9)
+  heavy_ball_nesterov_wd   SGD(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.01)
+  adam                     Adam(lr=1e-3)
+  adamw                    AdamW(lr=1e-3, weight_decay=0.01)
+  nadam                    NAdam(lr=2e-3)
+as "torch_loop" (foreach=False, torch's for-loop), "torch_foreach"
+(foreach=True) and, on torch >= 2.4, "torch_fused" (fused=True, where the
+optimizer has a fused CPU path). The other variants have no torch.optim
+counterpart and get no peer. GB/s counts the bytes the step must move (the
+same count as inertia's), whatever torch actually moves. The parameters and
+gradients are shared by the paths; each path's optimizer keeps its own state.
+
+Needs Debian's python3-torch only (torch 1.13: loop and foreach).
+--torch-peers loop,foreach,fused picks the paths.
 """
 import argparse
-import json
 import os
-import statistics
 import subprocess
 import sys
 import time
 
 import torch
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHAPES = os.path.join(ROOT, "bench", "workloads", "gpt2_small.txt")
-
-# (label, inertia variant, optimizer, keyword arguments, bytes per parameter): the settings
-# bench/variant.cpp uses.
-CONFIGURATIONS = [
-    ("SGD momentum 0.9", "heavy_ball", torch.optim.SGD, dict(lr=0.01, momentum=0.9), 20),
-    ("SGD + nesterov, wd 0.01", "heavy_ball_nesterov_wd", torch.optim.SGD,
-     dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.01), 20),
-    ("Adam lr 1e-3", "adam", torch.optim.Adam, dict(lr=1e-3), 28),
-    ("AdamW lr 1e-3, wd 0.01", "adamw", torch.optim.AdamW, dict(lr=1e-3, weight_decay=0.01), 28),
-    ("NAdam lr 2e-3", "nadam", torch.optim.NAdam, dict(lr=2e-3), 28),
-]
+VARIANTS = {
+    "heavy_ball": (torch.optim.SGD, dict(lr=0.01, momentum=0.9)),
+    "heavy_ball_nesterov_wd": (torch.optim.SGD, dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    "adam": (torch.optim.Adam, dict(lr=1e-3)),
+    "adamw": (torch.optim.AdamW, dict(lr=1e-3, weight_decay=0.01)),
+    "nadam": (torch.optim.NAdam, dict(lr=2e-3)),
+}
+MIN_SAMPLE_SECONDS = 1e-3  # as inertia-profile: shorter steps are timed in batches
+PATH_KWARGS = {"loop": dict(foreach=False), "foreach": dict(foreach=True), "fused": dict(fused=True)}
 
 
-def read_shapes(path):
-    shapes = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            fields = line.split()
-            if fields and not fields[0].startswith("#"):
-                shapes.append((fields[0], [int(d) for d in fields[1:]]))
-    return shapes
+def torch_version():
+    parts = []
+    for p in torch.__version__.split("+")[0].split(".")[:2]:
+        digits = "".join(c for c in p if c.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
 
 
-def time_torch(shapes, optimizer_class, kwargs, foreach, steps, warmup):
-    """Median seconds of optimizer.step() over `steps` steps after `warmup` (the first creates the buffers)."""
-    generator = torch.Generator().manual_seed(0)
-    params = []
-    for _, dims in shapes:
-        p = torch.nn.Parameter(torch.rand(dims, generator=generator, dtype=torch.float32))
-        p.grad = torch.rand(dims, generator=generator, dtype=torch.float32) - 0.5
-        params.append(p)
-    optimizer = optimizer_class(params, foreach=foreach, **kwargs)
-    with torch.no_grad():
-        for _ in range(warmup):
-            optimizer.step()
-        seconds = []
+class TorchPeers:
+    """The torch side of the protocol: the model's tensors, an optimizer per path, timed steps."""
+
+    def __init__(self, paths):
+        self.paths = paths
+        self.shapes = []
+        self.optimizers = {}  # peer name -> (optimizer, steps per sample)
+        self.params = []
+
+    def model(self, shapes):
+        self.shapes = shapes
+
+    def prepare(self, variant, dtype, threads, warmup):
+        self.optimizers.clear()
+        self.params = []
+        if variant not in VARIANTS or dtype not in ("f32", "f64"):
+            return []
+        torch.set_num_threads(threads)
+        torch_dtype = torch.float32 if dtype == "f32" else torch.float64
+        generator = torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            for dims in self.shapes:
+                p = torch.nn.Parameter(torch.rand(dims, generator=generator, dtype=torch_dtype))
+                p.grad = torch.rand(dims, generator=generator, dtype=torch_dtype) - 0.5
+                self.params.append(p)
+        optimizer_class, kwargs = VARIANTS[variant]
+        names = []
+        for path in self.paths:
+            try:
+                optimizer = optimizer_class(self.params, **kwargs, **PATH_KWARGS[path])
+                with torch.no_grad():
+                    optimizer.step()  # creates the state: not a steady-state step
+                    for _ in range(warmup):
+                        optimizer.step()
+                    single = max(self._time(optimizer, 1), 1e-9)
+            except (TypeError, RuntimeError, ValueError) as error:  # e.g. no fused CPU path in this torch
+                print(f"compare_pytorch: torch_{path} skipped for {variant} {dtype}: {error}", file=sys.stderr)
+                continue
+            steps = 1 if single >= MIN_SAMPLE_SECONDS else int(MIN_SAMPLE_SECONDS / single) + 1
+            name = f"torch_{path}"
+            self.optimizers[name] = (optimizer, steps)
+            names.append(name)
+        return names
+
+    @staticmethod
+    def _time(optimizer, steps):
+        start = time.perf_counter()
         for _ in range(steps):
-            start = time.perf_counter()
             optimizer.step()
-            seconds.append(time.perf_counter() - start)
-    del optimizer, params
-    return statistics.median(seconds)
+        return (time.perf_counter() - start) / steps
+
+    def sample(self, name):
+        optimizer, steps = self.optimizers[name]
+        with torch.no_grad():
+            if steps > 1:
+                optimizer.step()  # untimed, as inertia-profile warms a batched sample
+            return self._time(optimizer, steps)
 
 
-def run_inertia(binary, variant, threads, steps, warmup):
-    command = [binary, "--workload", "gpt2_small", "--variant", variant, "--dtype", "f32", "--threads", str(threads),
-               "--steps", str(steps), "--warmup", str(warmup), "--json"]
-    result = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
-    return json.loads(result.stdout)[0]
+def serve(requests, replies, peers):
+    """Answers the profiler until it says done (or closes the pipe)."""
+    def reply(text):
+        replies.write(text + "\n")
+        replies.flush()
+
+    for line in requests:
+        fields = line.split()
+        if not fields:
+            continue
+        if fields[0] == "model":
+            shapes = []
+            for _ in range(int(fields[1])):
+                tensor = requests.readline().split()
+                shapes.append([int(d) for d in tensor[1:]])
+            peers.model(shapes)
+            reply("ok")
+        elif fields[0] == "prepare":
+            names = peers.prepare(fields[1], fields[2], int(fields[3]), int(fields[4]))
+            reply(" ".join(["ok"] + names))
+        elif fields[0] == "sample":
+            # inertia-profile's OpenMP workers spin for several ms after its last parallel region (libgomp's
+            # GOMP_SPINCOUNT): let them go to sleep first, as it lets torch's workers sleep before its samples.
+            time.sleep(0.02)
+            reply(repr(peers.sample(fields[1])))
+        elif fields[0] == "done":
+            return
+        else:
+            reply(f"error: unknown request {fields[0]}")
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     usage="%(prog)s INERTIA_PROFILE [--torch-peers P,...] [inertia-profile args]")
     parser.add_argument("inertia_profile", help="path of the inertia-profile binary")
-    parser.add_argument("--steps", type=int, default=10, help="timed steps per configuration")
-    parser.add_argument("--warmup", type=int, default=2, help="untimed steps first")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for torch and inertia")
-    parser.add_argument("--only", choices=[c[1] for c in CONFIGURATIONS], action="append",
-                        help="only this inertia variant's configuration (repeatable)")
-    args = parser.parse_args()
+    default_paths = "loop,foreach" + (",fused" if torch_version() >= (2, 4) else "")
+    parser.add_argument("--torch-peers", default=default_paths,
+                        help=f"torch.optim paths, of loop, foreach, fused (default here: {default_paths})")
+    args, profile_args = parser.parse_known_args()
+    paths = [p for p in args.torch_peers.split(",") if p]
+    for p in paths:
+        if p not in PATH_KWARGS:
+            parser.error(f"--torch-peers: unknown path '{p}'")
+    print(f"==> torch {torch.__version__} as external peers: {', '.join('torch_' + p for p in paths)}", flush=True)
 
-    torch.set_num_threads(args.threads)
-    shapes = read_shapes(SHAPES)
-    elements = sum(torch.Size(dims).numel() for _, dims in shapes)
-    print(f"GPT-2 small: {elements:,} float32 parameters in {len(shapes)} tensors; {args.threads} threads; "
-          f"torch {torch.__version__}; median of {args.steps} steps after {args.warmup} warm-up")
-    print("GB/s = bytes the step must move (SGD 20 per parameter: w, g, v read, w, v written; "
-          "Adam family 28) / time per step\n", flush=True)
-
-    rows = []
-    for label, variant, optimizer_class, kwargs, bytes_per_parameter in CONFIGURATIONS:
-        if args.only and variant not in args.only:
-            continue
-        print(f"  timing torch {variant} ...", file=sys.stderr, flush=True)
-        loop = time_torch(shapes, optimizer_class, kwargs, foreach=False, steps=args.steps, warmup=args.warmup)
-        foreach = time_torch(shapes, optimizer_class, kwargs, foreach=True, steps=args.steps, warmup=args.warmup)
-        print(f"  timing inertia {variant} ...", file=sys.stderr, flush=True)
-        inertia = run_inertia(args.inertia_profile, variant, args.threads, args.steps, args.warmup)
-        rows.append((label, loop, foreach, inertia, bytes_per_parameter * elements))
-
-    header = (f"{'optimizer':<32} {'torch loop':>22} {'torch foreach':>22} {'inertia':>22} "
-              f"{'vs loop':>8} {'vs foreach':>10} {'inertia % roof':>15}")
-    print(header)
-    print("-" * len(header))
-    for label, loop, foreach, inertia, bytes_per_step in rows:
-        inertia_seconds = inertia["ms_per_step"] / 1e3
-
-        def cell(seconds):
-            return f"{seconds * 1e3:7.2f} ms {bytes_per_step / seconds / 1e9:5.1f} GB/s"
-
-        print(f"{label:<32} {cell(loop):>22} {cell(foreach):>22} {cell(inertia_seconds):>22} "
-              f"{loop / inertia_seconds:7.2f}x {foreach / inertia_seconds:9.2f}x "
-              f"{inertia['pct_of_roofline']:14.1f}%")
-    first = rows[0][3]
-    print(f"\ninertia: {first['strategy']} calls, arch {first['arch']}; same-pattern roofline "
-          f"{first['roofline_gbps']:.1f} GB/s ({first['roofline_kernel']})")
+    request_read, request_write = os.pipe()
+    reply_read, reply_write = os.pipe()
+    command = [args.inertia_profile, *profile_args, "--peer-fds", f"{request_write},{reply_read}"]
+    child = subprocess.Popen(command, pass_fds=(request_write, reply_read))
+    os.close(request_write)
+    os.close(reply_read)
+    with os.fdopen(request_read, "r") as requests, os.fdopen(reply_write, "w") as replies:
+        try:
+            serve(requests, replies, TorchPeers(paths))
+        except BrokenPipeError:
+            pass
+    return child.wait()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -5,11 +5,14 @@
     /usr/bin/python3 scripts/plot_bench.py bench.json --out bench        # bench.png, bench.svg
     /usr/bin/python3 scripts/plot_bench.py bench.json --table            # markdown tables, no plot
 
-In the tables, "roofline" is the in-process counter (each roofline kernel's best of 9 samples, on 1
-thread or all, measured once) and "roofline rows" the best roofline-kernel benchmark row on exactly
-that many threads, timed like the kernels (median of repetitions, interleaved with them under
---benchmark_enable_random_interleaving): the fairer reference where the machine's memory bandwidth
-drifts during a run (a shared host).
+    /usr/bin/python3 scripts/plot_bench.py --profile profile.json --out profile   # inertia-profile --json
+
+In the tables, "roofline" and "% roof" are paired counters: inertia-bench times each kernel in batches,
+each batch next to a batch of the calibrated roofline kernel on the same buffers in the same repetition,
+and "% roof" is the median over those pairs of roofline time / kernel time (IQR in parentheses). With
+--benchmark_repetitions the median of the repetitions' paired medians is shown. A roofline-kernel row
+of another benchmark, run seconds or minutes apart, is never a denominator: on a shared host the memory
+bandwidth moves by tens of percent between the two.
     /usr/bin/python3 scripts/plot_bench.py 1thread.json 2threads.json    # several runs merged
 
 One panel per (variant, dtype, threads): the library, its peers, the measured
@@ -79,8 +82,8 @@ def load(paths):
         row = fields(name)
         row["name"] = name
         row["threads"] = int(row["threads"])
-        for key in ("bytes_per_second", "real_time", "pct_of_roofline", "roofline_gbps", "working_set_bytes",
-                    "elements"):
+        for key in ("bytes_per_second", "real_time", "pct_of_roofline", "pct_of_roofline_q1", "pct_of_roofline_q3",
+                    "roofline_gbps", "roofline_spread_pct", "working_set_bytes", "elements"):
             values = [r[key] for r in reps if key in r]
             if values:
                 row[key] = statistics.median(values)
@@ -264,22 +267,13 @@ def plot_threshold(rows, prefix):
     plt.close(fig)
 
 
-def roofline_rows_best(rows, variant, dtype, threads, working_set):
-    """The best roofline-kernel row of the variant's pattern at this point (run on exactly `threads`
-    threads, timed by Google Benchmark like the kernels, interleaved with them when the run was)."""
-    pattern = VARIANT_PATTERN.get(variant, "update_3r2w")
-    best = [r["gbps"] for r in rows if r["family"] == pattern and r["dtype"] == dtype and r["threads"] == threads
-            and r["working_set_bytes"] == working_set]
-    return max(best) if best else None
-
-
 def print_tables(rows):
     kernels_present = [k for k in PEERS if any(r.get("kernel") == k for r in rows)]
     for variant in VARIANTS:
         for dtype, threads in sorted({(r["dtype"], r["threads"]) for r in rows if r["family"] == variant}):
             print(f"\n### {variant} {dtype}, {threads} thread{'s' if threads > 1 else ''} (GB/s)\n")
-            header = ["class", "working set"] + kernels_present + ["roofline", "inertia % roof", "roofline rows",
-                                                                   "inertia % rows"]
+            header = ["class", "working set"] + kernels_present + ["roofline (paired)", "inertia % roof (IQR)",
+                                                                   "roof IQR"]
             header += [f"x {k}" for k in kernels_present if k != "inertia"]
             print("| " + " | ".join(header) + " |")
             print("|" + "---|" * len(header))
@@ -291,12 +285,12 @@ def print_tables(rows):
                 cells = [size_class, ws]
                 cells += [f"{kernels[k]['gbps']:.1f}" if k in kernels else "" for k in kernels_present]
                 lib = kernels.get("inertia")
-                any_row = next(iter(kernels.values()))
-                cells.append(f"{any_row.get('roofline_gbps', float('nan')):.1f}")
-                cells.append(f"{lib['pct_of_roofline']:.0f}%" if lib and "pct_of_roofline" in lib else "")
-                rows_best = roofline_rows_best(rows, variant, dtype, threads, working_set)
-                cells.append(f"{rows_best:.1f}" if rows_best else "")
-                cells.append(f"{100 * lib['gbps'] / rows_best:.0f}%" if lib and rows_best else "")
+                paired = lib and "pct_of_roofline" in lib
+                cells.append(f"{lib['roofline_gbps']:.1f}" if paired else "")
+                cells.append(f"{lib['pct_of_roofline']:.0f}% ({lib.get('pct_of_roofline_q1', float('nan')):.0f}-"
+                             f"{lib.get('pct_of_roofline_q3', float('nan')):.0f})" if paired else "")
+                spread = lib.get("roofline_spread_pct") if lib else None
+                cells.append("" if spread is None else f"{spread:.0f}%" + (" !" if spread > 15 else ""))
                 for k in kernels_present:
                     if k != "inertia":
                         ok = lib and k in kernels and kernels[k]["gbps"] > 0
@@ -319,12 +313,126 @@ def print_tables(rows):
             print("\ncrossover: more threads never paid in the measured range")
 
 
+def quartiles(values):
+    """(q1, median, q3), linear interpolation as in bench/timing.hpp."""
+    v = sorted(values)
+    def q(p):
+        h = p * (len(v) - 1)
+        lo = int(h)
+        hi = min(lo + 1, len(v) - 1)
+        return v[lo] + (h - lo) * (v[hi] - v[lo])
+    return q(0.25), q(0.5), q(0.75)
+
+
+def plot_profile(path, prefix):
+    """inertia-profile --json: per configuration, every contestant's GB/s (median of its per-round
+    samples, IQR as the error bar) beside the roofline's, and below, the paired % of roofline."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with open(path) as f:
+        results = json.load(f)
+    if not results:
+        sys.exit(f"{path}: no results")
+    labels = [r["variant"] + ("" if len({x["dtype"] for x in results}) == 1 else " " + r["dtype"]) for r in results]
+    names = []
+    for r in results:
+        for name in r["samples_ms"]:
+            if name not in names:
+                names.append(name)
+    colours = {"roofline": "#000000", "inertia": "#d62728", "baseline": "#7f7f7f"}
+    extra = ["#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    for k, name in enumerate(n for n in names if n not in colours):
+        colours[name] = extra[k % len(extra)]
+    width = 0.8 / len(names)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(8, 0.9 * len(results) + 3), 8.5), sharex=True,
+                                      gridspec_kw={"height_ratios": [3, 2]})
+    xs = range(len(results))
+    for k, name in enumerate(names):
+        centre, low, high, at = [], [], [], []
+        for i, r in enumerate(results):
+            if name not in r["samples_ms"]:
+                continue
+            rates = [r["bytes_per_step"] / (ms * 1e6) for ms in r["samples_ms"][name]]
+            q1, med, q3 = quartiles(rates)
+            at.append(i - 0.4 + width * (k + 0.5))
+            centre.append(med)
+            low.append(med - q1)
+            high.append(q3 - med)
+        top.bar(at, centre, width, yerr=[low, high], capsize=2, color=colours[name], label=name,
+                alpha=0.55 if name == "roofline" else 0.9, error_kw={"elinewidth": 1})
+    for i, r in enumerate(results):
+        if r.get("roofline_noisy"):
+            top.annotate(f"! roof IQR {r['roofline_spread_pct']:.0f}%", (i, r["roofline_gbps"]), ha="center",
+                         va="bottom", fontsize=7, color="#b00000")
+    top.set_ylabel("GB/s (bytes the step must move)")
+    top.legend(fontsize=8, ncol=min(len(names), 6))
+    top.grid(axis="y", alpha=0.3)
+    first = results[0]
+    top.set_title(f"inertia-profile: {first['workload']}, {first['elements']:,} parameters, {first['threads']} threads, "
+                  f"{first['arch']}, {first['strategy']}, {first['rounds']} interleaved rounds\n"
+                  "bars: median of the per-round samples; error bars: their IQR", fontsize=9)
+    pct = [r["pct_of_roofline"] for r in results]
+    err = [[r["pct_of_roofline"] - r["pct_of_roofline_iqr"][0] for r in results],
+           [r["pct_of_roofline_iqr"][1] - r["pct_of_roofline"] for r in results]]
+    bottom.errorbar(list(xs), pct, yerr=err, fmt="o", color=colours["inertia"], capsize=3, label="inertia % of roofline")
+    bottom.axhline(100, color="black", lw=1, ls="--")
+    bottom.set_ylabel("% of roofline\n(median of per-round ratios, IQR)")
+    bottom.set_ylim(0, max(110, max(r["pct_of_roofline_iqr"][1] for r in results) + 5))
+    bottom.grid(axis="y", alpha=0.3)
+    bottom.set_xticks(list(xs))
+    bottom.set_xticklabels(labels, rotation=35, ha="right", fontsize=8)
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(f"{prefix}.{ext}", dpi=110)
+        print(f"wrote {prefix}.{ext}")
+    plt.close(fig)
+
+
+def print_profile_table(path):
+    """inertia-profile --json as a markdown table: medians, paired ratios with their IQR, peers."""
+    with open(path) as f:
+        results = json.load(f)
+    peers = []
+    for r in results:
+        for p in r["peers"]:
+            if p["name"] not in peers:
+                peers.append(p["name"])
+    header = ["variant", "dtype", "ms/step", "GB/s", "roofline GB/s", "% of roofline (IQR)", "roof IQR",
+              "x naive (IQR)"] + [f"{p} ms (inertia x, IQR)" for p in peers]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for r in results:
+        q1, q3 = r["pct_of_roofline_iqr"]
+        s1, s3 = r["speedup_vs_baseline_iqr"]
+        cells = [r["variant"], r["dtype"], f"{r['ms_per_step']:.1f}", f"{r['gbps']:.1f}", f"{r['roofline_gbps']:.1f}",
+                 f"{r['pct_of_roofline']:.0f}% ({q1:.0f}-{q3:.0f})",
+                 f"{r['roofline_spread_pct']:.0f}%" + (" !" if r["roofline_noisy"] else ""),
+                 f"{r['speedup_vs_baseline']:.2f} ({s1:.2f}-{s3:.2f})"]
+        by_name = {p["name"]: p for p in r["peers"]}
+        for name in peers:
+            p = by_name.get(name)
+            cells.append(f"{p['ms_per_step']:.1f} ({p['speedup']:.2f}x, {p['speedup_iqr'][0]:.2f}-{p['speedup_iqr'][1]:.2f})"
+                         if p else "")
+        print("| " + " | ".join(cells) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("json", nargs="+", help="inertia-bench --benchmark_format=json output (several are merged)")
+    parser.add_argument("json", nargs="*", help="inertia-bench --benchmark_format=json output (several are merged)")
+    parser.add_argument("--profile", metavar="JSON", help="plot inertia-profile --json output instead")
     parser.add_argument("--out", default="bench", help="output prefix (PREFIX.png, PREFIX.svg)")
     parser.add_argument("--table", action="store_true", help="print markdown tables instead of plotting")
     args = parser.parse_args()
+    if args.profile:
+        if args.table:
+            print_profile_table(args.profile)
+        else:
+            plot_profile(args.profile, args.out)
+        return
+    if not args.json:
+        parser.error("give inertia-bench JSON files, or --profile FILE")
     context, rows = load(args.json)
     if args.table:
         print_tables(rows)

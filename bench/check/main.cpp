@@ -344,7 +344,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    std::cerr << "inertia-check: " << e.what() << "\n";  // one line: CLI11's message names the argument
     return 2;
   }
 

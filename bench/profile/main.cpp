@@ -5,14 +5,25 @@
 //   inertia-profile --workload resnet50 --variant heavy_ball --dtype f64 --threads 1
 //   inertia-profile --flat 100000000 --json
 //   inertia-profile --shapes my_model.txt        one `name dim0 dim1 ...` per line
+//
+// Exit status: 0 done; 2 the command line or an input file is unusable (one
+// line on stderr names the argument); 1 anything else went wrong.
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <limits>
 #include <iostream>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 #include <omp.h>
 
 #include "inertia/arch.hpp"
+#include "profile/peer_channel.hpp"
 #include "profile/profiler.hpp"
 #include "profile/report.hpp"
 #include "profile/step_strategy.hpp"
@@ -28,6 +39,13 @@ std::vector<std::string> variant_choices() {
   return names;
 }
 
+// The most arrays per tensor any of the variants touches.
+std::size_t arrays_for(const std::vector<variant>& variants) {
+  std::size_t arrays = 2;
+  for (variant v : variants) arrays = std::max(arrays, arrays_touched(variant_pattern(v)));
+  return arrays;
+}
+
 std::vector<std::string> strategy_choices() {
   std::vector<std::string> names;
   for (const step_strategy_info& s : step_strategies()) names.emplace_back(s.name);
@@ -41,13 +59,15 @@ int main(int argc, char** argv) {
   std::string workload_name = "gpt2_small", shapes_file, variant_choice = "all", dtype_choice = "f32";
   std::string arch_choice = "auto", strategy = std::string(step_strategies().front().name);
   std::size_t flat_elements = 0;
-  int threads = 0, steps = 10, warmup = 2;
+  int threads = 0, rounds = 10, warmup = 2;
   bool json = false;
+  std::string json_file, peer_fds;
 
   auto* workload_option = app.add_option("--workload", workload_name, "a built-in model")
                               ->check(CLI::IsMember(builtin_workload_names()))
                               ->capture_default_str();
-  auto* flat_option = app.add_option("--flat", flat_elements, "one span of N elements instead of a model");
+  auto* flat_option = app.add_option("--flat", flat_elements, "one span of N elements instead of a model")
+                         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
   auto* shapes_option = app.add_option("--shapes", shapes_file, "a shape file: '# comment' lines, then 'name d0 d1 ...'")
                             ->check(CLI::ExistingFile);
   workload_option->excludes(flat_option, shapes_option);
@@ -56,9 +76,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(variant_choices()))
       ->capture_default_str();
   app.add_option("--dtype", dtype_choice, "element type")->check(CLI::IsMember({"f32", "f64", "all"}))->capture_default_str();
-  app.add_option("--threads", threads, "OpenMP threads; 0: all")->check(CLI::NonNegativeNumber)->capture_default_str();
-  app.add_option("--steps", steps, "timed steps (median reported)")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--warmup", warmup, "untimed steps before timing")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--threads", threads, "OpenMP threads; 0: all")->check(CLI::Range(0, 4096))->capture_default_str();
+  app.add_option("--rounds", rounds,
+                 "interleaved rounds; each takes one sample of the roofline, the library and the baseline")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()))
+      ->capture_default_str();
+  app.add_option("--steps", rounds, "the same as --rounds (its former name)")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+  app.add_option("--warmup", warmup, "untimed steps of each before the rounds")
+      ->check(CLI::Range(0, std::numeric_limits<int>::max()))
+      ->capture_default_str();
   app.add_option("--arch", arch_choice, "dispatch target: auto, scalar, sse2, avx2, avx512f")
       ->check(CLI::IsMember({"auto", "scalar", "sse2", "avx2", "avx512f"}))
       ->capture_default_str();
@@ -73,43 +100,88 @@ int main(int argc, char** argv) {
   app.add_option("--max-norm", policy.max_norm, "step policy: clip by global norm; 0 = off")->capture_default_str();
   app.add_flag("--flush-denormals", policy.flush_denormals, "step policy: FTZ + DAZ during the step");
   app.add_flag("--json", json, "print a JSON array, one object per configuration");
-  CLI11_PARSE(app, argc, argv);
-
+  app.add_option("--json-file", json_file, "also write the JSON array to this file");
+  app.add_option("--peer-fds", peer_fds,
+                 "REQUEST_FD,REPLY_FD: sample external peers in the same rounds (scripts/compare_pytorch.py)");
   try {
-    if (arch_choice != "auto") inertia::set_arch(inertia::parse_arch(arch_choice));
-    profile_request request;
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "inertia-profile: " << e.what() << "\n";  // one line; CLI11's own message names the option
+    return 2;
+  }
+
+  profile_request request;
+  std::unique_ptr<peer_channel> peers;
+  try {
+    if (arch_choice != "auto") {
+      const inertia::arch target = inertia::parse_arch(arch_choice);
+      if (!inertia::arch_supported(target)) throw std::invalid_argument("--arch " + arch_choice + ": not supported on this CPU");
+      inertia::set_arch(target);
+    }
     request.model = *flat_option ? flat_workload(flat_elements)
                     : *shapes_option ? load_workload_file(shapes_file)
                                      : builtin_workload(workload_name);
     if (dtype_choice != "f64") request.dtypes.push_back(dtype::f32);
     if (dtype_choice != "f32") request.dtypes.push_back(dtype::f64);
     request.threads = threads > 0 ? threads : omp_get_max_threads();
-    request.steps = steps;
+    request.rounds = rounds;
     request.warmup_steps = warmup;
     request.strategy = strategy;
     request.policy = policy;
-    const auto label = [&](bool on, const std::string& name) {
-      if (on) request.policy_label += "+" + name;
+    std::string first_policy_flag;
+    const auto label = [&](bool on, const std::string& name, const char* flag) {
+      if (!on) return;
+      request.policy_label += "+" + name;
+      if (first_policy_flag.empty()) first_policy_flag = flag;
     };
-    label(policy.grad_scale != 1.0, "grad_scale");
-    label(policy.skip_non_finite, "skip_non_finite");
-    label(policy.clip_value > 0.0, "clip_value");
-    label(policy.max_norm > 0.0, "max_norm");
-    label(policy.flush_denormals, "flush_denormals");
+    label(policy.grad_scale != 1.0, "grad_scale", "--grad-scale");
+    label(policy.skip_non_finite, "skip_non_finite", "--skip-non-finite");
+    label(policy.clip_value > 0.0, "clip_value", "--clip-value");
+    label(policy.max_norm > 0.0, "max_norm", "--max-norm");
+    label(policy.flush_denormals, "flush_denormals", "--flush-denormals");
     const bool with_policy = !request.policy_label.empty();
     if (with_policy && strategy != "multi_tensor")
-      throw std::invalid_argument("step policies apply to multi-tensor calls: add --strategy multi_tensor");
+      throw std::invalid_argument(first_policy_flag + ": step policies apply to multi-tensor calls: add --strategy multi_tensor");
     for (variant v : all_variants) {
       if (variant_choice != "all" && variant_choice != variant_name(v)) continue;
       if (with_policy && !variant_takes_policy(v)) {
         if (variant_choice == "all") continue;  // "all" under a policy: every variant a policy applies to
-        throw std::invalid_argument(std::string(variant_name(v)) + " takes no step policy");
+        throw std::invalid_argument(first_policy_flag + ": --variant " + std::string(variant_name(v)) +
+                                    " takes no step policy");
       }
       request.variants.push_back(v);
     }
+    // The model and the roofline's flat arrays live side by side, up to five arrays each.
+    const double needed = 2.0 * static_cast<double>(arrays_for(request.variants)) *
+                          static_cast<double>(request.model.elements()) * (request.dtypes.back() == dtype::f64 ? 8 : 4);
+    const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+    if (memory > 0 && needed > 0.9 * memory)
+      throw std::invalid_argument((*flat_option ? "--flat " + std::to_string(flat_elements) : std::string("the workload")) +
+                                  ": needs " + std::to_string(static_cast<long long>(needed / 1e9)) + " GB, the machine has " +
+                                  std::to_string(static_cast<long long>(memory / 1e9)));
+    if (!peer_fds.empty()) {
+      int request_fd = -1, reply_fd = -1;
+      char trailing = 0;
+      if (std::sscanf(peer_fds.c_str(), "%d,%d%c", &request_fd, &reply_fd, &trailing) != 2 || request_fd < 0 || reply_fd < 0)
+        throw std::invalid_argument("--peer-fds: expected REQUEST_FD,REPLY_FD, got '" + peer_fds + "'");
+      peers = std::make_unique<peer_channel>(request_fd, reply_fd);
+      request.peers = peers.get();
+    }
+  } catch (const std::exception& error) {  // workload_error, std::invalid_argument, inertia::invalid_argument
+    std::cerr << "inertia-profile: " << error.what() << "\n";
+    return 2;
+  }
 
+  try {
     progress progress;
     const std::vector<profile_result> results = run_profile(request, progress);
+    if (!json_file.empty()) {
+      std::ofstream file(json_file);
+      file << to_json(results).dump(2) << "\n";
+      if (!file) throw std::runtime_error("--json-file " + json_file + ": cannot write");
+    }
     if (json)
       std::cout << to_json(results).dump(2) << "\n";
     else

@@ -2,19 +2,26 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <thread>
 #include <vector>
 
 #include "aligned_array.hpp"
 #include "inertia/arch.hpp"
 #include "initial_values.hpp"
 #include "profile/model_tensors.hpp"
+#include "profile/peer_channel.hpp"
 #include "profile/step_strategy.hpp"
 #include "roofline.hpp"
-#include "timing.hpp"
 
 namespace inertia::bench {
 namespace {
+
+// A sample lasts at least this long: steps shorter than this are timed in
+// batches (the clock's resolution and the call overhead would dominate).
+constexpr double min_sample_seconds = 1e-3;
 
 // The most arrays per tensor any requested variant touches.
 std::size_t arrays_needed(const profile_request& request) {
@@ -23,95 +30,174 @@ std::size_t arrays_needed(const profile_request& request) {
   return arrays;
 }
 
-// The roofline of each pattern the request needs, over flat arrays as large
-// as the model. Measured before the model is allocated and freed after, so
-// the peak memory is one model's worth, not two.
+// The roofline's own arrays: one flat span per array, as large as the whole
+// model, so that the roofline moves exactly the bytes a step moves.
 template <class T>
-std::map<access_pattern, roofline_measurement> measure_rooflines(const profile_request& request, progress& progress) {
-  std::map<access_pattern, roofline_measurement> rooflines;
-  const std::size_t size = request.model.elements();
-  const std::size_t arrays = arrays_needed(request);
+struct flat_arrays {
   std::vector<aligned_array<T>> storage;
-  std::array<T*, max_arrays_touched> pointers{};
-  for (std::size_t k = 0; k < arrays; ++k) pointers[k] = storage.emplace_back(size).data();
-  const step_buffers<T> flat{pointers[0], pointers[1], pointers[2], {pointers[3], pointers[4]}, size};
-  fill_initial_values(flat);
-  for (variant v : request.variants) {
-    const access_pattern pattern = variant_pattern(v);
-    if (rooflines.contains(pattern)) continue;
-    const std::string phase = request.model.name + " " + std::string(dtype_name<T>) + ": roofline " + std::string(pattern_name(pattern));
-    rooflines[pattern] = measure_roofline(pattern, flat, request.threads, [&](std::string_view kernel, int threads) {
-      progress.update(phase, std::string(kernel) + " x" + std::to_string(threads));
-    });
+  step_buffers<T> view;
+  flat_arrays(std::size_t size, std::size_t arrays) {
+    std::array<T*, max_arrays_touched> pointers{};
+    storage.reserve(arrays);
+    for (std::size_t k = 0; k < arrays; ++k) pointers[k] = storage.emplace_back(size).data();
+    view = {pointers[0], pointers[1], pointers[2], {pointers[3], pointers[4]}, size};
+    fill_initial_values(view);
   }
-  return rooflines;
+};
+
+// One party to the rounds: `sample` takes one sample and returns seconds per step.
+struct contestant {
+  std::string name;
+  std::function<double()> sample;
+  std::vector<double> seconds;
+};
+
+// Warm-up steps, then a contestant whose samples are batches of `step` lasting
+// at least min_sample_seconds. A batched sample is preceded by one untimed
+// step, so a contestant whose data another one evicted from the cache starts
+// its sample warm (at DRAM sizes a step is one sample and this costs nothing).
+contestant internal_contestant(std::string name, std::function<void()> step, int warmup_steps) {
+  for (int s = 0; s < warmup_steps; ++s) step();
+  const double single = std::max(seconds_of(step), 1e-9);
+  const long batch = single >= min_sample_seconds ? 1 : static_cast<long>(std::ceil(min_sample_seconds / single));
+  return {std::move(name), [step = std::move(step), batch] {
+            if (batch > 1) step();
+            return seconds_of([&] {
+                     for (long b = 0; b < batch; ++b) step();
+                   }) /
+                   static_cast<double>(batch);
+          }, {}};
 }
 
-// Median seconds of one step: warm-up steps, then `steps` timed samples. A
-// sample is one step, or for models so small that a step takes under a
-// millisecond, a batch of steps (the clock's resolution would dominate).
+std::vector<double> ratios(const std::vector<double>& numerators, const std::vector<double>& denominators) {
+  std::vector<double> out;
+  for (std::size_t r = 0; r < numerators.size(); ++r) out.push_back(numerators[r] / denominators[r]);
+  return out;
+}
+
 template <class T>
-double median_step_seconds(const model_step<T>& step, model_tensors<T>& model, const profile_request& request,
-                           progress& progress, const std::string& phase) {
+profile_result profile_variant(const profile_request& request, variant v, model_tensors<T>& model,
+                               const flat_arrays<T>& flat, progress& progress) {
+  const std::string phase = request.model.name + " " + std::string(dtype_name<T>) + " " + std::string(variant_name(v));
+  const access_pattern pattern = variant_pattern(v);
+  const double bytes = static_cast<double>(request.model.elements() * moved_elements(pattern) * sizeof(T));
+
+  // 1. The roofline kernels, chosen by a short calibration and then kept:
+  // the best on one thread and the best on the whole budget.
+  const std::vector<roofline_choice<T>> rooflines =
+      calibrate_roofline(pattern, flat.view, request.threads, 2e-3, [&](std::string_view kernel, int threads) {
+        progress.update(phase + ": calibrating the roofline", std::string(kernel) + " x" + std::to_string(threads));
+      });
+
+  // 2. The contestants, each warmed up and its batch size chosen.
+  progress.update(phase + ": warm-up");
   model.reset();
-  const auto one_step = [&] { step(model.tensors(), request.threads); };
-  double last_warmup = 0.0;
-  for (int s = 0; s < request.warmup_steps; ++s) {
-    progress.update(phase, "warm-up " + std::to_string(s + 1) + "/" + std::to_string(request.warmup_steps));
-    last_warmup = seconds_of(one_step);
+  std::vector<contestant> contestants;
+  for (const roofline_choice<T>& roofline : rooflines)
+    contestants.push_back(internal_contestant("roofline " + roofline.label(), [&] { run_roofline(roofline, flat.view); },
+                                              request.warmup_steps));
+  const std::size_t first_internal = rooflines.size();
+  const model_step<T> library = library_model_step<T>(request.strategy, v, request.policy);
+  contestants.push_back(
+      internal_contestant("inertia", [&] { library(model.tensors(), request.threads); }, request.warmup_steps));
+  const model_step<T> baseline = baseline_model_step<T>(v);
+  contestants.push_back(
+      internal_contestant("baseline", [&] { baseline(model.tensors(), request.threads); }, request.warmup_steps));
+  const bool external = request.peers != nullptr;
+  if (external)
+    for (const std::string& name :
+         request.peers->prepare(variant_name(v), dtype_name<T>, request.threads, request.warmup_steps))
+      contestants.push_back({name, [&request, name] { return request.peers->sample(name); }, {}});
+
+  // 3. The rounds: one sample of each contestant per round, the order rotated
+  // by one place from round to round, so that no contestant always follows the
+  // same one. The library and the baseline step the same tensors; small models
+  // (batched samples) are put back to their initial values every round so
+  // thousands of steps cannot drift them.
+  const bool small_model = request.model.elements() * arrays_needed(request) * sizeof(T) < (std::size_t{64} << 20);
+  profile_result r;
+  for (int round = 0; round < request.rounds; ++round) {
+    progress.update(phase, "round " + std::to_string(round + 1) + "/" + std::to_string(request.rounds));
+    if (small_model) model.reset();
+    const std::size_t n = contestants.size();
+    r.round_first.push_back(contestants[static_cast<std::size_t>(round) % n].name);
+    for (std::size_t k = 0; k < n; ++k) {
+      contestant& c = contestants[(static_cast<std::size_t>(round) + k) % n];
+      // Another process's OpenMP workers spin for a while after their last
+      // parallel region (libgomp: GOMP_SPINCOUNT = 300000 pauses, several ms
+      // on Zen), and ours after ours: let them go to sleep before sampling,
+      // so that neither process's samples compete with the other's spinning.
+      if (external) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      c.seconds.push_back(c.sample());
+    }
   }
-  constexpr double min_sample_seconds = 1e-3;
-  const long batch = last_warmup >= min_sample_seconds ? 1 : static_cast<long>(min_sample_seconds / std::max(last_warmup, 1e-9)) + 1;
-  std::vector<double> seconds;
-  for (int s = 0; s < request.steps; ++s) {
-    progress.update(phase, "step " + std::to_string(s + 1) + "/" + std::to_string(request.steps));
-    seconds.push_back(seconds_of([&] {
-                        for (long b = 0; b < batch; ++b) one_step();
-                      }) / static_cast<double>(batch));
+
+  // Each round's roofline: the faster of its candidates in that round.
+  std::vector<double> roof(static_cast<std::size_t>(request.rounds));
+  std::vector<int> wins(rooflines.size());
+  for (std::size_t round = 0; round < roof.size(); ++round) {
+    std::size_t fastest = 0;
+    for (std::size_t k = 1; k < rooflines.size(); ++k)
+      if (contestants[k].seconds[round] < contestants[fastest].seconds[round]) fastest = k;
+    roof[round] = contestants[fastest].seconds[round];
+    ++wins[fastest];
   }
-  return median(seconds);
+  const std::vector<double>& lib = contestants[first_internal].seconds;
+  const std::vector<double>& base = contestants[first_internal + 1].seconds;
+  r.workload = request.model.name;
+  r.variant = variant_name(v);
+  r.dtype = dtype_name<T>;
+  r.arch = arch_name(active_arch());
+  r.strategy = request.strategy + request.policy_label;
+  r.pattern = pattern_name(pattern);
+  r.roofline_kernel = rooflines[static_cast<std::size_t>(std::max_element(wins.begin(), wins.end()) - wins.begin())].label();
+  r.threads = request.threads;
+  r.rounds = request.rounds;
+  r.elements = request.model.elements();
+  r.tensors = request.model.tensors.size();
+  r.bytes_per_step = r.elements * moved_elements(pattern) * sizeof(T);
+  r.ms_per_step = median(lib) * 1e3;
+  r.gbps = bytes / median(lib) / 1e9;
+  r.roofline_ms_per_step = median(roof) * 1e3;
+  r.roofline_gbps = bytes / median(roof) / 1e9;
+  r.baseline_ms_per_step = median(base) * 1e3;
+  r.baseline_gbps = bytes / median(base) / 1e9;
+  // Every ratio pairs two samples of the same round; its median and IQR over
+  // the rounds are what is reported.
+  std::vector<double> pct = ratios(roof, lib);
+  for (double& p : pct) p *= 100.0;
+  r.pct_of_roofline = summarize(pct);
+  r.speedup_vs_baseline = summarize(ratios(base, lib));
+  std::vector<double> roof_rates;
+  for (double s : roof) roof_rates.push_back(bytes / s);
+  r.roofline_spread_pct = summarize(roof_rates).relative_iqr_pct();
+  r.roofline_noisy = r.roofline_spread_pct > noisy_roofline_spread_pct;
+  for (std::size_t k = first_internal + 2; k < contestants.size(); ++k) {
+    const contestant& c = contestants[k];
+    r.peers.push_back({c.name, median(c.seconds) * 1e3, bytes / median(c.seconds) / 1e9, summarize(ratios(c.seconds, lib))});
+  }
+  r.samples.push_back({"roofline", roof});
+  for (std::size_t k = first_internal; k < contestants.size(); ++k) r.samples.push_back({contestants[k].name, contestants[k].seconds});
+  for (std::size_t k = 0; k < first_internal; ++k) r.roofline_candidates.push_back({rooflines[k].label(), contestants[k].seconds});
+  for (const contestant& c : contestants) r.round_order.push_back(c.name);
+  return r;
 }
 
 template <class T>
 void profile_dtype(const profile_request& request, progress& progress, std::vector<profile_result>& results) {
-  const auto rooflines = measure_rooflines<T>(request, progress);
+  // Both live for the whole dtype: the roofline is sampled between the
+  // library's steps, so its arrays and the model's coexist (twice the model's
+  // memory).
+  const flat_arrays<T> flat(request.model.elements(), arrays_needed(request));
   model_tensors<T> model(request.model, arrays_needed(request));
-  for (variant v : request.variants) {
-    const std::string phase = request.model.name + " " + std::string(dtype_name<T>) + " " + std::string(variant_name(v));
-    const double seconds = median_step_seconds(library_model_step<T>(request.strategy, v, request.policy), model, request, progress,
-                                               phase + ": inertia");
-    const double baseline_seconds =
-        median_step_seconds(baseline_model_step<T>(v), model, request, progress, phase + ": naive baseline");
-    const roofline_measurement& roofline = rooflines.at(variant_pattern(v));
-
-    profile_result r;
-    r.workload = request.model.name;
-    r.variant = variant_name(v);
-    r.dtype = dtype_name<T>;
-    r.arch = arch_name(active_arch());
-    r.strategy = request.strategy + request.policy_label;
-    r.pattern = pattern_name(variant_pattern(v));
-    r.roofline_kernel = roofline.kernel + " x" + std::to_string(roofline.threads);
-    r.threads = request.threads;
-    r.steps = request.steps;
-    r.elements = request.model.elements();
-    r.tensors = request.model.tensors.size();
-    r.bytes_per_step = r.elements * moved_elements(variant_pattern(v)) * sizeof(T);
-    r.ms_per_step = seconds * 1e3;
-    r.gbps = static_cast<double>(r.bytes_per_step) / seconds / 1e9;
-    r.roofline_gbps = roofline.bytes_per_second / 1e9;
-    r.pct_of_roofline = 100.0 * r.gbps / r.roofline_gbps;
-    r.baseline_ms_per_step = baseline_seconds * 1e3;
-    r.baseline_gbps = static_cast<double>(r.bytes_per_step) / baseline_seconds / 1e9;
-    r.speedup_vs_baseline = baseline_seconds / seconds;
-    results.push_back(r);
-  }
+  for (variant v : request.variants) results.push_back(profile_variant(request, v, model, flat, progress));
 }
 
 }  // namespace
 
 std::vector<profile_result> run_profile(const profile_request& request, progress& progress) {
   std::vector<profile_result> results;
+  if (request.peers) request.peers->send_model(request.model);
   for (dtype type : request.dtypes) {
     if (type == dtype::f32)
       profile_dtype<float>(request, progress, results);
