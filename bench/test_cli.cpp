@@ -445,7 +445,7 @@ TEST_CASE("inertia-check: bad input is one line, exit 2", "[cli][check]") {
   expect_usage_error(exe, {scratch("missing.json").string()}, "missing.json");
   expect_usage_error(exe, {write_file("broken.json", "{\"format\": ").string()}, "broken.json");
   expect_usage_error(exe, {good, "--arch", "mmx"}, "--arch");
-  expect_usage_error(exe, {good, "--variant", "adam"}, "--variant");
+  expect_usage_error(exe, {good, "--variant", "no_such_variant"}, "no_such_variant");
   expect_usage_error(exe, {good, "--max-rel", "-1"}, "--max-rel");
   expect_usage_error(exe, {good, "--threads", "-1"}, "--threads");
   expect_usage_error(exe, {good, "--no-such-option"}, "--no-such-option");
