@@ -72,8 +72,20 @@ void run_tensors(std::span<const Rule> rules, std::span<const std::size_t> start
   if (total == 0) return;
   std::size_t bytes_moved = 0;
   for (std::size_t k = 0; k < rules.size(); ++k) bytes_moved += (starts[k + 1] - starts[k]) * rules[k].bytes_per_element();
-  const block_plan plan = plan_blocks(total, sizeof(T), bytes_moved, exec);
   const arch target = active_arch();
+  // A call too small to wake a second thread or to stream (most of a model's
+  // small tensors, and every L1-sized call) runs each tensor as one kernel
+  // call on this thread: no plan, no OpenMP queries, no block snapping. Pieces
+  // never change a bit (rules are element-wise), only what a call costs.
+  const std::size_t per_thread = exec.min_bytes_per_thread ? exec.min_bytes_per_thread : default_min_bytes_per_thread;
+  if (bytes_moved < 2 * per_thread && (!streams_output<Rule> || !stream_outputs(bytes_moved, exec))) {
+    const range_kernel<Rule> kernel = kernel_for<Rule>(target, store_policy::cached);
+    const denormal_scope floating_point(flush_denormals);
+    for (std::size_t k = 0; k < rules.size(); ++k)
+      if (starts[k + 1] != starts[k]) kernel(rules[k], 0, starts[k + 1] - starts[k]);
+    return;
+  }
+  const block_plan plan = plan_blocks(total, sizeof(T), bytes_moved, exec);
   const bool streaming = store_policy_for<Rule>(target, bytes_moved, exec) == store_policy::streaming;
   const range_kernel<Rule> kernel =
       kernel_for<Rule>(target, streaming ? store_policy::streaming : store_policy::cached);

@@ -29,11 +29,15 @@ void buffer_registry::require_disjoint(const argument_checks& check) {
   }
 }
 
-void check_step(const char* function, std::int64_t step) {
-  if (step < 1)
-    argument_checks(function).fail(error_kind::hyperparameter, "step",
+void check_step_failed(const char* function, std::int64_t step) {
+  argument_checks(function).fail(error_kind::hyperparameter, "step",
                                    "step = " + std::to_string(step) +
                                        " must be >= 1 (t, the 1-based number of this step)");
+}
+
+void check_steps_taken_failed(const argument_checks& check, std::int64_t steps_taken) {
+  check.fail(error_kind::hyperparameter, "step",
+             "step = " + std::to_string(steps_taken) + " must be >= 0 (steps taken so far)");
 }
 
 void refuse_policy(const char* function, const step_policy& policy) {
@@ -44,11 +48,12 @@ void refuse_policy(const char* function, const step_policy& policy) {
                                    "this variant takes no step policy (it is about gradients)");
 }
 
-void check_policy(const argument_checks& check, const step_policy& policy) {
+void check_policy_failed(const argument_checks& check, const step_policy& policy) {
   check.finite("grad_scale", policy.grad_scale);
   if (policy.grad_scale <= 0.0) check.fail(error_kind::hyperparameter, "grad_scale", "grad_scale must be > 0");
   check.at_least("clip_value", policy.clip_value, 0.0);
   check.at_least("max_norm", policy.max_norm, 0.0);
+  check.fail(error_kind::hyperparameter, "policy", "invalid step policy");  // not reached: one check above fails
 }
 
 }  // namespace inertia::detail

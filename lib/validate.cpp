@@ -27,43 +27,43 @@ void argument_checks::fail(error_kind kind, const std::string& argument, const s
   throw invalid_argument(kind, argument, context() + ": " + why);
 }
 
-void argument_checks::finite(const char* name, double value) const {
-  if (!std::isfinite(value)) fail(error_kind::hyperparameter, name, std::string(name) + " = " + show(value) + " is not finite");
+void argument_checks::finite_failed(const char* name, double value) const {
+  fail(error_kind::hyperparameter, name, std::string(name) + " = " + show(value) + " is not finite");
 }
 
-void argument_checks::at_least(const char* name, double value, double low) const {
+void argument_checks::at_least_failed(const char* name, double value, double low) const {
   finite(name, value);
-  if (value < low) fail(error_kind::hyperparameter, name, std::string(name) + " = " + show(value) + " must be >= " + show(low));
+  fail(error_kind::hyperparameter, name, std::string(name) + " = " + show(value) + " must be >= " + show(low));
 }
 
-void argument_checks::within(const char* name, double value, double low, double high) const {
+void argument_checks::within_failed(const char* name, double value, double low, double high) const {
   finite(name, value);
-  if (value < low || value > high)
-    fail(error_kind::hyperparameter, name,
-         std::string(name) + " = " + show(value) + " is outside [" + show(low) + ", " + show(high) + "]");
+  fail(error_kind::hyperparameter, name,
+       std::string(name) + " = " + show(value) + " is outside [" + show(low) + ", " + show(high) + "]");
 }
 
-void argument_checks::momentum(const char* name, double value) const {
+void argument_checks::momentum_failed(const char* name, double value) const {
   finite(name, value);
-  if (value < 0.0 || value >= 1.0)
-    fail(error_kind::hyperparameter, name,
-         std::string(name) + " = " + show(value) +
-             " is outside [0, 1): with a coefficient >= 1 the velocity never decays, so the "
-             "parameters keep moving even where the gradient is zero; below 0 the velocity "
-             "flips sign every step");
+  fail(error_kind::hyperparameter, name,
+       std::string(name) + " = " + show(value) +
+           " is outside [0, 1): with a coefficient >= 1 the velocity never decays, so the "
+           "parameters keep moving even where the gradient is zero; below 0 the velocity "
+           "flips sign every step");
 }
 
-void argument_checks::same_length(const char* name, std::size_t length, const char* reference,
-                                  std::size_t reference_length) const {
-  if (length != reference_length)
-    fail(error_kind::length, name,
-         std::string(name) + " has " + std::to_string(length) + " elements but " + reference + " has " +
-             std::to_string(reference_length));
+void argument_checks::same_length_failed(const char* name, std::size_t length, const char* reference,
+                                         std::size_t reference_length) const {
+  fail(error_kind::length, name,
+       std::string(name) + " has " + std::to_string(length) + " elements but " + reference + " has " +
+           std::to_string(reference_length));
 }
 
-void argument_checks::not_null(const char* name, const void* pointer, std::size_t length) const {
-  if (pointer == nullptr && length != 0)
-    fail(error_kind::null_pointer, name, std::string(name) + " is null but " + std::to_string(length) + " elements were given");
+void argument_checks::disjoint_failed(const char* name_a, const char* name_b) const {
+  fail(error_kind::overlap, name_a, std::string(name_a) + " and " + name_b + " share memory; they must be separate buffers");
+}
+
+void argument_checks::not_null_failed(const char* name, std::size_t length) const {
+  fail(error_kind::null_pointer, name, std::string(name) + " is null but " + std::to_string(length) + " elements were given");
 }
 
 }  // namespace inertia::detail

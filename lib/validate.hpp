@@ -1,6 +1,7 @@
 #pragma once
 // Argument checks shared by every entry point. They run before the first
 // write, and each failure names the function and the argument.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -26,20 +27,34 @@ class argument_checks {
 
   [[noreturn]] void fail(error_kind kind, const std::string& argument, const std::string& why) const;
 
-  void finite(const char* name, double value) const;
+  // Each check is an inline test of the valid case; only a failure leaves the
+  // line, to the cold *_failed function that formats the message. A valid
+  // small call runs these dozens of times, so this is most of its cost.
+  void finite(const char* name, double value) const {
+    if (!std::isfinite(value)) finite_failed(name, value);
+  }
   /// low <= value, and value finite.
-  void at_least(const char* name, double value, double low) const;
+  void at_least(const char* name, double value, double low) const {
+    if (!(std::isfinite(value) && value >= low)) at_least_failed(name, value, low);
+  }
   /// A momentum-like coefficient in [0, 1).
-  void momentum(const char* name, double value) const;
+  void momentum(const char* name, double value) const {
+    if (!(value >= 0.0 && value < 1.0)) momentum_failed(name, value);
+  }
   /// low <= value <= high.
-  void within(const char* name, double value, double low, double high) const;
-  void same_length(const char* name, std::size_t length, const char* reference, std::size_t reference_length) const;
-  void not_null(const char* name, const void* pointer, std::size_t length) const;
+  void within(const char* name, double value, double low, double high) const {
+    if (!(std::isfinite(value) && value >= low && value <= high)) within_failed(name, value, low, high);
+  }
+  void same_length(const char* name, std::size_t length, const char* reference, std::size_t reference_length) const {
+    if (length != reference_length) same_length_failed(name, length, reference, reference_length);
+  }
+  void not_null(const char* name, const void* pointer, std::size_t length) const {
+    if (pointer == nullptr && length != 0) not_null_failed(name, length);
+  }
 
   template <class A, class B>
   void disjoint(const char* name_a, std::span<A> a, const char* name_b, std::span<B> b) const {
-    if (overlaps(a.data(), a.size_bytes(), b.data(), b.size_bytes()))
-      fail(error_kind::overlap, name_a, std::string(name_a) + " and " + name_b + " share memory; they must be separate buffers");
+    if (overlaps(a.data(), a.size_bytes(), b.data(), b.size_bytes())) disjoint_failed(name_a, name_b);
   }
 
   static bool overlaps(const void* a, std::size_t a_bytes, const void* b, std::size_t b_bytes) {
@@ -49,6 +64,15 @@ class argument_checks {
   }
 
  private:
+  [[noreturn]] void finite_failed(const char* name, double value) const;
+  [[noreturn]] void at_least_failed(const char* name, double value, double low) const;
+  [[noreturn]] void momentum_failed(const char* name, double value) const;
+  [[noreturn]] void within_failed(const char* name, double value, double low, double high) const;
+  [[noreturn]] void same_length_failed(const char* name, std::size_t length, const char* reference,
+                                       std::size_t reference_length) const;
+  [[noreturn]] void disjoint_failed(const char* name_a, const char* name_b) const;
+  [[noreturn]] void not_null_failed(const char* name, std::size_t length) const;
+
   static constexpr std::size_t none = static_cast<std::size_t>(-1);
   std::string context() const;
 

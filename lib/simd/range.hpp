@@ -14,6 +14,9 @@
 
 namespace inertia::detail {
 
+/// Ranges of fewer full vectors than this run without the alignment peel.
+inline constexpr std::size_t min_vectors_to_align = 8;
+
 // Inlined into run_range_for, so that a specialised_rule, a copy of the rule,
 // is never stored to the stack and read back by a callee: the loop loads its
 // coefficients from the caller's rule, as before. (Out of line, the copy was
@@ -35,7 +38,12 @@ template <class Arch, store_policy Stores, class Rule>
     constexpr std::size_t width = full::width;
     constexpr std::uintptr_t vector_bytes = width * sizeof(T);
     const auto* anchor = rule.anchor();
-    while (i < end && reinterpret_cast<std::uintptr_t>(anchor + i) % vector_bytes != 0) {
+    // Aligning the anchor pays on long ranges (no store splits a cache line);
+    // on a range of a few vectors the scalar peel (up to width - 1 elements)
+    // costs more than the splits it avoids, so short cached ranges start with
+    // unaligned vectors. Streaming stores need the alignment whatever the length.
+    const bool align = Stores == store_policy::streaming || end - i >= min_vectors_to_align * width;
+    while (align && i < end && reinterpret_cast<std::uintptr_t>(anchor + i) % vector_bytes != 0) {
       rule.template apply<one>(i);
       ++i;
     }

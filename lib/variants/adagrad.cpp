@@ -38,7 +38,7 @@ struct adagrad_variant {
   }
 
   static void check_options(const detail::argument_checks& check, const adagrad_options& o) {
-    detail::check_declared(check, options, o);
+    detail::check_declared<options>(check, o);
   }
 
   template <class T>

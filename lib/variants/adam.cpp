@@ -98,7 +98,7 @@ struct adam_variant {
   }
 
   static void check_options(const detail::argument_checks& check, const adam_options& o) {
-    detail::check_declared(check, options, o);
+    detail::check_declared<options>(check, o);
   }
 
   template <class T>

@@ -56,7 +56,7 @@ struct aggmo_variant {
   }
 
   static void check_options(const detail::argument_checks& check, const aggmo_options& o) {
-    detail::check_declared(check, options, o);
+    detail::check_declared<options>(check, o);
   }
 
   template <class T>

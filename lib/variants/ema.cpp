@@ -23,7 +23,7 @@ struct ema_variant : detail::velocity_tensor_variant {
   static constexpr std::array state{detail::state_buffer<ema_options>{"velocity", detail::always<ema_options>}};
 
   static void check_options(const detail::argument_checks& check, const ema_options& o) {
-    detail::check_declared(check, options, o);
+    detail::check_declared<options>(check, o);
   }
 
   /// This step is number steps_taken + 1 (bias correction counts from 1).

@@ -41,7 +41,7 @@ struct heavy_ball_variant {
   }
 
   static void check_options(const detail::argument_checks& check, const heavy_ball_options& o) {
-    detail::check_declared(check, options, o);
+    detail::check_declared<options>(check, o);
     if (o.nesterov && (o.momentum <= 0.0 || o.dampening != 0.0))
       check.fail(error_kind::hyperparameter, "nesterov", "nesterov requires momentum > 0 and dampening == 0");
   }

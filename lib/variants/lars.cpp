@@ -52,7 +52,7 @@ struct lars_variant {
   }
 
   static void check_options(const detail::argument_checks& check, const lars_options& o) {
-    detail::check_declared(check, options, o);
+    detail::check_declared<options>(check, o);
   }
 
   template <class T>

@@ -25,7 +25,7 @@ struct lion_variant : detail::velocity_tensor_variant {
   static constexpr std::array state{detail::state_buffer<lion_options>{"exp_avg", detail::always<lion_options>}};
 
   static void check_options(const detail::argument_checks& check, const lion_options& o) {
-    detail::check_declared(check, options, o);
+    detail::check_declared<options>(check, o);
   }
 
   template <class T>

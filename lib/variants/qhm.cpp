@@ -24,7 +24,7 @@ struct qhm_variant : detail::velocity_tensor_variant {
   static constexpr std::array state{detail::state_buffer<qhm_options>{"momentum_buffer", detail::always<qhm_options>}};
 
   static void check_options(const detail::argument_checks& check, const qhm_options& o) {
-    detail::check_declared(check, options, o);
+    detail::check_declared<options>(check, o);
   }
 
   template <class T>

@@ -24,7 +24,7 @@ struct signum_variant : detail::velocity_tensor_variant {
       detail::state_buffer<signum_options>{"momentum_buffer", detail::always<signum_options>}};
 
   static void check_options(const detail::argument_checks& check, const signum_options& o) {
-    detail::check_declared(check, options, o);
+    detail::check_declared<options>(check, o);
   }
 
   template <class T>

@@ -26,7 +26,7 @@ struct sutskever_variant : detail::velocity_tensor_variant {
       "velocity", [](const sutskever_options& o) { return o.momentum != 0.0; }}};
 
   static void check_options(const detail::argument_checks& check, const sutskever_options& o) {
-    detail::check_declared(check, options, o);
+    detail::check_declared<options>(check, o);
     if (o.nesterov && o.momentum <= 0.0)
       check.fail(error_kind::hyperparameter, "nesterov", "nesterov requires momentum > 0");
   }

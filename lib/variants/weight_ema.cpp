@@ -39,7 +39,7 @@ struct weight_ema_variant {
   }
 
   static void check_options(const detail::argument_checks& check, const weight_ema_options& o) {
-    detail::check_declared(check, options, o);
+    detail::check_declared<options>(check, o);
   }
 
   template <class T>
