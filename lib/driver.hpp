@@ -62,6 +62,16 @@ store_policy store_policy_for(arch target, std::size_t bytes_moved, const execut
              : store_policy::cached;
 }
 
+/// A call too small to wake a second thread or to stream (most of a model's
+/// small tensors, and every L1-sized call) runs each tensor as one kernel
+/// call on this thread: no plan, no OpenMP queries, no block snapping. Pieces
+/// never change a bit (rules are element-wise), only what a call costs.
+template <class Rule>
+bool runs_unplanned(std::size_t bytes_moved, const execution& exec) {
+  const std::size_t per_thread = exec.min_bytes_per_thread ? exec.min_bytes_per_thread : default_min_bytes_per_thread;
+  return bytes_moved < 2 * per_thread && (!streams_output<Rule> || !stream_outputs(bytes_moved, exec));
+}
+
 /// rules[k] updates tensor k, whose elements are [starts[k], starts[k+1]) of
 /// the call's index space (starts has rules.size() + 1 entries, from 0).
 template <class Rule>
@@ -73,12 +83,7 @@ void run_tensors(std::span<const Rule> rules, std::span<const std::size_t> start
   std::size_t bytes_moved = 0;
   for (std::size_t k = 0; k < rules.size(); ++k) bytes_moved += (starts[k + 1] - starts[k]) * rules[k].bytes_per_element();
   const arch target = active_arch();
-  // A call too small to wake a second thread or to stream (most of a model's
-  // small tensors, and every L1-sized call) runs each tensor as one kernel
-  // call on this thread: no plan, no OpenMP queries, no block snapping. Pieces
-  // never change a bit (rules are element-wise), only what a call costs.
-  const std::size_t per_thread = exec.min_bytes_per_thread ? exec.min_bytes_per_thread : default_min_bytes_per_thread;
-  if (bytes_moved < 2 * per_thread && (!streams_output<Rule> || !stream_outputs(bytes_moved, exec))) {
+  if (runs_unplanned<Rule>(bytes_moved, exec)) {
     const range_kernel<Rule> kernel = kernel_for<Rule>(target, store_policy::cached);
     const denormal_scope floating_point(flush_denormals);
     for (std::size_t k = 0; k < rules.size(); ++k)
@@ -128,11 +133,17 @@ void run_tensors(std::span<const Rule> rules, std::span<const std::size_t> start
   run_blocks(omp_get_thread_num(), omp_get_num_threads());
 }
 
-/// One span: the one-tensor case of the same driver.
+/// One span: the one-tensor case of the same driver, with the small call's
+/// shortcut taken before anything else (bench/call_overhead.cpp).
 template <class Rule>
-void run(const Rule& rule, std::size_t size, const execution& exec) {
+void run(const Rule& rule, std::size_t size, const execution& exec, bool flush_denormals = false) {
+  if (size != 0 && runs_unplanned<Rule>(size * rule.bytes_per_element(), exec)) {
+    const denormal_scope floating_point(flush_denormals);
+    kernel_for<Rule>(active_arch(), store_policy::cached)(rule, 0, size);
+    return;
+  }
   const std::size_t starts[2] = {0, size};
-  run_tensors(std::span<const Rule>(&rule, 1), std::span<const std::size_t>(starts), exec);
+  run_tensors(std::span<const Rule>(&rule, 1), std::span<const std::size_t>(starts), exec, flush_denormals);
 }
 
 }  // namespace inertia::detail

@@ -173,8 +173,7 @@ step_report step_single(const Tensor& tensor, const typename Variant::options_ty
                            report))
       return report;
   }
-  const std::size_t starts[2] = {0, tensor.param.size()};
-  run_tensors(std::span<const rule_type>(&rule, 1), std::span<const std::size_t>(starts), exec, policy.flush_denormals);
+  run(rule, tensor.param.size(), exec, policy.flush_denormals);
   return report;
 }
 

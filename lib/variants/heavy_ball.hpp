@@ -45,11 +45,12 @@ struct heavy_ball_rule {
   static heavy_ball_rule make(T* param, const T* grad, T* momentum_buffer, std::size_t size,
                               const heavy_ball_options& o, bool first_step) {
     const bool fused = o.numerics == heavy_ball_numerics::pytorch_fused;
+    const std::size_t fused_tail_size = fused ? size % fused_kernel_lanes : 0;
     // Coefficients are rounded to T once, as torch casts a Python float alpha
     // to the tensor's dtype; 1 - dampening is formed in double first, as Python does.
     return {param, {grad}, momentum_buffer, T(-o.lr), T(o.momentum), T(1.0 - o.dampening), T(o.weight_decay),
             o.momentum != 0.0, first_step, o.nesterov, o.maximize, o.weight_decay != 0.0,
-            fused && size % fused_kernel_lanes != 0, fused ? size - size % fused_kernel_lanes : size};
+            fused_tail_size != 0, size - fused_tail_size};
   }
 
   const T* anchor() const { return param; }
