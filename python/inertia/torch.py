@@ -16,6 +16,7 @@ sparse or mismatched gradients, layout, hyperparameters) before it writes anythi
 """
 
 import inspect
+import operator
 import warnings
 
 import torch as _torch
@@ -104,34 +105,67 @@ _DTYPE_CODES = {_torch.float32: _capi.FLOAT32, _torch.float64: _capi.FLOAT64}
 
 
 def _check_param(name, p, index):
-    where = f"{name}: parameter {index}"
-    if p.device.type != "cpu":
-        raise RuntimeError(f"{where} is on {p.device}; inertia steps CPU tensors only")
-    if p.is_sparse or p.layout != _torch.strided:
-        raise RuntimeError(f"{where} has layout {p.layout}; inertia steps dense (strided) tensors")
+    # Ordered so that a good tensor costs few attribute reads (is_cpu, not device.type, which builds objects).
+    if not p.is_cpu:
+        raise RuntimeError(f"{name}: parameter {index} is on {p.device}; inertia steps CPU tensors only")
+    if p.layout is not _torch.strided:
+        raise RuntimeError(f"{name}: parameter {index} has layout {p.layout}; inertia steps dense (strided) tensors")
     if p.dtype not in _DTYPE_CODES:
-        raise TypeError(f"{where} has dtype {p.dtype}; inertia steps float32 and float64")
+        raise TypeError(f"{name}: parameter {index} has dtype {p.dtype}; inertia steps float32 and float64")
     if not p.is_contiguous():
-        raise ValueError(f"{where} is not contiguous (shape {tuple(p.shape)}, stride {p.stride()}); "
-                         f"inertia steps contiguous memory")
+        raise ValueError(f"{name}: parameter {index} is not contiguous (shape {tuple(p.shape)}, stride "
+                         f"{p.stride()}); inertia steps contiguous memory")
     g = p.grad
-    if g.is_sparse:
-        raise RuntimeError(f"{name} does not support sparse gradients (parameter {index})")
-    if g.device != p.device:
-        raise RuntimeError(f"{where}: grad is on {g.device} and the parameter on {p.device}")
-    if g.dtype != p.dtype:
-        raise TypeError(f"{where}: grad has dtype {g.dtype} and the parameter {p.dtype}")
+    if g.layout is not _torch.strided:
+        raise RuntimeError(f"{name} does not support sparse gradients (parameter {index} has a {g.layout} grad)")
+    if not g.is_cpu:
+        raise RuntimeError(f"{name}: parameter {index}: grad is on {g.device} and the parameter on {p.device}")
+    if g.dtype is not p.dtype:
+        raise TypeError(f"{name}: parameter {index}: grad has dtype {g.dtype} and the parameter {p.dtype}")
     if g.shape != p.shape:
-        raise ValueError(f"{where}: grad has shape {tuple(g.shape)} and the parameter {tuple(p.shape)}")
+        raise ValueError(f"{name}: parameter {index}: grad has shape {tuple(g.shape)} and the parameter "
+                         f"{tuple(p.shape)}")
 
 
 # ---- the shared step machinery --------------------------------------------------------------------
 
 
+class _Plan:
+    """One library call of a step: the tensors of one group that share a dtype and a step count, their
+    inertia_tensor table, and what the step changes in their state."""
+
+    __slots__ = ("handle", "code", "names", "steps", "extra", "members", "states", "table", "created", "group",
+                 "table_keepalive", "counter")
+
+    def __init__(self, handle, code, names, steps, extra, members, states, table, created, group):
+        self.handle, self.code, self.names, self.steps, self.extra = handle, code, names, steps, extra
+        self.members, self.states, self.table, self.created, self.group = members, states, table, created, group
+        self.counter = None  # the plan's shared state["step"] tensor, made at its first step
+
+
+class _GroupLayout:
+    """A group's plans as the last step laid them out, with what they were made from. The next step reuses
+    them when nothing they depend on changed: the same parameter list, the same gradient objects (None
+    where they were None), the same data pointers, the same state dict, the same state buffers by the
+    library's count (options such as momentum or amsgrad may change that)."""
+
+    __slots__ = ("params", "count", "grads", "live_params", "live_grads", "param_pointers", "grad_pointers",
+                 "state", "plans")
+
+
+_grad_of = operator.attrgetter("grad")
+_data_ptr = _torch.Tensor.data_ptr
+
+
 class _InertiaStep:
     """The step of every inertia optimizer: per group, gather (param, grad, state) of the params with a
     gradient, bucket them by dtype and by step count (torch keeps one per parameter), and step each
-    bucket with one library call. Subclasses say how torch's group options and state map to the variant."""
+    bucket with one library call. Subclasses say how torch's group options and state map to the variant.
+
+    A step first lays out and checks every group, then calls the library: a bad tensor or option in any
+    group raises before anything is written. The layout of a group is kept for the next step and reused
+    while its parameters, gradients, pointers and state are the ones it was made from, so that a
+    steady-state step costs a few attribute reads per parameter."""
 
     _step_supports_amp_scaling = True
     _variant = None
@@ -147,6 +181,19 @@ class _InertiaStep:
 
     def _new_state(self, p, name, group):
         return _torch.zeros_like(p, memory_format=_torch.contiguous_format)
+
+    def _bucket_key(self, state, group):
+        """What parameters must share to be stepped by one call: (steps taken, anything else)."""
+        return self._steps_of(state), None
+
+    def _scalars_before(self, plan):
+        pass
+
+    def _scalars_after(self, plan):
+        pass
+
+    def _after_step(self, plan):
+        pass
 
     # -- machinery
     def _handle(self, index, dtype_code, variant):
@@ -176,35 +223,28 @@ class _InertiaStep:
 
     def _steps_of(self, state):
         """The step count t - 1 of a parameter (0 before its first step), read without a tensor op when
-        the counter is one this optimizer wrote."""
+        the counter is one this optimizer advances."""
         counter = state.get(self._step_key)
         if counter is None:
             return 0
-        known = self.__dict__.setdefault("_inertia_counters", {})
-        value = known.get(id(counter))
-        if value is not None and value[0] is counter:
-            return value[1]
+        steps = getattr(counter, "_inertia_steps", None)  # a counter this optimizer advances
+        if steps is not None:
+            return steps
         return int(counter.item()) if isinstance(counter, _torch.Tensor) else int(counter)
 
-    def _counter(self, steps):
-        """The 0-d float32 tensor of a step count, as torch keeps it; shared by every parameter at that count
-        (state_dict hands out copies, so a checkpoint holds one per parameter as torch's does)."""
-        tensors = self.__dict__.setdefault("_inertia_counter_tensors", {})
-        tensor = tensors.get(steps)
-        if tensor is None:
-            tensor = tensors[steps] = _torch.tensor(float(steps))
-            self.__dict__.setdefault("_inertia_counters", {})[id(tensor)] = (tensor, steps)
-        return tensor
-
-    def _bucket_key(self, state, group):
-        """What parameters must share to be stepped by one call: the step count (t)."""
-        return self._steps_of(state)
-
-    def _scalars_before(self, handle, key, members):
-        pass
-
-    def _scalars_after(self, handle, key, members):
-        pass
+    def _advance_counter(self, plan):
+        """state["step"] after a plan's step: a 0-d float32 tensor, as torch keeps it. The parameters of one
+        plan share one, owned by the plan and advanced in place (one tensor op a step, not one per
+        parameter); state_dict hands out a copy per parameter, as torch's checkpoints hold."""
+        counter = plan.counter
+        if counter is None:
+            plan.counter = counter = _torch.tensor(float(plan.steps))
+            key = self._step_key
+            for state in plan.states:
+                state[key] = counter
+        else:
+            counter.fill_(float(plan.steps))
+        counter._inertia_steps = plan.steps  # read back by _steps_of without a tensor op
 
     def _amp_scaling(self, grad_scaler):
         """(grad_scale, found_inf) as floats: from torch 1.13's grad_scaler= argument or the attributes
@@ -239,94 +279,124 @@ class _InertiaStep:
         policy = None
         if grad_scale is not None:
             policy = _capi.StepPolicy(grad_scale=grad_scale, skip_non_finite=True)
-        name = type(self).__name__
 
-        # Phase 1: validate and lay out every group; nothing is written (state buffers this step creates are
+        # Phase 1: lay out and check every group; nothing is written (state buffers made for this step are
         # removed again if anything fails).
+        layouts = self.__dict__.setdefault("_inertia_layouts", {})
         plans = []
-        created = []  # (state, name) of buffers created for this step, for the rollback
-        keepalive = []  # contiguous copies of gradients, alive until the calls are done
         try:
-            self._plan(name, plans, created, keepalive)
+            first_index = 0
+            for index, group in enumerate(self.param_groups):
+                plans.extend(self._group_plans(index, group, first_index, layouts))
+                first_index += len(group["params"])
         except BaseException:
-            for state, state_name in created:
-                del state[state_name]
+            layouts.clear()
+            for plan in plans:
+                self._remove_created(plan)
             raise
 
-        # Phase 2: one library call per bucket (normally one per group).
+        # Phase 2: one library call per plan (normally one per group).
         report = _capi.StepReport()
-        for number, (handle, code, bucket, members, rows, bucket_created, group) in enumerate(plans):
-            steps = bucket if isinstance(bucket, int) else bucket[0]
-            self._scalars_before(handle, bucket, members)
-            table = _capi.pack(rows)
+        for number, plan in enumerate(plans):
+            self._scalars_before(plan)
             try:
-                handle.step(code, table, len(members), steps + 1, policy, report)
+                plan.handle.step(plan.code, plan.table, len(plan.members), plan.steps + 1, policy, report)
             except _capi.InertiaError as error:
+                layouts.clear()
                 for later in plans[number:]:
-                    for state, state_name in later[5]:
-                        del state[state_name]
-                if isinstance(error, ValueError):
-                    raise ValueError(f"{name}: {error}") from None
-                raise RuntimeError(f"{name}: {error}") from None
+                    self._remove_created(later)
+                kind = ValueError if isinstance(error, ValueError) else RuntimeError
+                raise kind(f"{type(self).__name__}: {error}") from None
             if report.skipped:
-                for state, state_name in bucket_created:
-                    del state[state_name]
+                layouts.clear()
+                self._remove_created(plan)
                 continue
-            self._scalars_after(handle, bucket, members)
+            plan.created = ()
+            self._scalars_after(plan)
+            plan.steps += 1
             if self._step_key is not None:
-                counter = self._counter(steps + 1)
-                for p in members:
-                    self.state[p][self._step_key] = counter
-            self._after_step(members, group)
+                self._advance_counter(plan)
+            self._after_step(plan)
         return loss
 
-    def _plan(self, name, plans, all_created, keepalive):
-        index_base = 0
-        for index, group in enumerate(self.param_groups):
-            buckets = {}
-            for offset, p in enumerate(group["params"]):
-                if p.grad is None:
-                    continue
-                _check_param(name, p, index_base + offset)
-                state = self.state[p]
-                key = (p.dtype, self._bucket_key(state, group))
-                members = buckets.get(key)
-                if members is None:
-                    members = buckets[key] = []
-                members.append(p)
-            index_base += len(group["params"])
-            for (dtype, bucket), members in buckets.items():
-                code = _DTYPE_CODES[dtype]
-                handle = self._configure(index, group, code)
-                names = handle.state_names()
-                rows = []
-                created = []
-                plans.append((handle, code, bucket, members, rows, created, group))
-                for p in members:
-                    state = self.state[p]
-                    g = p.grad
-                    if not g.is_contiguous():
-                        g = g.contiguous()  # read only: a contiguous copy gives the same bits
-                        keepalive.append(g)
-                    row = [p.data_ptr(), g.data_ptr()]
-                    for state_name in names:
-                        buffer = state.get(state_name)
-                        if buffer is None:
-                            buffer = self._new_state(p, state_name, group)
-                            state[state_name] = buffer
-                            created.append((state, state_name))
-                            all_created.append((state, state_name))
-                        elif (buffer.dtype != p.dtype or buffer.shape != p.shape or not buffer.is_contiguous()
-                              or buffer.device != p.device):
-                            buffer = buffer.to(device=p.device, dtype=p.dtype).contiguous().view_as(p).clone()
-                            state[state_name] = buffer
-                        row.append(buffer.data_ptr())
-                    row.extend((0,) * (_capi.MAX_STATE - len(names)))
-                    row.append(p.numel())
-                    rows.extend(row)
+    @staticmethod
+    def _remove_created(plan):
+        for state, name in plan.created:
+            state.pop(name, None)
+        plan.created = ()
 
-    def _after_step(self, members, group):
-        pass
+    def _group_plans(self, index, group, first_index, layouts):
+        params = group["params"]
+        grads = list(map(_grad_of, params))
+        layout = layouts.get(index)
+        if (layout is not None and layout.params is params and layout.count == len(params)
+                and layout.state is self.state and all(map(operator.is_, grads, layout.grads))
+                and list(map(_data_ptr, layout.live_params)) == layout.param_pointers
+                and list(map(_data_ptr, layout.live_grads)) == layout.grad_pointers):
+            for plan in layout.plans:
+                if self._configure(index, group, plan.code).state_names() != plan.names:
+                    break
+            else:
+                return layout.plans
+        layouts.pop(index, None)
+        plans = self._lay_out(index, group, first_index, grads)
+        layout = _GroupLayout()
+        layout.params, layout.count, layout.grads, layout.state = params, len(params), grads, self.state
+        layout.live_params = [p for p, g in zip(params, grads) if g is not None]
+        layout.live_grads = [g for g in grads if g is not None]
+        layout.param_pointers = list(map(_data_ptr, layout.live_params))
+        layout.grad_pointers = list(map(_data_ptr, layout.live_grads))
+        layout.plans = plans
+        # A gradient that had to be copied to be contiguous is a new tensor every step: no reuse.
+        if all(g.is_contiguous() for g in layout.live_grads):
+            layouts[index] = layout
+        return plans
+
+    def _lay_out(self, index, group, first_index, grads):
+        name = type(self).__name__
+        buckets = {}
+        for offset, (p, g) in enumerate(zip(group["params"], grads)):
+            if g is None:
+                continue
+            _check_param(name, p, first_index + offset)
+            state = self.state[p]
+            key = (p.dtype, self._bucket_key(state, group))
+            members = buckets.get(key)
+            if members is None:
+                members = buckets[key] = []
+            members.append((p, g, state))
+        plans = []
+        for (dtype, (steps, extra)), members in buckets.items():
+            code = _DTYPE_CODES[dtype]
+            handle = self._configure(index, group, code)
+            names = handle.state_names()
+            rows = []
+            plan = _Plan(handle, code, names, steps, extra, [m[0] for m in members], [m[2] for m in members],
+                         None, [], group)
+            plans.append(plan)
+            keepalive = []
+            for p, g, state in members:
+                if not g.is_contiguous():
+                    g = g.contiguous()  # read only: a contiguous copy gives the same bits
+                    keepalive.append(g)
+                row = [p.data_ptr(), g.data_ptr()]
+                for state_name in names:
+                    buffer = state.get(state_name)
+                    if buffer is None:
+                        buffer = self._new_state(p, state_name, group)
+                        state[state_name] = buffer
+                        plan.created.append((state, state_name))
+                    elif (buffer.dtype != p.dtype or buffer.shape != p.shape or not buffer.is_contiguous()
+                          or buffer.device != p.device):
+                        buffer = buffer.to(device=p.device, dtype=p.dtype).contiguous().view_as(p).clone()
+                        state[state_name] = buffer
+                    row.append(buffer.data_ptr())
+                row.extend((0,) * (_capi.MAX_STATE - len(names)))
+                row.append(p.numel())
+                rows.extend(row)
+            plan.table = _capi.pack(rows)
+            plan.table_keepalive = keepalive
+        return plans
 
     def state_dict(self):
         """torch's state_dict, with each parameter's scalar counters as its own tensors (as torch keeps them)."""
@@ -389,13 +459,13 @@ class SGD(_TorchDropIn, _torch.optim.SGD):
         return _torch.empty_like(p, memory_format=_torch.contiguous_format)  # t == 1 writes it whole
 
     def _bucket_key(self, state, group):
-        # torch's first step (no buffer yet) initialises the buffer: inertia's t == 1; any later step is t == 2.
-        return 0 if state.get("momentum_buffer") is None else 1
+        # torch's first step (no buffer yet) initialises the buffer: inertia's t == 1; any later step is t >= 2.
+        return (0 if state.get("momentum_buffer") is None else 1), None
 
-    def _after_step(self, members, group):
-        if not group["momentum"]:
-            for p in members:
-                self.state[p]["momentum_buffer"] = None  # as torch records plain SGD
+    def _after_step(self, plan):
+        if not plan.names:
+            for state in plan.states:
+                state["momentum_buffer"] = None  # as torch records plain SGD
 
 
 class Adam(_TorchDropIn, _torch.optim.Adam):
@@ -426,17 +496,18 @@ class NAdam(_TorchDropIn, _torch.optim.NAdam):
 
     def _bucket_key(self, state, group):
         mu = state.get("mu_product")
-        return (self._steps_of(state), 1.0 if mu is None else float(mu))
+        return self._steps_of(state), (1.0 if mu is None else float(mu))
 
-    def _scalars_before(self, handle, bucket, members):
-        handle.forget("mu_product")
-        handle.set("mu_product", bucket[1])
+    def _scalars_before(self, plan):
+        plan.handle.forget("mu_product")
+        plan.handle.set("mu_product", plan.extra)
 
-    def _scalars_after(self, handle, bucket, members):
-        product = _torch.tensor(handle.get("mu_product"), dtype=_torch.float32)
-        handle.forget("mu_product")
-        for p in members:
-            self.state[p]["mu_product"] = product
+    def _scalars_after(self, plan):
+        plan.extra = plan.handle.get("mu_product")
+        plan.handle.forget("mu_product")
+        product = _torch.tensor(plan.extra, dtype=_torch.float32)
+        for state in plan.states:
+            state["mu_product"] = product
 
 
 class Adagrad(_TorchDropIn, _torch.optim.Adagrad):

@@ -221,3 +221,41 @@ def test_library_optimizers_train_and_match_the_numpy_step(digits, name, variant
         getattr(inp, variant)(w_np, g.numpy(), step=t, **state_np, **options)
     np.testing.assert_array_equal(w.detach().numpy(), w_np)
     assert optimizer.state[w]["step"].item() == 3
+
+
+@pytest.mark.parametrize("name,options", [("SGD", dict(lr=0.1, momentum=0.0)), ("Adam", dict(lr=0.01)),
+                                          ("NAdam", dict(lr=0.01))])
+def test_reused_layouts_follow_every_change(name, options):
+    """A step reuses the last step's layout of a group only while nothing it was made from changed; each
+    change below must reach the library (torch's bits every step)."""
+    torch.manual_seed(6)
+    shapes = [(5, 3), (7,), (64,)]
+    starts = [torch.randn(s) for s in shapes]
+    runs = []
+    for module in (torch.optim, it):
+        params = [s.clone().requires_grad_() for s in starts]
+        optimizer = getattr(module, name)(params, **options)
+        generator = torch.Generator().manual_seed(7)
+        history = []
+        for step in range(12):
+            if step == 3:
+                params[0].data = params[0].data.clone()  # a new pointer behind the same parameter
+            if step == 6 and name == "SGD":
+                optimizer.param_groups[0]["momentum"] = 0.9  # now a buffer: another state layout
+            optimizer.zero_grad(set_to_none=step in (5, 6, 9))
+            for i, p in enumerate(params):
+                if step in (4, 8) and i == 1:
+                    continue  # no gradient this step: skipped, its step count falls behind
+                p.grad = torch.randn(p.shape, generator=generator) if p.grad is None else p.grad.copy_(
+                    torch.randn(p.shape, generator=generator))
+            optimizer.step()
+            history.append([p.detach().clone() for p in params])
+        runs.append((history, optimizer, params))
+    for step, (a, b) in enumerate(zip(runs[0][0], runs[1][0])):
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert torch.equal(x, y), f"step {step}, parameter {i}"
+    for p, q in zip(runs[0][2], runs[1][2]):
+        sa, sb = runs[0][1].state[p], runs[1][1].state[q]
+        assert sorted(sa) == sorted(sb)
+        for key in sa:
+            assert (sa[key] is None and sb[key] is None) or torch.equal(sa[key], sb[key]), key
