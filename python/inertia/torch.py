@@ -150,7 +150,7 @@ class _GroupLayout:
     library's count (options such as momentum or amsgrad may change that)."""
 
     __slots__ = ("params", "count", "grads", "live_params", "live_grads", "param_pointers", "grad_pointers",
-                 "state", "plans")
+                 "state", "plans", "has_grad", "dtypes", "shapes", "grad_words")
 
 
 _grad_of = operator.attrgetter("grad")
@@ -330,9 +330,9 @@ class _InertiaStep:
         grads = list(map(_grad_of, params))
         layout = layouts.get(index)
         if (layout is not None and layout.params is params and layout.count == len(params)
-                and layout.state is self.state and all(map(operator.is_, grads, layout.grads))
+                and layout.state is self.state
                 and list(map(_data_ptr, layout.live_params)) == layout.param_pointers
-                and list(map(_data_ptr, layout.live_grads)) == layout.grad_pointers):
+                and self._same_or_fitting_grads(layout, grads)):
             for plan in layout.plans:
                 if self._configure(index, group, plan.code).state_names() != plan.names:
                     break
@@ -347,10 +347,41 @@ class _InertiaStep:
         layout.param_pointers = list(map(_data_ptr, layout.live_params))
         layout.grad_pointers = list(map(_data_ptr, layout.live_grads))
         layout.plans = plans
+        layout.has_grad = [g is not None for g in grads]
+        layout.dtypes = [p.dtype for p in layout.live_params]
+        layout.shapes = [p.shape for p in layout.live_params]
+        # Where each live gradient's pointer sits: (table, word), in live_params' order.
+        words = {}
+        for plan in plans:
+            for row, p in enumerate(plan.members):
+                words[id(p)] = (plan.table, row * _capi.TENSOR_WORDS + 1)
+        layout.grad_words = [words[id(p)] for p in layout.live_params]
         # A gradient that had to be copied to be contiguous is a new tensor every step: no reuse.
         if all(g.is_contiguous() for g in layout.live_grads):
             layouts[index] = layout
         return plans
+
+    @staticmethod
+    def _same_or_fitting_grads(layout, grads):
+        """Whether the layout's tables hold these gradients: the same objects at the same pointers, or new
+        objects (zero_grad(set_to_none=True), torch 2's default) where the old ones were, each dense, on the
+        CPU, contiguous and of its parameter's dtype and shape; their pointers are then written into the
+        tables. Anything else is laid out (and checked, with its error) again."""
+        if all(map(operator.is_, grads, layout.grads)):
+            return list(map(_data_ptr, layout.live_grads)) == layout.grad_pointers
+        if [g is not None for g in grads] != layout.has_grad:
+            return False
+        live = [g for g in grads if g is not None]
+        strided = _torch.strided
+        for g, dtype, shape in zip(live, layout.dtypes, layout.shapes):
+            if (g.layout is not strided or not g.is_cpu or g.dtype is not dtype or not g.is_contiguous()
+                    or g.shape != shape):
+                return False
+        pointers = list(map(_data_ptr, live))
+        for (table, word), pointer in zip(layout.grad_words, pointers):
+            table[word] = pointer
+        layout.grads, layout.live_grads, layout.grad_pointers = grads, live, pointers
+        return True
 
     def _lay_out(self, index, group, first_index, grads):
         name = type(self).__name__
