@@ -195,6 +195,16 @@ class _InertiaStep:
     def _after_step(self, plan):
         pass
 
+    def add_param_group(self, param_group):
+        """torch's, then the new group's options checked by the library (momentum >= 1 raises here)."""
+        super().add_param_group(param_group)
+        if self.__dict__.get("_inertia_ready"):  # the constructor checks its groups itself
+            try:
+                self._configure(len(self.param_groups) - 1, self.param_groups[-1], _capi.FLOAT32)
+            except ValueError:
+                self.param_groups.pop()
+                raise
+
     # -- machinery
     def _handle(self, index, dtype_code, variant):
         handles = self.__dict__.setdefault("_inertia_handles", {})
@@ -459,15 +469,6 @@ class _TorchDropIn(_InertiaStep):
             self._configure(index, group, _capi.FLOAT32)
         self._inertia_ready = True
 
-    def add_param_group(self, param_group):
-        super().add_param_group(param_group)
-        if self.__dict__.get("_inertia_ready"):
-            try:
-                self._configure(len(self.param_groups) - 1, self.param_groups[-1], _capi.FLOAT32)
-            except ValueError:
-                self.param_groups.pop()
-                raise
-
     def _library_options(self, group):
         for flag in ("differentiable", "capturable"):
             if group.get(flag):
@@ -581,6 +582,7 @@ class _LibraryOptimizer(_InertiaStep, _torch.optim.Optimizer):
         super().__init__(params, dict(options))
         for index, group in enumerate(self.param_groups):
             self._configure(index, group, _capi.FLOAT32)
+        self._inertia_ready = True
 
     def _library_options(self, group):
         return {key: (bool(group[key]) if key in self._flags else group[key]) for key in self._keys}

@@ -50,6 +50,10 @@ def test_bad_hyperparameter_in_a_later_group_leaves_the_optimizer_as_it_was():
     with pytest.raises(ValueError, match="momentum"):
         optimizer.add_param_group({"params": [torch.zeros(2, requires_grad=True)], "momentum": 1.0})
     assert len(optimizer.param_groups) == 1
+    lion = it.Lion([torch.zeros(3, requires_grad=True)])
+    with pytest.raises(ValueError, match="beta2"):
+        lion.add_param_group({"params": [torch.zeros(2, requires_grad=True)], "betas": (0.9, 1.5)})
+    assert len(lion.param_groups) == 1
 
 
 def test_a_scheduled_bad_value_raises_at_the_step_before_any_write():
