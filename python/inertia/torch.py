@@ -442,10 +442,11 @@ class _InertiaStep:
     def state_dict(self):
         """torch's state_dict, with each parameter's scalar counters as its own tensors (as torch keeps them)."""
         packed = super().state_dict()
-        for entry in packed["state"].values():
-            for key, value in list(entry.items()):
-                if isinstance(value, _torch.Tensor) and value.dim() == 0:
-                    entry[key] = value.clone()
+        # torch's entries are the live per-parameter dicts: copy them, so the optimizer keeps its own counters.
+        state = packed["state"]
+        for index, entry in list(state.items()):
+            state[index] = {key: (value.clone() if isinstance(value, _torch.Tensor) and value.dim() == 0 else value)
+                            for key, value in entry.items()}
         return packed
 
 

@@ -148,6 +148,21 @@ def test_state_dict_has_one_counter_per_parameter(digits):
     assert all(c.dtype == torch.float32 and c.dim() == 0 and c.item() == 29 for c in counters)
 
 
+def test_state_dict_mid_training_changes_nothing(digits):
+    """state_dict() hands out copies of the counters: the optimizer keeps counting in its own."""
+    models = [make_model(), make_model()]
+    reference, ours = torch.optim.Adam(models[0].parameters()), it.Adam(models[1].parameters())
+    for _ in range(2):
+        assert train(models[0], reference, digits, epochs=1) == train(models[1], ours, digits, epochs=1)
+        saved = ours.state_dict()
+    assert_same_weights(*models)
+    for p, q in zip(models[0].parameters(), models[1].parameters()):
+        assert reference.state[p]["step"].item() == ours.state[q]["step"].item() == 58
+    assert all(entry["step"].item() == 58 for entry in saved["state"].values())
+    assert all(entry["step"] is not ours.state[q]["step"] for entry, q in zip(saved["state"].values(),
+                                                                             models[1].parameters()))
+
+
 def test_none_grads_are_skipped_and_counted_per_parameter():
     torch.manual_seed(3)
     a, b = torch.randn(5, requires_grad=True), torch.randn(7, requires_grad=True)
