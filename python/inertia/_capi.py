@@ -195,6 +195,10 @@ class Handle:
         self.variant = variant
         self._values = {}  # what was set last, so that an unchanged option costs no call
 
+    def __reduce__(self):
+        # A copy would share the C handle and free it twice.
+        raise TypeError("an inertia handle cannot be copied or pickled; make another with Handle(variant)")
+
     def __del__(self):
         pointer = getattr(self, "_pointer", None)
         if pointer:
