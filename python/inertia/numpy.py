@@ -119,7 +119,8 @@ def _step(variant, param, grad, step, policy, kwargs):
     rows = []
     for i in range(count):
         suffix = f"[{i}]" if multi else ""
-        p = _as_array(params[i], "param" + suffix, writable=True)
+        # Without a gradient (weight_ema) param is only read: the model's weights, averaged into the state.
+        p = _as_array(params[i], "param" + suffix, writable=grads[i] is not None)
         if dtype is None:
             dtype = p.dtype
         elif p.dtype != dtype:

@@ -176,3 +176,16 @@ def test_keyword_errors():
     with pytest.raises(TypeError, match="param\\[1\\]"):
         inp.heavy_ball([w, np.ones(4)], [g, g], step=1, lr=0.1)
     np.testing.assert_array_equal(w, np.ones(4, np.float32))
+
+
+def test_weight_ema_reads_param_and_a_missing_grad_is_refused():
+    weights = readonly(np.arange(8, dtype=np.float32))
+    average = np.zeros(8, np.float32)
+    inp.weight_ema(weights, average=average, step=1, decay=0.5)
+    torch_average = torch.zeros(8)
+    torch_average.lerp_(torch.from_numpy(weights.copy()), 0.5)  # swa_utils' EMA: average.lerp_(param, 1 - decay)
+    np.testing.assert_array_equal(average, torch_average.numpy())
+    w = np.ones(8, np.float32)
+    with pytest.raises(ValueError, match="grad"):
+        inp.heavy_ball(w, None, step=1, lr=0.1)
+    np.testing.assert_array_equal(w, np.ones(8, np.float32))
