@@ -17,6 +17,9 @@ cmake --build build/release -j"$jobs"
 echo "==> Tests, Release; ISA targets on this CPU: $(build/release/tests/inertia-arch-from-env)"
 ctest --test-dir build/release -j"$jobs" --output-on-failure
 
+echo "==> Python package: pip install . into a venv, pytest python/tests (scripts/test_python.sh)"
+bash scripts/test_python.sh
+
 echo "==> AddressSanitizer + UndefinedBehaviorSanitizer build (build/sanitize)"
 cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINERTIA_SANITIZE=ON -DINERTIA_BUILD_BENCHMARKS=OFF
 cmake --build build/sanitize -j"$jobs"

@@ -1,0 +1,639 @@
+"""Drop-in ``torch.optim`` optimizers whose step is one inertia call per parameter group.
+
+``SGD``, ``Adam``, ``AdamW``, ``NAdam`` and ``Adagrad`` are subclasses of the installed torch's own
+classes: the constructor (signature, defaults, validation), ``param_groups``, ``add_param_group``,
+``zero_grad``, LR schedulers, ``state_dict``/``load_state_dict`` (the same format and state keys, so
+checkpoints move both ways) and step hooks are torch's; only ``step`` is inertia's. Each also takes
+``numerics=`` (keyword), which overrides the numerics mode that ``foreach=``/``fused=`` and the
+installed torch select (``numerics_mode``).
+
+``Lion``, ``Signum``, ``QHM``, ``AggMo``, ``LARS``, ``Sutskever`` and ``EMA`` (EMA momentum, Optax
+``ema`` + ``scale(-lr)``) are ``torch.optim.Optimizer`` subclasses whose defaults are the library's
+(read from it); see each class's signature.
+
+CPU tensors, float32 and float64, contiguous parameters. A step validates every group (devices,
+sparse or mismatched gradients, layout, hyperparameters) before it writes anything.
+"""
+
+import inspect
+import operator
+import warnings
+
+import torch as _torch
+
+from . import _capi
+
+__all__ = ["SGD", "Adam", "AdamW", "NAdam", "Adagrad", "Lion", "Signum", "QHM", "AggMo", "LARS", "Sutskever",
+           "EMA", "numerics_mode", "TORCH_VERSION"]
+
+
+def _version_tuple(text):
+    parts = []
+    for piece in text.split("+")[0].split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+TORCH_VERSION = _version_tuple(_torch.__version__)
+
+# The numerics modes a variant may declare (the library's names), each reproducing one torch path.
+NUMERICS_MODES = ("pytorch_loop", "pytorch_foreach", "pytorch_fused", "pytorch_1_13")
+_declared_cache = {}
+
+
+def declared_numerics(variant):
+    """The numerics modes `variant` accepts, asked of the library (None: it has no numerics option)."""
+    if variant not in _declared_cache:
+        handle = _capi.Handle(variant)
+        if not handle.has("numerics"):
+            _declared_cache[variant] = None
+        else:
+            modes = []
+            for mode in NUMERICS_MODES:
+                try:
+                    handle.set("numerics", mode)
+                    modes.append(mode)
+                except _capi.InertiaError:
+                    pass
+            _declared_cache[variant] = tuple(modes)
+    return _declared_cache[variant]
+
+
+def numerics_mode(variant, *, foreach=None, fused=None, numerics=None, torch_version=TORCH_VERSION):
+    """The `numerics` string that reproduces torch's path, or None to leave the library's only order.
+
+    - an explicit `numerics` wins (it must be a mode the variant declares);
+    - fused=True: "pytorch_fused";
+    - torch < 2: "pytorch_1_13" where the variant has it, else "pytorch_loop" (torch 1.13's loop and
+      foreach give the same bits as the loop mode where no 1.13 mode is declared);
+    - torch >= 2, foreach=True: "pytorch_foreach", else (as heavy_ball, whose foreach and loop agree)
+      "pytorch_loop";
+    - torch >= 2 otherwise (torch's CPU default is the loop): "pytorch_loop".
+    A variant without a `numerics` option has one order (torch 1.13's for adam, adamw, nadam,
+    adagrad): None, with a warning when the installed torch's path is another.
+    """
+    declared = declared_numerics(variant)
+    if numerics is not None:
+        if declared is None:
+            raise ValueError(f"numerics={numerics!r}: {variant} has no numerics option in this build of inertia")
+        if numerics not in declared:
+            raise ValueError(f"numerics={numerics!r}: {variant} declares {list(declared)}")
+        return numerics
+    if fused:
+        wanted = ("pytorch_fused",)
+    elif torch_version < (2, 0):
+        wanted = ("pytorch_1_13", "pytorch_loop")
+    elif foreach:
+        wanted = ("pytorch_foreach", "pytorch_loop")
+    else:
+        wanted = ("pytorch_loop",)
+    if declared is not None:
+        for mode in wanted:
+            if mode in declared:
+                return mode
+    if torch_version >= (2, 0) or fused:
+        path = "fused" if fused else ("foreach" if foreach else "loop")
+        warnings.warn(f"inertia: {variant} has no numerics mode for torch {torch_version[0]}.{torch_version[1]}'s "
+                      f"{path} path in this build; steps follow the library's order (torch 1.13's)", stacklevel=3)
+    return None
+
+
+# ---- validation --------------------------------------------------------------------------------
+
+_DTYPE_CODES = {_torch.float32: _capi.FLOAT32, _torch.float64: _capi.FLOAT64}
+
+
+def _check_param(name, p, index):
+    # Ordered so that a good tensor costs few attribute reads (is_cpu, not device.type, which builds objects).
+    if not p.is_cpu:
+        raise RuntimeError(f"{name}: parameter {index} is on {p.device}; inertia steps CPU tensors only")
+    if p.layout is not _torch.strided:
+        raise RuntimeError(f"{name}: parameter {index} has layout {p.layout}; inertia steps dense (strided) tensors")
+    if p.dtype not in _DTYPE_CODES:
+        raise TypeError(f"{name}: parameter {index} has dtype {p.dtype}; inertia steps float32 and float64")
+    if not p.is_contiguous():
+        raise ValueError(f"{name}: parameter {index} is not contiguous (shape {tuple(p.shape)}, stride "
+                         f"{p.stride()}); inertia steps contiguous memory")
+    g = p.grad
+    if g.layout is not _torch.strided:
+        raise RuntimeError(f"{name} does not support sparse gradients (parameter {index} has a {g.layout} grad)")
+    if not g.is_cpu:
+        raise RuntimeError(f"{name}: parameter {index}: grad is on {g.device} and the parameter on {p.device}")
+    if g.dtype is not p.dtype:
+        raise TypeError(f"{name}: parameter {index}: grad has dtype {g.dtype} and the parameter {p.dtype}")
+    if g.shape != p.shape:
+        raise ValueError(f"{name}: parameter {index}: grad has shape {tuple(g.shape)} and the parameter "
+                         f"{tuple(p.shape)}")
+
+
+# ---- the shared step machinery --------------------------------------------------------------------
+
+
+class _Plan:
+    """One library call of a step: the tensors of one group that share a dtype and a step count, their
+    inertia_tensor table, and what the step changes in their state."""
+
+    __slots__ = ("handle", "code", "names", "steps", "extra", "members", "states", "table", "created", "group",
+                 "table_keepalive", "counter")
+
+    def __init__(self, handle, code, names, steps, extra, members, states, table, created, group):
+        self.handle, self.code, self.names, self.steps, self.extra = handle, code, names, steps, extra
+        self.members, self.states, self.table, self.created, self.group = members, states, table, created, group
+        self.counter = None  # the plan's shared state["step"] tensor, made at its first step
+
+
+class _GroupLayout:
+    """A group's plans as the last step laid them out, with what they were made from. The next step reuses
+    them when nothing they depend on changed: the same parameter list, the same gradient objects (None
+    where they were None), the same data pointers, the same state dict, the same state buffers by the
+    library's count (options such as momentum or amsgrad may change that)."""
+
+    __slots__ = ("params", "count", "grads", "live_params", "live_grads", "param_pointers", "grad_pointers",
+                 "state", "plans", "has_grad", "dtypes", "shapes", "grad_words")
+
+
+_grad_of = operator.attrgetter("grad")
+_data_ptr = _torch.Tensor.data_ptr
+
+
+class _InertiaStep:
+    """The step of every inertia optimizer: per group, gather (param, grad, state) of the params with a
+    gradient, bucket them by dtype and by step count (torch keeps one per parameter), and step each
+    bucket with one library call. Subclasses say how torch's group options and state map to the variant.
+
+    A step first lays out and checks every group, then calls the library: a bad tensor or option in any
+    group raises before anything is written. The layout of a group is kept for the next step and reused
+    while its parameters, gradients, pointers and state are the ones it was made from, so that a
+    steady-state step costs a few attribute reads per parameter."""
+
+    _step_supports_amp_scaling = True
+    _variant = None
+    _options = ()  # (torch group key, library key)
+    _step_key = "step"  # the per-parameter step counter in state, or None (SGD keeps none)
+
+    # -- what subclasses tailor
+    def _variant_of(self, group):
+        return self._variant
+
+    def _library_options(self, group):
+        return {key: group[torch_key] for torch_key, key in self._options if torch_key in group}
+
+    def _new_state(self, p, name, group):
+        return _torch.zeros_like(p, memory_format=_torch.contiguous_format)
+
+    def _bucket_key(self, state, group):
+        """What parameters must share to be stepped by one call: (steps taken, anything else)."""
+        return self._steps_of(state), None
+
+    def _scalars_before(self, plan):
+        pass
+
+    def _scalars_after(self, plan):
+        pass
+
+    def _after_step(self, plan):
+        pass
+
+    def add_param_group(self, param_group):
+        """torch's, then the new group's options checked by the library (momentum >= 1 raises here)."""
+        super().add_param_group(param_group)
+        if self.__dict__.get("_inertia_ready"):  # the constructor checks its groups itself
+            try:
+                self._configure(len(self.param_groups) - 1, self.param_groups[-1], _capi.FLOAT32)
+            except ValueError:
+                self.param_groups.pop()
+                raise
+
+    # -- machinery
+    def _handle(self, index, dtype_code, variant):
+        handles = self.__dict__.setdefault("_inertia_handles", {})
+        key = (index, dtype_code, variant)
+        handle = handles.get(key)
+        if handle is None:
+            handle = handles[key] = _capi.Handle(variant)
+        return handle
+
+    def _configure(self, index, group, dtype_code):
+        variant = self._variant_of(group)
+        handle = self._handle(index, dtype_code, variant)
+        options = self._library_options(group)
+        mode = numerics_mode(variant, foreach=group.get("foreach"), fused=group.get("fused"),
+                             numerics=group.get("numerics", self.__dict__.get("_inertia_numerics")))
+        if mode is not None:
+            options["numerics"] = mode
+        try:
+            for key, value in options.items():
+                if isinstance(value, _torch.Tensor):
+                    value = value.item()
+                handle.set(key, value)
+        except _capi.InertiaError as error:
+            raise ValueError(f"{type(self).__name__}: {error}") from None
+        return handle
+
+    def _steps_of(self, state):
+        """The step count t - 1 of a parameter (0 before its first step), read without a tensor op when
+        the counter is one this optimizer advances."""
+        counter = state.get(self._step_key)
+        if counter is None:
+            return 0
+        steps = getattr(counter, "_inertia_steps", None)  # a counter this optimizer advances
+        if steps is not None:
+            return steps
+        return int(counter.item()) if isinstance(counter, _torch.Tensor) else int(counter)
+
+    def _advance_counter(self, plan):
+        """state["step"] after a plan's step: a 0-d float32 tensor, as torch keeps it. The parameters of one
+        plan share one, owned by the plan and advanced in place (one tensor op a step, not one per
+        parameter); state_dict hands out a copy per parameter, as torch's checkpoints hold."""
+        counter = plan.counter
+        if counter is None:
+            plan.counter = counter = _torch.tensor(float(plan.steps))
+            key = self._step_key
+            for state in plan.states:
+                state[key] = counter
+        else:
+            counter.fill_(float(plan.steps))
+        counter._inertia_steps = plan.steps  # read back by _steps_of without a tensor op
+
+    def _amp_scaling(self, grad_scaler):
+        """(grad_scale, found_inf) as floats: from torch 1.13's grad_scaler= argument or the attributes
+        torch 2.x's GradScaler sets on the optimizer."""
+        grad_scale = found_inf = None
+        if grad_scaler is not None:
+            grad_scale = grad_scaler._get_scale_async()
+            found = grad_scaler._check_inf_per_device(self)
+            found_inf = sum(float(v.item()) for v in found.values()) if found else None
+        else:
+            grad_scale = getattr(self, "grad_scale", None)
+            found_inf = getattr(self, "found_inf", None)
+        if isinstance(grad_scale, _torch.Tensor):
+            grad_scale = float(grad_scale.item())
+        if isinstance(found_inf, _torch.Tensor):
+            found_inf = float(found_inf.sum().item())
+        return grad_scale, found_inf
+
+    @_torch.no_grad()
+    def step(self, closure=None, **kwargs):
+        """One optimizer step; `closure` re-evaluates the model and returns the loss."""
+        grad_scaler = kwargs.pop("grad_scaler", None)
+        if kwargs:
+            raise TypeError(f"step() got an unexpected keyword argument {next(iter(kwargs))!r}")
+        loss = None
+        if closure is not None:
+            with _torch.enable_grad():
+                loss = closure()
+        grad_scale, found_inf = self._amp_scaling(grad_scaler)
+        if found_inf:
+            return loss  # GradScaler found an Inf or NaN: the whole step is skipped, as torch's fused steps do
+        policy = None
+        if grad_scale is not None:
+            policy = _capi.StepPolicy(grad_scale=grad_scale, skip_non_finite=True)
+
+        # Phase 1: lay out and check every group; nothing is written (state buffers made for this step are
+        # removed again if anything fails).
+        layouts = self.__dict__.setdefault("_inertia_layouts", {})
+        plans = []
+        try:
+            first_index = 0
+            for index, group in enumerate(self.param_groups):
+                plans.extend(self._group_plans(index, group, first_index, layouts))
+                first_index += len(group["params"])
+        except BaseException:
+            layouts.clear()
+            for plan in plans:
+                self._remove_created(plan)
+            raise
+
+        # Phase 2: one library call per plan (normally one per group).
+        report = _capi.StepReport()
+        for number, plan in enumerate(plans):
+            self._scalars_before(plan)
+            try:
+                plan.handle.step(plan.code, plan.table, len(plan.members), plan.steps + 1, policy, report)
+            except _capi.InertiaError as error:
+                layouts.clear()
+                for later in plans[number:]:
+                    self._remove_created(later)
+                kind = ValueError if isinstance(error, ValueError) else RuntimeError
+                raise kind(f"{type(self).__name__}: {error}") from None
+            if report.skipped:
+                layouts.clear()
+                self._remove_created(plan)
+                continue
+            plan.created = ()
+            self._scalars_after(plan)
+            plan.steps += 1
+            if self._step_key is not None:
+                self._advance_counter(plan)
+            self._after_step(plan)
+        return loss
+
+    @staticmethod
+    def _remove_created(plan):
+        for state, name in plan.created:
+            state.pop(name, None)
+        plan.created = ()
+
+    def _group_plans(self, index, group, first_index, layouts):
+        params = group["params"]
+        grads = list(map(_grad_of, params))
+        layout = layouts.get(index)
+        if (layout is not None and layout.params is params and layout.count == len(params)
+                and layout.state is self.state
+                and list(map(_data_ptr, layout.live_params)) == layout.param_pointers
+                and self._same_or_fitting_grads(layout, grads)):
+            for plan in layout.plans:
+                if self._configure(index, group, plan.code).state_names() != plan.names:
+                    break
+            else:
+                return layout.plans
+        layouts.pop(index, None)
+        plans = self._lay_out(index, group, first_index, grads)
+        layout = _GroupLayout()
+        layout.params, layout.count, layout.grads, layout.state = params, len(params), grads, self.state
+        layout.live_params = [p for p, g in zip(params, grads) if g is not None]
+        layout.live_grads = [g for g in grads if g is not None]
+        layout.param_pointers = list(map(_data_ptr, layout.live_params))
+        layout.grad_pointers = list(map(_data_ptr, layout.live_grads))
+        layout.plans = plans
+        layout.has_grad = [g is not None for g in grads]
+        layout.dtypes = [p.dtype for p in layout.live_params]
+        layout.shapes = [p.shape for p in layout.live_params]
+        # Where each live gradient's pointer sits: (table, word), in live_params' order.
+        words = {}
+        for plan in plans:
+            for row, p in enumerate(plan.members):
+                words[id(p)] = (plan.table, row * _capi.TENSOR_WORDS + 1)
+        layout.grad_words = [words[id(p)] for p in layout.live_params]
+        # A gradient that had to be copied to be contiguous is a new tensor every step: no reuse.
+        if all(g.is_contiguous() for g in layout.live_grads):
+            layouts[index] = layout
+        return plans
+
+    @staticmethod
+    def _same_or_fitting_grads(layout, grads):
+        """Whether the layout's tables hold these gradients: the same objects at the same pointers, or new
+        objects (zero_grad(set_to_none=True), torch 2's default) where the old ones were, each dense, on the
+        CPU, contiguous and of its parameter's dtype and shape; their pointers are then written into the
+        tables. Anything else is laid out (and checked, with its error) again."""
+        if all(map(operator.is_, grads, layout.grads)):
+            return list(map(_data_ptr, layout.live_grads)) == layout.grad_pointers
+        if [g is not None for g in grads] != layout.has_grad:
+            return False
+        live = [g for g in grads if g is not None]
+        strided = _torch.strided
+        for g, dtype, shape in zip(live, layout.dtypes, layout.shapes):
+            if (g.layout is not strided or not g.is_cpu or g.dtype is not dtype or not g.is_contiguous()
+                    or g.shape != shape):
+                return False
+        pointers = list(map(_data_ptr, live))
+        for (table, word), pointer in zip(layout.grad_words, pointers):
+            table[word] = pointer
+        layout.grads, layout.live_grads, layout.grad_pointers = grads, live, pointers
+        return True
+
+    def _lay_out(self, index, group, first_index, grads):
+        name = type(self).__name__
+        buckets = {}
+        for offset, (p, g) in enumerate(zip(group["params"], grads)):
+            if g is None:
+                continue
+            _check_param(name, p, first_index + offset)
+            state = self.state[p]
+            key = (p.dtype, self._bucket_key(state, group))
+            members = buckets.get(key)
+            if members is None:
+                members = buckets[key] = []
+            members.append((p, g, state))
+        plans = []
+        for (dtype, (steps, extra)), members in buckets.items():
+            code = _DTYPE_CODES[dtype]
+            handle = self._configure(index, group, code)
+            names = handle.state_names()
+            rows = []
+            plan = _Plan(handle, code, names, steps, extra, [m[0] for m in members], [m[2] for m in members],
+                         None, [], group)
+            plans.append(plan)
+            keepalive = []
+            for p, g, state in members:
+                if not g.is_contiguous():
+                    g = g.contiguous()  # read only: a contiguous copy gives the same bits
+                    keepalive.append(g)
+                row = [p.data_ptr(), g.data_ptr()]
+                for state_name in names:
+                    buffer = state.get(state_name)
+                    if buffer is None:
+                        buffer = self._new_state(p, state_name, group)
+                        state[state_name] = buffer
+                        plan.created.append((state, state_name))
+                    elif (buffer.dtype != p.dtype or buffer.shape != p.shape or not buffer.is_contiguous()
+                          or buffer.device != p.device):
+                        buffer = buffer.to(device=p.device, dtype=p.dtype).contiguous().view_as(p).clone()
+                        state[state_name] = buffer
+                    row.append(buffer.data_ptr())
+                row.extend((0,) * (_capi.MAX_STATE - len(names)))
+                row.append(p.numel())
+                rows.extend(row)
+            plan.table = _capi.pack(rows)
+            plan.table_keepalive = keepalive
+        return plans
+
+    def state_dict(self):
+        """torch's state_dict, with each parameter's scalar counters as its own tensors (as torch keeps them)."""
+        packed = super().state_dict()
+        # torch's entries are the live per-parameter dicts: copy them, so the optimizer keeps its own counters.
+        state = packed["state"]
+        for index, entry in list(state.items()):
+            state[index] = {key: (value.clone() if isinstance(value, _torch.Tensor) and value.dim() == 0 else value)
+                            for key, value in entry.items()}
+        return packed
+
+
+def _with_numerics(torch_class):
+    """The signature of torch_class.__init__ with a keyword-only numerics=None added."""
+    signature = inspect.signature(torch_class.__init__)
+    parameters = list(signature.parameters.values())
+    parameters.append(inspect.Parameter("numerics", inspect.Parameter.KEYWORD_ONLY, default=None))
+    if any(p.kind == inspect.Parameter.VAR_KEYWORD for p in parameters[:-1]):
+        parameters = [p for p in parameters if p.kind != inspect.Parameter.VAR_KEYWORD] + [parameters[-1]]
+    return signature.replace(parameters=parameters)
+
+
+class _TorchDropIn(_InertiaStep):
+    def __init__(self, params, *args, numerics=None, **kwargs):
+        self._inertia_numerics = numerics
+        super().__init__(params, *args, **kwargs)
+        # What torch's constructor does not check and the library refuses (momentum >= 1, ...): now, not at
+        # the first step.
+        for index, group in enumerate(self.param_groups):
+            self._configure(index, group, _capi.FLOAT32)
+        self._inertia_ready = True
+
+    def _library_options(self, group):
+        for flag in ("differentiable", "capturable"):
+            if group.get(flag):
+                raise ValueError(f"{type(self).__name__}: {flag}=True is not supported by inertia")
+        return super()._library_options(group)
+
+
+# ---- torch.optim's five -------------------------------------------------------------------------------
+
+
+class SGD(_TorchDropIn, _torch.optim.SGD):
+    __doc__ = ("torch.optim.SGD, stepped by inertia's heavy_ball (bit for bit torch's loop and foreach paths; "
+               "fused=True on torch >= 2 with numerics pytorch_fused).")
+    _variant = "heavy_ball"
+    _options = (("lr", "lr"), ("momentum", "momentum"), ("dampening", "dampening"),
+                ("weight_decay", "weight_decay"), ("nesterov", "nesterov"), ("maximize", "maximize"))
+    _step_key = None
+
+    def _new_state(self, p, name, group):
+        return _torch.empty_like(p, memory_format=_torch.contiguous_format)  # t == 1 writes it whole
+
+    def _bucket_key(self, state, group):
+        # torch's first step (no buffer yet) initialises the buffer: inertia's t == 1; any later step is t >= 2.
+        return (0 if state.get("momentum_buffer") is None else 1), None
+
+    def _after_step(self, plan):
+        if not plan.names:
+            for state in plan.states:
+                state["momentum_buffer"] = None  # as torch records plain SGD
+
+
+class Adam(_TorchDropIn, _torch.optim.Adam):
+    __doc__ = "torch.optim.Adam, stepped by inertia's adam."
+    _variant = "adam"
+    _options = (("lr", "lr"), ("betas", "betas"), ("eps", "eps"), ("weight_decay", "weight_decay"),
+                ("amsgrad", "amsgrad"), ("maximize", "maximize"))
+
+
+class AdamW(_TorchDropIn, _torch.optim.AdamW):
+    __doc__ = "torch.optim.AdamW, stepped by inertia's adamw."
+    _variant = "adamw"
+    _options = Adam._options
+
+
+class NAdam(_TorchDropIn, _torch.optim.NAdam):
+    __doc__ = "torch.optim.NAdam, stepped by inertia's nadam; mu_product per parameter, as torch keeps it."
+    _variant = "nadam"
+    _options = (("lr", "lr"), ("betas", "betas"), ("eps", "eps"), ("weight_decay", "weight_decay"),
+                ("momentum_decay", "momentum_decay"))
+
+    def _library_options(self, group):
+        options = super()._library_options(group)
+        for flag in ("decoupled_weight_decay", "maximize", "capturable", "differentiable"):
+            if group.get(flag):
+                raise ValueError(f"NAdam: {flag}=True is not supported by inertia's nadam")
+        return options
+
+    def _bucket_key(self, state, group):
+        mu = state.get("mu_product")
+        return self._steps_of(state), (1.0 if mu is None else float(mu))
+
+    def _scalars_before(self, plan):
+        plan.handle.forget("mu_product")
+        plan.handle.set("mu_product", plan.extra)
+
+    def _scalars_after(self, plan):
+        plan.extra = plan.handle.get("mu_product")
+        plan.handle.forget("mu_product")
+        product = _torch.tensor(plan.extra, dtype=_torch.float32)
+        for state in plan.states:
+            state["mu_product"] = product
+
+
+class Adagrad(_TorchDropIn, _torch.optim.Adagrad):
+    __doc__ = "torch.optim.Adagrad, stepped by inertia's adagrad."
+    _variant = "adagrad"
+    _options = (("lr", "lr"), ("lr_decay", "lr_decay"), ("weight_decay", "weight_decay"), ("eps", "eps"),
+                ("initial_accumulator_value", "initial_accumulator_value"), ("maximize", "maximize"))
+
+    def _new_state(self, p, name, group):
+        return _torch.full_like(p, group["initial_accumulator_value"], memory_format=_torch.contiguous_format)
+
+
+for _class in (SGD, Adam, AdamW, NAdam, Adagrad):
+    _signature = _with_numerics(_class.__bases__[1])  # torch's own class: its parameters, then numerics=
+    _class.__signature__ = _signature.replace(parameters=list(_signature.parameters.values())[1:])
+del _signature
+
+
+# ---- the library's other variants -------------------------------------------------------------------------
+
+
+def _default(variant, key):
+    handle = _capi.Handle(variant)
+    try:
+        length = int(handle.get(key + "#"))
+        return tuple(handle.get(f"{key}[{i}]") for i in range(length))
+    except _capi.InertiaError:
+        pass
+    value = handle.get(key)
+    return value
+
+
+class _LibraryOptimizer(_InertiaStep, _torch.optim.Optimizer):
+    """An optimizer whose group options are the variant's own keys."""
+
+    _keys = ()
+    _flags = ()
+
+    def __init__(self, params, **options):
+        super().__init__(params, dict(options))
+        for index, group in enumerate(self.param_groups):
+            self._configure(index, group, _capi.FLOAT32)
+        self._inertia_ready = True
+
+    def _library_options(self, group):
+        return {key: (bool(group[key]) if key in self._flags else group[key]) for key in self._keys}
+
+    def _configure(self, index, group, dtype_code):
+        handle = self._handle(index, dtype_code, self._variant)
+        try:
+            for key, value in self._library_options(group).items():
+                handle.set(key, value)
+        except _capi.InertiaError as error:
+            raise ValueError(f"{type(self).__name__}: {error}") from None
+        return handle
+
+
+def _library_class(class_name, variant, keys, flags=(), doc="", required_lr=False):
+    defaults = {key: _default(variant, key) for key in keys}
+    for flag in flags:
+        defaults[flag] = bool(defaults[flag])
+    parameters = [inspect.Parameter("params", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    for key in keys:
+        parameters.append(inspect.Parameter(key, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=defaults[key]))
+    signature = inspect.Signature(parameters)
+
+    def __init__(self, params, *args, **kwargs):
+        bound = signature.bind(params, *args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        params = arguments.pop("params")
+        _LibraryOptimizer.__init__(self, params, **arguments)
+
+    cls = type(class_name, (_LibraryOptimizer,), {
+        "__init__": __init__, "_variant": variant, "_keys": tuple(keys), "_flags": tuple(flags),
+        "__doc__": f"{doc}\n\nSignature: {class_name}{signature}; state per parameter: "
+                   f"{_capi.Handle(variant).state_names()} and step. Defaults are the library's.",
+        "__module__": __name__})
+    cls.__signature__ = signature.replace(parameters=parameters)
+    return cls
+
+
+Lion = _library_class("Lion", "lion", ("lr", "betas", "weight_decay"),
+                      doc="Lion (Optax lion, op by op): sign of the interpolated momentum, decoupled weight decay.")
+Signum = _library_class("Signum", "signum", ("lr", "beta"), doc="Signum: sign momentum (beta = 0 is signSGD).")
+QHM = _library_class("QHM", "qhm", ("lr", "nu", "beta", "weight_decay"),
+                     doc="QHM, quasi-hyperbolic momentum (qhoptim's QHM).")
+AggMo = _library_class("AggMo", "aggmo", ("lr", "betas", "weight_decay"),
+                       doc="AggMo, aggregated momentum (the authors' PyTorch AggMo); one velocity per beta.")
+LARS = _library_class("LARS", "lars", ("lr", "momentum", "weight_decay", "eta"),
+                      doc="LARS: layer-wise adaptive rate scaling; each parameter tensor is one layer.")
+Sutskever = _library_class("Sutskever", "sutskever", ("lr", "momentum", "nesterov"), flags=("nesterov",),
+                           doc="Sutskever momentum, v = mu*v - lr*g; w += v (Keras SGD).")
+EMA = _library_class("EMA", "ema", ("lr", "beta", "bias_correction"), flags=("bias_correction",),
+                     doc="EMA momentum: v = beta*v + (1-beta)*g; w -= lr*v (Optax ema + scale(-lr)).")
+del _class
