@@ -438,6 +438,7 @@ TEST_CASE("inertia-bench: paired roofline counters, bad flags exit 2", "[cli][be
   expect_usage_error(exe, {"--frobnicate"}, "--frobnicate");
 }
 
+#ifdef INERTIA_CHECK_EXE  // lib/check, built when INERTIA_BUILD_TOOLS is on
 TEST_CASE("inertia-check: bad input is one line, exit 2", "[cli][check]") {
   const std::string exe = INERTIA_CHECK_EXE;
   const std::string good = std::string(INERTIA_TEST_DATA) + "/sutskever_float32.json";
@@ -451,3 +452,4 @@ TEST_CASE("inertia-check: bad input is one line, exit 2", "[cli][check]") {
   expect_usage_error(exe, {good, "--no-such-option"}, "--no-such-option");
   expect_usage_error(exe, {good, "--case", "nope"}, "nope");
 }
+#endif

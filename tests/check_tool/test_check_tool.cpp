@@ -1,4 +1,4 @@
-// Tests of the inertia-check executable (bench/check), run as a user runs it:
+// Tests of the inertia-check executable (lib/check), run as a user runs it:
 // golden trajectories pass at --max-ulp 0, a copy with one element moved by
 // 1 ULP fails and names that step, malformed input exits 2, and the .npy
 // directory layout replays like the JSON it was made from; for every variant
