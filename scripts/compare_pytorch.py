@@ -15,7 +15,7 @@ torch time / inertia time, so a speedup is never a ratio of two numbers
 measured minutes apart.
 
 Peers, on the model's own tensor list (one tensor per shape, as the model
-holds them), with bench/variant.cpp's settings:
+holds them), with bench/common/variant.cpp's settings:
   heavy_ball               SGD(lr=0.01, momentum=0.9)
   heavy_ball_nesterov_wd   SGD(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.01)
   adam                     Adam(lr=1e-3)

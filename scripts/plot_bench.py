@@ -31,8 +31,8 @@ import statistics
 import sys
 
 VARIANTS = ["heavy_ball", "heavy_ball_nesterov_wd", "sutskever", "ema", "lookahead", "qhm", "aggmo", "lion",
-            "signum", "lars", "weight_ema", "adam", "adamw", "nadam"]  # bench/variant.cpp, in its order
-# Each variant's access pattern (bench/variant.cpp, variant_pattern); the others are update_3r2w.
+            "signum", "lars", "weight_ema", "adam", "adamw", "nadam"]  # bench/common/variant.cpp, in its order
+# Each variant's access pattern (bench/common/variant.cpp, variant_pattern); the others are update_3r2w.
 VARIANT_PATTERN = {"lookahead": "triad_2r1w", "weight_ema": "update_2r1w", "adam": "update_4r3w",
                    "adamw": "update_4r3w", "nadam": "update_4r3w", "aggmo": "update_5r4w",
                    "lars": "norms_update_5r2w"}
@@ -314,7 +314,7 @@ def print_tables(rows):
 
 
 def quartiles(values):
-    """(q1, median, q3), linear interpolation as in bench/timing.hpp."""
+    """(q1, median, q3), linear interpolation as in bench/common/timing.hpp."""
     v = sorted(values)
     def q(p):
         h = p * (len(v) - 1)

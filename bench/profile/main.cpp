@@ -27,7 +27,7 @@
 #include "profile/profiler.hpp"
 #include "profile/report.hpp"
 #include "profile/step_strategy.hpp"
-#include "workload.hpp"
+#include "common/workload.hpp"
 
 namespace {
 

@@ -8,13 +8,13 @@
 #include <thread>
 #include <vector>
 
-#include "aligned_array.hpp"
+#include "common/aligned_array.hpp"
 #include "inertia/arch.hpp"
-#include "initial_values.hpp"
+#include "common/initial_values.hpp"
 #include "profile/model_tensors.hpp"
 #include "profile/peer_channel.hpp"
 #include "profile/step_strategy.hpp"
-#include "roofline.hpp"
+#include "roofline/roofline.hpp"
 
 namespace inertia::bench {
 namespace {

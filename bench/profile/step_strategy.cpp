@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "inertia/multi_tensor.hpp"
-#include "kernel.hpp"
+#include "common/kernel.hpp"
 
 namespace inertia::bench {
 namespace {

@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "inertia/step_policy.hpp"
-#include "step_buffers.hpp"
-#include "variant.hpp"
+#include "common/step_buffers.hpp"
+#include "common/variant.hpp"
 
 namespace inertia::bench {
 

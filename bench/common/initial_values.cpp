@@ -1,8 +1,8 @@
-#include "initial_values.hpp"
+#include "common/initial_values.hpp"
 
 #include <omp.h>
 
-#include "parallel_chunks.hpp"
+#include "common/parallel_chunks.hpp"
 
 namespace inertia::bench {
 

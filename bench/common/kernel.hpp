@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "inertia/execution.hpp"
-#include "step_buffers.hpp"
-#include "variant.hpp"
+#include "common/step_buffers.hpp"
+#include "common/variant.hpp"
 
 namespace inertia::bench {
 
@@ -26,7 +26,7 @@ template <class T>
 named_kernel<T> library_kernel(variant v, execution base = {});
 
 /// The naive scalar baseline (tests/reference loop, vectorizer off). With more
-/// than one thread it splits the span as at::parallel_for does (parallel_chunks.hpp).
+/// than one thread it splits the span as at::parallel_for does (common/parallel_chunks.hpp).
 template <class T>
 named_kernel<T> naive_kernel(variant v);
 

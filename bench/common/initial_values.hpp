@@ -2,7 +2,7 @@
 // The values every kernel starts from. Deterministic, never zero, far from
 // denormals and overflow for as many steps as a benchmark runs, so the data
 // cannot make one kernel slower than another.
-#include "step_buffers.hpp"
+#include "common/step_buffers.hpp"
 
 namespace inertia::bench {
 

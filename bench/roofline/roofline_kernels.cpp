@@ -5,7 +5,7 @@
 // the same for each further state): every stream in, all but grad out, in
 // place, one subtraction each, and values that flip back every second call,
 // so the shared benchmark buffers stay bounded.
-#include "roofline_kernels.hpp"
+#include "roofline/roofline_kernels.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,14 +1,14 @@
 #pragma once
 // The peers the library is measured against. Each computes one variant over
 // elements [begin, end) of the buffers on the calling thread; threads are
-// added by the caller (parallel_chunks.hpp).
+// added by the caller (common/parallel_chunks.hpp).
 //   naive:   tests/reference/<variant>.hpp, vectorizer off (the baseline)
 //   autovec: the same loops at -O3 -march=native
 //   eigen:   Eigen array expressions (only when Eigen3 was found)
 #include <cstddef>
 
-#include "step_buffers.hpp"
-#include "variant.hpp"
+#include "common/step_buffers.hpp"
+#include "common/variant.hpp"
 
 #define INERTIA_BENCH_DECLARE_PEER(NAME)                                                      \
   namespace inertia::bench::NAME {                                                            \

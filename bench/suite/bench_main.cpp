@@ -15,12 +15,12 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
-#include "benchmark_driver.hpp"
+#include "suite/benchmark_driver.hpp"
 #include "inertia/arch.hpp"
 #include "inertia/version.hpp"
-#include "parallel_chunks.hpp"
-#include "roofline_kernels.hpp"
-#include "working_sets.hpp"
+#include "common/parallel_chunks.hpp"
+#include "roofline/roofline_kernels.hpp"
+#include "suite/working_sets.hpp"
 
 namespace inertia::bench {
 namespace {

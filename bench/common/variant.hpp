@@ -6,7 +6,7 @@
 #include <optional>
 #include <string_view>
 
-#include "access_pattern.hpp"
+#include "common/access_pattern.hpp"
 #include "inertia/adam.hpp"
 #include "inertia/aggmo.hpp"
 #include "inertia/ema.hpp"

@@ -1,4 +1,4 @@
-#include "working_sets.hpp"
+#include "suite/working_sets.hpp"
 
 #include <algorithm>
 #include <string>

@@ -1,12 +1,12 @@
-#include "roofline.hpp"
+#include "roofline/roofline.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <vector>
 
-#include "parallel_chunks.hpp"
-#include "timing.hpp"
+#include "common/parallel_chunks.hpp"
+#include "common/timing.hpp"
 
 namespace inertia::bench {
 

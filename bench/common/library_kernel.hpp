@@ -1,8 +1,8 @@
 #pragma once
 // One library call per step_buffers, with the variant's settings.
 #include "inertia/execution.hpp"
-#include "step_buffers.hpp"
-#include "variant.hpp"
+#include "common/step_buffers.hpp"
+#include "common/variant.hpp"
 
 namespace inertia::bench {
 

@@ -7,9 +7,9 @@
 #include <cstddef>
 #include <string>
 
-#include "access_pattern.hpp"
-#include "aligned_array.hpp"
-#include "step_buffers.hpp"
+#include "common/access_pattern.hpp"
+#include "common/aligned_array.hpp"
+#include "common/step_buffers.hpp"
 
 namespace inertia::bench {
 

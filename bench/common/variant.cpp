@@ -1,4 +1,4 @@
-#include "variant.hpp"
+#include "common/variant.hpp"
 
 #include "reference/adam.hpp"
 

@@ -1,7 +1,7 @@
 // The embedded model workloads have the published parameter counts.
 #include <catch2/catch.hpp>
 
-#include "workload.hpp"
+#include "common/workload.hpp"
 
 TEST_CASE("the embedded workloads match the published architectures", "[workloads]") {
   struct expected {

@@ -1,8 +1,8 @@
-#include "kernel.hpp"
+#include "common/kernel.hpp"
 
-#include "library_kernel.hpp"
-#include "parallel_chunks.hpp"
-#include "peers.hpp"
+#include "common/library_kernel.hpp"
+#include "common/parallel_chunks.hpp"
+#include "peers/peers.hpp"
 
 namespace inertia::bench {
 namespace {

@@ -1,9 +1,9 @@
-#include "workspace.hpp"
+#include "suite/workspace.hpp"
 
 #include <memory>
 #include <stdexcept>
 
-#include "initial_values.hpp"
+#include "common/initial_values.hpp"
 
 namespace inertia::bench {
 

@@ -8,7 +8,7 @@
 
 #include <Eigen/Core>
 
-#include "peers.hpp"
+#include "peers/peers.hpp"
 
 namespace inertia::bench::eigen {
 

@@ -1,11 +1,11 @@
-#include "workload.hpp"
+#include "common/workload.hpp"
 
 #include <fstream>
 #include <limits>
 #include <set>
 #include <sstream>
 
-#include "embedded_workloads.hpp"
+#include "common/embedded_workloads.hpp"
 
 namespace inertia::bench {
 namespace {

@@ -1,4 +1,4 @@
-#include "benchmark_driver.hpp"
+#include "suite/benchmark_driver.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -9,9 +9,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include "roofline.hpp"
-#include "timing.hpp"
-#include "workspace.hpp"
+#include "roofline/roofline.hpp"
+#include "common/timing.hpp"
+#include "suite/workspace.hpp"
 
 namespace inertia::bench {
 namespace {
@@ -53,7 +53,7 @@ void run_plain(benchmark::State& state, const benchmark_case<T>& c, const step_b
 // the median over the pairs of roofline time / kernel time: both sides of the
 // ratio come from the same moment, in every repetition, however the machine's
 // bandwidth moves between benchmarks. The roofline kernels flip the values
-// back every second call (roofline_kernels.cpp), so a roofline batch is an
+// back every second call (roofline/roofline_kernels.cpp), so a roofline batch is an
 // even number of calls and the kernel finds its buffers as it left them, up
 // to rounding, and in the cache (the same lines).
 template <class T>

@@ -11,9 +11,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "aligned_array.hpp"
-#include "initial_values.hpp"
-#include "kernel.hpp"
+#include "common/aligned_array.hpp"
+#include "common/initial_values.hpp"
+#include "common/kernel.hpp"
 #include "profile/model_tensors.hpp"
 #include "profile/step_strategy.hpp"
 

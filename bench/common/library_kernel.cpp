@@ -1,4 +1,4 @@
-#include "library_kernel.hpp"
+#include "common/library_kernel.hpp"
 
 #include <array>
 #include <span>

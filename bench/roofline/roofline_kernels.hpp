@@ -6,8 +6,8 @@
 #include <span>
 #include <string_view>
 
-#include "access_pattern.hpp"
-#include "step_buffers.hpp"
+#include "common/access_pattern.hpp"
+#include "common/step_buffers.hpp"
 
 namespace inertia::bench {
 

@@ -22,9 +22,9 @@
 #include <string_view>
 #include <vector>
 
-#include "access_pattern.hpp"
-#include "roofline_kernels.hpp"
-#include "step_buffers.hpp"
+#include "common/access_pattern.hpp"
+#include "roofline/roofline_kernels.hpp"
+#include "common/step_buffers.hpp"
 
 namespace inertia::bench {
 

@@ -4,8 +4,8 @@
 #include <cstddef>
 #include <string>
 
-#include "access_pattern.hpp"
-#include "kernel.hpp"
+#include "common/access_pattern.hpp"
+#include "common/kernel.hpp"
 
 namespace inertia::bench {
 

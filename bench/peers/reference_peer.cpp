@@ -8,7 +8,7 @@
 
 #include <span>
 
-#include "peers.hpp"
+#include "peers/peers.hpp"
 #include "reference/adam.hpp"
 #include "reference/aggmo.hpp"
 #include "reference/ema.hpp"
