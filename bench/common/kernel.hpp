@@ -3,12 +3,13 @@
 // budget. The benchmark driver, the profiler and the roofline all take this,
 // so the library, its peers and the roofline kernels plug in the same way.
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "inertia/execution.hpp"
 #include "common/step_buffers.hpp"
 #include "common/variant.hpp"
+#include "inertia/execution.hpp"
 
 namespace inertia::bench {
 
@@ -21,17 +22,20 @@ struct named_kernel {
   kernel<T> run;
 };
 
-/// libinertia; `base` supplies every execution setting but the thread count.
+/// libinertia, through the variant's registry handle; `base` supplies every
+/// execution setting but the thread count.
 template <class T>
-named_kernel<T> library_kernel(variant v, execution base = {});
+named_kernel<T> library_kernel(const variant& v, execution base = {});
 
 /// The naive scalar baseline (tests/reference loop, vectorizer off). With more
-/// than one thread it splits the span as at::parallel_for does (common/parallel_chunks.hpp).
+/// than one thread it splits the span as at::parallel_for does
+/// (common/parallel_chunks.hpp). None when the peer has no code for v.
 template <class T>
-named_kernel<T> naive_kernel(variant v);
+std::optional<named_kernel<T>> naive_kernel(const variant& v);
 
-/// The library, then every peer built into this binary, in report order.
+/// The library, then every peer built into this binary that has code for v,
+/// in report order.
 template <class T>
-std::vector<named_kernel<T>> variant_kernels(variant v);
+std::vector<named_kernel<T>> variant_kernels(const variant& v);
 
 }  // namespace inertia::bench

@@ -1,79 +1,80 @@
 #pragma once
 // The optimizer steps the suite and the profiler measure, and the one set of
-// hyperparameters each is measured with.
-#include <array>
-#include <cstdint>
+// hyperparameters each is measured with. The list comes from the library's
+// registry (inertia_variant_count / inertia_variant_name): every registered
+// variant is measured, with its registry defaults unless variant.cpp names
+// settings for it; its state buffers (the handle's state_count with those
+// settings) say how many arrays it moves. A variant registered tomorrow is in
+// inertia-bench and inertia-profile without an edit here.
+#include <cstddef>
+#include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/access_pattern.hpp"
-#include "inertia/adam.hpp"
-#include "inertia/aggmo.hpp"
-#include "inertia/ema.hpp"
-#include "inertia/heavy_ball.hpp"
-#include "inertia/lars.hpp"
-#include "inertia/lion.hpp"
-#include "inertia/qhm.hpp"
-#include "inertia/signum.hpp"
-#include "inertia/sutskever.hpp"
-#include "inertia/weight_ema.hpp"
+#include "inertia/inertia.h"
 
 namespace inertia::bench {
 
-enum class variant {
-  heavy_ball,              ///< torch.optim.SGD(lr=0.01, momentum=0.9), other flags at their defaults
-  heavy_ball_nesterov_wd,  ///< the same with nesterov=True, weight_decay=0.01
-  sutskever,               ///< Keras SGD(learning_rate=0.01, momentum=0.9)
-  ema,                     ///< Optax ema(0.9, debias=True) + scale(-0.01), at step 10
-  lookahead,               ///< w + 0.9 * v
-  qhm,                     ///< qhoptim QHM(lr=1e-3, nu=0.7, beta=0.999)
-  aggmo,                   ///< AggMo(lr=1e-3, betas=[0, 0.9, 0.99]): three velocities
-  lion,                    ///< optax.lion(1e-4, b1=0.9, b2=0.99, weight_decay=1e-3)
-  signum,                  ///< Signum(lr=0.01, momentum=0.9)
-  lars,                    ///< LARS(lr=0.1, momentum=0.9, weight_decay=1e-4, eta=1e-3)
-  weight_ema,              ///< timm ModelEmaV3(decay=0.9999): average.lerp_(param, 1 - decay)
-  adam,                    ///< torch.optim.Adam(lr=1e-3), at step 10
-  adamw,                   ///< torch.optim.AdamW(lr=1e-3, weight_decay=0.01), at step 10
-  nadam,                   ///< torch.optim.NAdam(lr=2e-3), at step 10
+/// One hyperparameter set on a fresh handle, by its registry key.
+struct setting {
+  std::string key;
+  std::vector<double> values;  ///< one for a number or flag, several for an array (betas)
+  std::string text;            ///< inertia_optimizer_set_string's value instead, when not empty
+  /// Scalar state put back before every measured call (NAdam's mu_product),
+  /// so that every call is the same step.
+  bool every_call = false;
 };
 
-inline constexpr std::array<variant, 14> all_variants = {
-    variant::heavy_ball, variant::heavy_ball_nesterov_wd, variant::sutskever, variant::ema,
-    variant::lookahead,  variant::qhm,                    variant::aggmo,     variant::lion,
-    variant::signum,     variant::lars,                   variant::weight_ema, variant::adam,
-    variant::adamw,      variant::nadam};
+struct variant {
+  std::string name;           ///< the row name: the registry name, or a named setting of it
+  std::string registry_name;  ///< the registered variant stepped; empty for the look-ahead
+  std::vector<setting> settings;
+  long long step = 1;  ///< the 1-based step t measured
+  std::string note;    ///< what the settings stand for ("torch SGD"), for the settings text
+  // Derived from the registry with these settings:
+  std::size_t state_buffers = 0;  ///< per tensor
+  bool reads_grad = true;         ///< false: param is read only, the state is what changes (weight_ema)
+  bool takes_policy = false;
+  std::size_t norm_pass_reads = 0;  ///< arrays read once more before the update (LARS's norms)
+  access_pattern pattern = access_pattern::update_3r2w;
 
-std::string_view variant_name(variant v);
-std::optional<variant> parse_variant(std::string_view name);
+  /// The nesterov_lookahead helper (w + momentum * v): no registry variant.
+  bool is_lookahead() const { return registry_name.empty(); }
+  /// A new handle with these settings; not for the look-ahead.
+  std::shared_ptr<inertia_optimizer> make_handle() const;
+  /// An option's (or scalar state's) value with these settings, as the handle
+  /// holds it ("betas[1]" for an element): what the peers read their settings from.
+  double option(std::string_view key) const;
+  /// Every element of an array option.
+  std::vector<double> array_option(std::string_view key) const;
+
+ private:
+  friend struct variant_list;
+  std::shared_ptr<inertia_optimizer> options_;  ///< a handle holding the settings, never stepped
+};
+
+/// Every variant the suite measures: those variant.cpp names settings for, in
+/// its order, then the other registered variants in registry order.
+const std::vector<variant>& all_variants();
+/// Registered variants the suite cannot lay out (more state buffers than
+/// step_buffers holds), each with why: inertia-bench and inertia-profile say so.
+const std::vector<std::string>& skipped_variants();
+
+/// One line per variant: name, access pattern, state buffers per tensor,
+/// "policy" or "no_policy", settings text (inertia-bench
+/// --inertia_list_variants, inertia-profile --list-variants).
+std::string variant_table();
+
+const variant* find_variant(std::string_view name);
+inline std::string_view variant_name(const variant& v) { return v.name; }
 /// One line saying which call and settings the name stands for.
-std::string_view variant_settings_text(variant v);
-access_pattern variant_pattern(variant v);
-/// Whether the variant has a multi-tensor call under a step_policy (lars and
-/// weight_ema have none; the look-ahead reads no gradient).
-bool variant_takes_policy(variant v);
-
-// Defined out of line on purpose: the library receives its options at run
-// time, so the peers must too (a peer that sees them as constants would get
-// its branches folded away for free).
-extern const heavy_ball_options heavy_ball_settings;
-extern const heavy_ball_options heavy_ball_nesterov_wd_settings;
-extern const sutskever_options sutskever_settings;
-extern const ema_options ema_settings;
-extern const std::int64_t ema_step_count;
-extern const double lookahead_momentum;
-extern const qhm_options qhm_settings;
-extern const aggmo_options aggmo_settings;  ///< three betas: the pattern is update_5r4w
-extern const lion_options lion_settings;
-extern const signum_options signum_settings;
-extern const lars_options lars_settings;
-extern const weight_ema_options weight_ema_settings;
-extern const std::int64_t weight_ema_update_count;
-extern const adam_options adam_settings;
-extern const adam_options adamw_settings;
-extern const nadam_options nadam_settings;
-/// The 1-based step Adam, AdamW and NAdam are measured at (bias corrections still active).
-extern const std::int64_t adam_step_count;
-/// NAdam's mu_product before that step, as torch 1.13 would hold it.
-extern const float nadam_mu_product_before;
+std::string variant_settings_text(const variant& v);
+inline access_pattern variant_pattern(const variant& v) { return v.pattern; }
+/// Whether the variant's multi-tensor call takes a step_policy (lars and
+/// weight_ema do not; the look-ahead reads no gradient).
+inline bool variant_takes_policy(const variant& v) { return v.takes_policy; }
 
 }  // namespace inertia::bench

@@ -2,7 +2,12 @@
 // threads {1, all}, for the library, its peers and the roofline kernels, plus
 // the `threshold` family that measures where a parallel region starts to pay.
 //
-//   inertia-bench [google benchmark flags] [--inertia_sizes=levels|sweep]
+//   inertia-bench [google benchmark flags] [--inertia_sizes=levels|sweep] [--inertia_list_variants]
+//
+// The variants are the library registry's (common/variant.hpp):
+// --inertia_list_variants prints them, one a line (name, access pattern,
+// state buffers, whether a step policy applies, settings), and the JSON context's inertia_variants lists
+// them in order, for scripts/plot_bench.py.
 //   e.g. --benchmark_filter='^heavy_ball/f32/.*/(L1|DRAM)/' --benchmark_format=json
 //
 // Names: <variant>/<dtype>/<kernel>/<size class>/ws:<working set>/threads:<n>,
@@ -36,7 +41,7 @@ std::string case_suffix(std::size_t working_set, const cache_sizes& caches, int 
 template <class T>
 void register_working_set(std::size_t working_set, int threads, const cache_sizes& caches) {
   const std::string suffix = case_suffix(working_set, caches, threads);
-  for (variant v : all_variants) {
+  for (const variant& v : all_variants()) {
     const std::size_t size = working_set / (arrays_touched(variant_pattern(v)) * sizeof(T));
     for (named_kernel<T>& k : variant_kernels<T>(v))
       register_case<T>({case_prefix(variant_name(v), dtype_name<T>, k.name) + suffix, std::move(k.run),
@@ -61,6 +66,9 @@ void register_working_set(std::size_t working_set, int threads, const cache_size
 // Spans from 1Ki to 1Mi elements in half-octave steps (multiples of 16: whole
 // cache lines).
 void register_threshold(int all_threads) {
+  const variant* found = find_variant("heavy_ball");
+  if (found == nullptr) return;  // heavy_ball not registered: no threshold family
+  const variant& reference_variant = *found;
   for (int half_octave = 0; half_octave <= 20; ++half_octave) {
     const double exact = 1024.0 * std::pow(2.0, half_octave / 2.0);
     const std::size_t size = static_cast<std::size_t>(exact / 16.0 + 0.5) * 16;
@@ -69,7 +77,7 @@ void register_threshold(int all_threads) {
     forced_parallel.block_bytes = size * sizeof(float) / 2;
     for (int threads : {1, all_threads}) {
       register_case<float>({"threshold/heavy_ball/f32/n:" + std::to_string(size) + "/threads:" + std::to_string(threads),
-                            library_kernel<float>(variant::heavy_ball, forced_parallel).run,
+                            library_kernel<float>(reference_variant, forced_parallel).run,
                             access_pattern::update_3r2w, size, size * 3 * sizeof(float), threads,
                             /*with_roofline=*/false});
       if (all_threads == 1) break;
@@ -83,16 +91,27 @@ void register_threshold(int all_threads) {
 int main(int argc, char** argv) {
   using namespace inertia::bench;
   benchmark::Initialize(&argc, argv);
-  bool sweep = false;
+  bool sweep = false, list = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--inertia_sizes=sweep") {
       sweep = true;
+    } else if (arg == "--inertia_list_variants") {
+      list = true;
     } else if (arg != "--inertia_sizes=levels") {
-      std::fprintf(stderr, "inertia-bench: unknown argument '%s' (--inertia_sizes=levels|sweep)\n", argv[i]);
+      std::fprintf(stderr,
+                   "inertia-bench: unknown argument '%s' (--inertia_sizes=levels|sweep, --inertia_list_variants)\n",
+                   argv[i]);
       return 2;
     }
   }
+  for (const std::string& why : skipped_variants()) std::fprintf(stderr, "inertia-bench: not measured: %s\n", why.c_str());
+  if (list) {
+    std::fputs(variant_table().c_str(), stdout);
+    return 0;
+  }
+  std::string names;
+  for (const variant& v : all_variants()) names += (names.empty() ? "" : ",") + v.name;
   const cache_sizes caches = read_cache_sizes();
   const int all_threads = omp_get_max_threads();
   benchmark::AddCustomContext("inertia_version", INERTIA_VERSION_STRING);
@@ -101,6 +120,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("inertia_cache_l1d", std::to_string(caches.l1d));
   benchmark::AddCustomContext("inertia_cache_l2", std::to_string(caches.l2));
   benchmark::AddCustomContext("inertia_cache_l3", std::to_string(caches.l3));
+  benchmark::AddCustomContext("inertia_variants", names);
   for (std::size_t working_set : sweep ? sweep_working_sets() : level_working_sets(caches))
     for (int threads : {1, all_threads}) {
       register_working_set<float>(working_set, threads, caches);

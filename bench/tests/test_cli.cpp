@@ -16,11 +16,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+
+#include "inertia/inertia.h"  // the registry's variant names
 
 namespace {
 
@@ -90,9 +93,34 @@ bool close(double a, double b, double relative = 1e-9) { return std::abs(a - b) 
 const std::map<std::string, int> moved_elements = {{"update_2r1w", 3}, {"update_3r2w", 5}, {"update_4r3w", 7},
                                                    {"update_5r4w", 9}, {"norms_update_5r2w", 7}, {"triad_2r1w", 3}};
 
-const std::vector<std::string> variants = {"heavy_ball", "heavy_ball_nesterov_wd", "sutskever", "ema", "lookahead",
-                                           "qhm", "aggmo", "lion", "signum", "lars", "weight_ema", "adam", "adamw",
-                                           "nadam"};
+// A variant as inertia-profile --list-variants prints it.
+struct listed_variant {
+  std::string name, pattern;
+  bool takes_policy;
+};
+
+// The profiler's variants, in its order: the library registry's, with the
+// suite's named settings (common/variant.cpp).
+const std::vector<listed_variant>& variants() {
+  static const std::vector<listed_variant> list = [] {
+    const run_result r = profile({"--list-variants"});
+    REQUIRE(r.status == 0);
+    std::vector<listed_variant> out;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream fields(line);
+      listed_variant v;
+      std::size_t state_buffers = 0;
+      std::string policy;
+      fields >> v.name >> v.pattern >> state_buffers >> policy;
+      REQUIRE((policy == "policy" || policy == "no_policy"));
+      v.takes_policy = policy == "policy";
+      out.push_back(v);
+    }
+    return out;
+  }();
+  return list;
+}
 
 // Every field consistent with the others and with the samples it carries.
 void check_result(const json& r) {
@@ -209,9 +237,28 @@ fs::path write_file(const std::string& name, const std::string& text) {
 
 }  // namespace
 
+TEST_CASE("inertia-profile: its variants are the registry's", "[cli][profile]") {
+  std::vector<std::string> names;
+  for (const listed_variant& v : variants()) names.push_back(v.name);
+  for (std::size_t i = 0; i < inertia_variant_count(); ++i) {
+    INFO(inertia_variant_name(i));
+    CHECK(std::find(names.begin(), names.end(), inertia_variant_name(i)) != names.end());
+  }
+  // The suite's named settings, and the look-ahead, besides.
+  for (const char* extra : {"heavy_ball_nesterov_wd", "lookahead"})
+    CHECK(std::find(names.begin(), names.end(), extra) != names.end());
+  CHECK(names.size() == inertia_variant_count() + 2);
+  for (const listed_variant& v : variants()) CHECK(moved_elements.count(v.pattern) == 1);
+  // --help lists them too, as --variant's choices.
+  const run_result help = profile({"--help"});
+  REQUIRE(help.status == 0);
+  for (const std::string& name : names) CHECK(help.out.find(name) != std::string::npos);
+}
+
 TEST_CASE("inertia-profile: every variant alone, at sizes 1, 2 and 17", "[cli][profile]") {
-  for (const std::string& v : variants)
+  for (const listed_variant& listed : variants())
     for (const char* n : {"1", "2", "17"}) {
+      const std::string& v = listed.name;
       INFO(v << " --flat " << n);
       const json results = profile_json({"--variant", v, "--flat", n});
       REQUIRE(results.size() == 1);
@@ -241,9 +288,9 @@ TEST_CASE("inertia-profile: every dtype, both strategies, a shape file", "[cli][
   }
   // --variant all: every variant once, in order; f64 alone.
   const json all = profile_json({"--flat", "1000", "--dtype", "f64", "--threads", "1"});
-  REQUIRE(all.size() == variants.size());
-  for (std::size_t k = 0; k < variants.size(); ++k) {
-    REQUIRE(all[k]["variant"] == variants[k]);
+  REQUIRE(all.size() == variants().size());
+  for (std::size_t k = 0; k < variants().size(); ++k) {
+    REQUIRE(all[k]["variant"] == variants()[k].name);
     REQUIRE(all[k]["threads"] == 1);
   }
   // --json-file writes what --json prints.
@@ -284,7 +331,10 @@ TEST_CASE("inertia-profile: each step-policy flag", "[cli][profile]") {
   // All policies at once, every variant that takes one (lookahead, lars and weight_ema take none).
   const json results = profile_json({"--flat", "100", "--strategy", "multi_tensor", "--grad-scale", "2",
                                      "--skip-non-finite", "--clip-value", "3", "--max-norm", "4", "--flush-denormals"});
-  REQUIRE(results.size() == variants.size() - 3);
+  std::size_t with_policy = 0;
+  for (const listed_variant& v : variants()) with_policy += v.takes_policy ? 1 : 0;
+  REQUIRE(with_policy >= 10);
+  REQUIRE(results.size() == with_policy);
   for (const json& r : results) {
     REQUIRE(r["strategy"] == "multi_tensor+grad_scale+skip_non_finite+clip_value+max_norm+flush_denormals");
     REQUIRE(r["variant"] != "lars");

@@ -6,6 +6,7 @@
 // its peers, fails here.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,11 +52,15 @@ double max_relative_difference(const std::vector<std::vector<T>>& got, const std
 
 TEMPLATE_TEST_CASE("every kernel of the suite computes its variant's step", "[bench]", float, double) {
   constexpr std::size_t size = 4099;  // odd, above a few blocks' worth of vectors
-  for (variant v : all_variants) {
+  for (const variant& v : all_variants()) {
     INFO(variant_name(v));
     const std::size_t arrays_used = std::max<std::size_t>(3, arrays_touched(variant_pattern(v)));
+    // Every variant the registry has is measured, and has its naive peer:
+    // the suite's baseline, and what the other kernels are checked against here.
+    const std::optional<named_kernel<TestType>> naive = naive_kernel<TestType>(v);
+    REQUIRE(naive.has_value());
     owned_buffers<TestType> reference(size);
-    naive_kernel<TestType>(v).run(reference.view, /*threads=*/1);
+    naive->run(reference.view, /*threads=*/1);
     const auto expected = reference.contents(arrays_used);
     // Something changed: a kernel that did nothing would pass the comparisons below.
     REQUIRE(expected != owned_buffers<TestType>(size).contents(arrays_used));
@@ -74,9 +79,29 @@ TEMPLATE_TEST_CASE("every kernel of the suite computes its variant's step", "[be
   }
 }
 
+TEST_CASE("every registered variant is measured", "[bench]") {
+  REQUIRE(skipped_variants().empty());
+  for (std::size_t i = 0; i < inertia_variant_count(); ++i) {
+    const std::string name = inertia_variant_name(i);
+    INFO(name);
+    bool found = false;
+    for (const variant& v : all_variants()) found = found || v.registry_name == name;
+    CHECK(found);
+  }
+  // What the registry declares decides the bytes moved.
+  REQUIRE(find_variant("adam") != nullptr);
+  CHECK(find_variant("adam")->pattern == access_pattern::update_4r3w);
+  CHECK(find_variant("aggmo")->pattern == access_pattern::update_5r4w);
+  CHECK(find_variant("lars")->pattern == access_pattern::norms_update_5r2w);
+  CHECK(find_variant("weight_ema")->pattern == access_pattern::update_2r1w);
+  CHECK(find_variant("heavy_ball")->pattern == access_pattern::update_3r2w);
+  CHECK(!find_variant("weight_ema")->takes_policy);
+  CHECK(find_variant("heavy_ball")->takes_policy);
+}
+
 TEMPLATE_TEST_CASE("the profiler's strategies step a model to the same bits", "[bench][profile]", float, double) {
   workload model{"small", {{"a", {3, 700}}, {"b", {17}}, {"c", {0}}, {"d", {64, 65}}}};
-  for (variant v : all_variants) {
+  for (const variant& v : all_variants()) {
     INFO(variant_name(v));
     const std::size_t arrays = arrays_touched(variant_pattern(v));
     std::vector<std::vector<TestType>> results[2];
