@@ -8,7 +8,7 @@
 namespace inertia::bench {
 
 enum class access_pattern {
-  update_2r1w,        ///< reads param, grad; writes param in place (the weight EMA: average <- param)
+  update_2r1w,        ///< reads two arrays, writes one of them in place (plain SGD: param; the weight EMA: its average)
   update_3r2w,        ///< reads param, grad, state; writes param and state in place (most momentum steps)
   update_4r3w,        ///< + one more state read and written (Adam's two moments)
   update_5r4w,        ///< + two more states (AggMo with K = 3 velocities)

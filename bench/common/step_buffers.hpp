@@ -10,11 +10,13 @@ namespace inertia::bench {
 
 template <class T>
 struct step_buffers {
-  T* param = nullptr;  ///< read and written by every update (the weight EMA: its average)
-  /// Read by the updates (the weight EMA: the model's weights). The look-ahead,
-  /// triad and copy write their output here: the look-ahead point is where the
-  /// next gradient is evaluated, and reusing the slot keeps every variant's
-  /// working set at three arrays.
+  T* param = nullptr;  ///< read and written by every update (the weight EMA: the model's weights, read only)
+  /// Read by the updates. The look-ahead, triad and copy write their output
+  /// here: the look-ahead point is where the next gradient is evaluated, and
+  /// reusing the slot keeps every variant's working set at three arrays. A
+  /// variant that reads no gradient (the weight EMA) has its first state here:
+  /// the library's generic tensor takes the slots in order (param, grad when
+  /// read, state; common/library_kernel.hpp).
   T* grad = nullptr;
   T* state = nullptr;  ///< momentum buffer / velocity / first moment: read and written
   /// Further state for the variants that keep more than one buffer per
