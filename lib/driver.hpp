@@ -134,7 +134,7 @@ void run_tensors(std::span<const Rule> rules, std::span<const std::size_t> start
 }
 
 /// One span: the one-tensor case of the same driver, with the small call's
-/// shortcut taken before anything else (bench/call_overhead.cpp).
+/// shortcut taken before anything else (bench/suite/call_overhead.cpp).
 template <class Rule>
 void run(const Rule& rule, std::size_t size, const execution& exec, bool flush_denormals = false) {
   if (size != 0 && runs_unplanned<Rule>(size * rule.bytes_per_element(), exec)) {

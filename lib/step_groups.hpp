@@ -157,7 +157,7 @@ void check_policy_for(const char* function, const step_policy& policy) {
 /// One tensor whose group has taken steps_taken steps (>= 0, checked by the
 /// caller): the checks of step_groups on a group of that one tensor, in the
 /// same order and with the same messages, without its lists. A small call's
-/// cost is mostly what surrounds its arithmetic (bench/call_overhead.cpp).
+/// cost is mostly what surrounds its arithmetic (bench/suite/call_overhead.cpp).
 template <class Variant, class Tensor>
 step_report step_single(const Tensor& tensor, const typename Variant::options_type& options, std::int64_t steps_taken,
                         const step_policy& policy, const execution& exec) {

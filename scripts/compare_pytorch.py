@@ -15,12 +15,13 @@ torch time / inertia time, so a speedup is never a ratio of two numbers
 measured minutes apart.
 
 Peers, on the model's own tensor list (one tensor per shape, as the model
-holds them), with bench/variant.cpp's settings:
+holds them), with bench/common/variant.cpp's settings:
   heavy_ball               SGD(lr=0.01, momentum=0.9)
   heavy_ball_nesterov_wd   SGD(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.01)
   adam                     Adam(lr=1e-3)
   adamw                    AdamW(lr=1e-3, weight_decay=0.01)
   nadam                    NAdam(lr=2e-3)
+  adagrad                  Adagrad(lr=0.01)
 as "torch_loop" (foreach=False, torch's for-loop), "torch_foreach"
 (foreach=True) and, on torch >= 2.4, "torch_fused" (fused=True, where the
 optimizer has a fused CPU path). The other variants have no torch.optim
@@ -45,6 +46,7 @@ VARIANTS = {
     "adam": (torch.optim.Adam, dict(lr=1e-3)),
     "adamw": (torch.optim.AdamW, dict(lr=1e-3, weight_decay=0.01)),
     "nadam": (torch.optim.NAdam, dict(lr=2e-3)),
+    "adagrad": (torch.optim.Adagrad, dict(lr=0.01)),  # the registry defaults, as inertia-profile runs it
 }
 MIN_SAMPLE_SECONDS = 1e-3  # as inertia-profile: shorter steps are timed in batches
 PATH_KWARGS = {"loop": dict(foreach=False), "foreach": dict(foreach=True), "fused": dict(fused=True)}

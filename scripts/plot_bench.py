@@ -30,12 +30,6 @@ import json
 import statistics
 import sys
 
-VARIANTS = ["heavy_ball", "heavy_ball_nesterov_wd", "sutskever", "ema", "lookahead", "qhm", "aggmo", "lion",
-            "signum", "lars", "weight_ema", "adam", "adamw", "nadam"]  # bench/variant.cpp, in its order
-# Each variant's access pattern (bench/variant.cpp, variant_pattern); the others are update_3r2w.
-VARIANT_PATTERN = {"lookahead": "triad_2r1w", "weight_ema": "update_2r1w", "adam": "update_4r3w",
-                   "adamw": "update_4r3w", "nadam": "update_4r3w", "aggmo": "update_5r4w",
-                   "lars": "norms_update_5r2w"}
 PEERS = ["inertia", "naive", "autovec", "eigen"]
 STYLE = {  # kernel -> (colour, line width, marker)
     "inertia": ("#d62728", 2.4, "o"),
@@ -140,13 +134,25 @@ def roofline_series(rows, variant, dtype, threads):
     return xs, [pts[x] for x in xs]
 
 
+def variants_of(context, rows):
+    """The measured variants, in the suite's order: the JSON context's inertia_variants (inertia-bench takes
+    them from the library's registry, bench/common/variant.cpp), else the families that have a library
+    ("inertia") row, in the order they appear."""
+    listed = [v for v in context.get("inertia_variants", "").split(",") if v]
+    if not listed:
+        for r in rows:
+            if r.get("kernel") == "inertia" and r["family"] != "threshold" and r["family"] not in listed:
+                listed.append(r["family"])
+    return [v for v in listed if any(r["family"] == v for r in rows)]
+
+
 def plot(context, rows, prefix):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    variants = [v for v in VARIANTS if any(r["family"] == v for r in rows)]
+    variants = variants_of(context, rows)
     panels = sorted({(r["dtype"], r["threads"]) for r in rows if r["family"] in variants})
     if not variants or not panels:
         print("plot_bench: no variant benchmarks in the JSON", file=sys.stderr)
@@ -267,9 +273,9 @@ def plot_threshold(rows, prefix):
     plt.close(fig)
 
 
-def print_tables(rows):
+def print_tables(context, rows):
     kernels_present = [k for k in PEERS if any(r.get("kernel") == k for r in rows)]
-    for variant in VARIANTS:
+    for variant in variants_of(context, rows):
         for dtype, threads in sorted({(r["dtype"], r["threads"]) for r in rows if r["family"] == variant}):
             print(f"\n### {variant} {dtype}, {threads} thread{'s' if threads > 1 else ''} (GB/s)\n")
             header = ["class", "working set"] + kernels_present + ["roofline (paired)", "inertia % roof (IQR)",
@@ -314,7 +320,7 @@ def print_tables(rows):
 
 
 def quartiles(values):
-    """(q1, median, q3), linear interpolation as in bench/timing.hpp."""
+    """(q1, median, q3), linear interpolation as in bench/common/timing.hpp."""
     v = sorted(values)
     def q(p):
         h = p * (len(v) - 1)
@@ -435,7 +441,7 @@ def main():
         parser.error("give inertia-bench JSON files, or --profile FILE")
     context, rows = load(args.json)
     if args.table:
-        print_tables(rows)
+        print_tables(context, rows)
         return
     plot(context, rows, args.out)
     plot_threshold(rows, args.out)

@@ -29,7 +29,7 @@
 #include "inertia/ema.hpp"
 #include "inertia/sutskever.hpp"
 #include "golden_support.hpp"
-#include "ulp.hpp"  // bench/check: the measure inertia-check reports
+#include "check/ulp.hpp"  // lib/check: the measure inertia-check reports
 #include "support.hpp"
 
 using namespace inertia;

@@ -27,7 +27,7 @@
 #include "profile/profiler.hpp"
 #include "profile/report.hpp"
 #include "profile/step_strategy.hpp"
-#include "workload.hpp"
+#include "common/workload.hpp"
 
 namespace {
 
@@ -35,14 +35,14 @@ using namespace inertia::bench;
 
 std::vector<std::string> variant_choices() {
   std::vector<std::string> names{"all"};
-  for (variant v : all_variants) names.emplace_back(variant_name(v));
+  for (const variant& v : all_variants()) names.emplace_back(variant_name(v));
   return names;
 }
 
 // The most arrays per tensor any of the variants touches.
 std::size_t arrays_for(const std::vector<variant>& variants) {
   std::size_t arrays = 2;
-  for (variant v : variants) arrays = std::max(arrays, arrays_touched(variant_pattern(v)));
+  for (const variant& v : variants) arrays = std::max(arrays, arrays_touched(variant_pattern(v)));
   return arrays;
 }
 
@@ -101,6 +101,10 @@ int main(int argc, char** argv) {
   app.add_flag("--flush-denormals", policy.flush_denormals, "step policy: FTZ + DAZ during the step");
   app.add_flag("--json", json, "print a JSON array, one object per configuration");
   app.add_option("--json-file", json_file, "also write the JSON array to this file");
+  bool list_variants = false;
+  app.add_flag("--list-variants", list_variants,
+               "print the variants (from the library's registry: name, access pattern, state buffers, whether a "
+               "step policy applies, settings) and exit");
   app.add_option("--peer-fds", peer_fds,
                  "REQUEST_FD,REPLY_FD: sample external peers in the same rounds (scripts/compare_pytorch.py)");
   try {
@@ -110,6 +114,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::cerr << "inertia-profile: " << e.what() << "\n";  // one line; CLI11's own message names the option
     return 2;
+  }
+  for (const std::string& why : skipped_variants()) std::cerr << "inertia-profile: not measured: " << why << "\n";
+  if (list_variants) {
+    std::cout << variant_table();
+    return 0;
   }
 
   profile_request request;
@@ -144,7 +153,7 @@ int main(int argc, char** argv) {
     const bool with_policy = !request.policy_label.empty();
     if (with_policy && strategy != "multi_tensor")
       throw std::invalid_argument(first_policy_flag + ": step policies apply to multi-tensor calls: add --strategy multi_tensor");
-    for (variant v : all_variants) {
+    for (const variant& v : all_variants()) {
       if (variant_choice != "all" && variant_choice != variant_name(v)) continue;
       if (with_policy && !variant_takes_policy(v)) {
         if (variant_choice == "all") continue;  // "all" under a policy: every variant a policy applies to

@@ -7,11 +7,11 @@
 #include <span>
 #include <vector>
 
-#include "access_pattern.hpp"
-#include "aligned_array.hpp"
-#include "initial_values.hpp"
-#include "step_buffers.hpp"
-#include "workload.hpp"
+#include "common/access_pattern.hpp"
+#include "common/aligned_array.hpp"
+#include "common/initial_values.hpp"
+#include "common/step_buffers.hpp"
+#include "common/workload.hpp"
 
 namespace inertia::bench {
 

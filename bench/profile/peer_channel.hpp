@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "workload.hpp"
+#include "common/workload.hpp"
 
 namespace inertia::bench {
 

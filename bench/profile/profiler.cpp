@@ -8,13 +8,13 @@
 #include <thread>
 #include <vector>
 
-#include "aligned_array.hpp"
+#include "common/aligned_array.hpp"
 #include "inertia/arch.hpp"
-#include "initial_values.hpp"
+#include "common/initial_values.hpp"
 #include "profile/model_tensors.hpp"
 #include "profile/peer_channel.hpp"
 #include "profile/step_strategy.hpp"
-#include "roofline.hpp"
+#include "roofline/roofline.hpp"
 
 namespace inertia::bench {
 namespace {
@@ -26,7 +26,7 @@ constexpr double min_sample_seconds = 1e-3;
 // The most arrays per tensor any requested variant touches.
 std::size_t arrays_needed(const profile_request& request) {
   std::size_t arrays = 2;
-  for (variant v : request.variants) arrays = std::max(arrays, arrays_touched(variant_pattern(v)));
+  for (const variant& v : request.variants) arrays = std::max(arrays, arrays_touched(variant_pattern(v)));
   return arrays;
 }
 
@@ -76,7 +76,7 @@ std::vector<double> ratios(const std::vector<double>& numerators, const std::vec
 }
 
 template <class T>
-profile_result profile_variant(const profile_request& request, variant v, model_tensors<T>& model,
+profile_result profile_variant(const profile_request& request, const variant& v, model_tensors<T>& model,
                                const flat_arrays<T>& flat, progress& progress) {
   const std::string phase = request.model.name + " " + std::string(dtype_name<T>) + " " + std::string(variant_name(v));
   const access_pattern pattern = variant_pattern(v);
@@ -100,9 +100,13 @@ profile_result profile_variant(const profile_request& request, variant v, model_
   const model_step<T> library = library_model_step<T>(request.strategy, v, request.policy);
   contestants.push_back(
       internal_contestant("inertia", [&] { library(model.tensors(), request.threads); }, request.warmup_steps));
+  // The naive peer is the baseline; a variant it has no code for is measured without one.
   const model_step<T> baseline = baseline_model_step<T>(v);
-  contestants.push_back(
-      internal_contestant("baseline", [&] { baseline(model.tensors(), request.threads); }, request.warmup_steps));
+  const bool has_baseline = static_cast<bool>(baseline);
+  if (has_baseline)
+    contestants.push_back(
+        internal_contestant("baseline", [&] { baseline(model.tensors(), request.threads); }, request.warmup_steps));
+  const std::size_t first_peer = first_internal + (has_baseline ? 2 : 1);
   const bool external = request.peers != nullptr;
   if (external)
     for (const std::string& name :
@@ -143,7 +147,8 @@ profile_result profile_variant(const profile_request& request, variant v, model_
     ++wins[fastest];
   }
   const std::vector<double>& lib = contestants[first_internal].seconds;
-  const std::vector<double>& base = contestants[first_internal + 1].seconds;
+  const std::vector<double> no_baseline(lib.size(), std::nan(""));
+  const std::vector<double>& base = has_baseline ? contestants[first_internal + 1].seconds : no_baseline;
   r.workload = request.model.name;
   r.variant = variant_name(v);
   r.dtype = dtype_name<T>;
@@ -172,7 +177,7 @@ profile_result profile_variant(const profile_request& request, variant v, model_
   for (double s : roof) roof_rates.push_back(bytes / s);
   r.roofline_spread_pct = summarize(roof_rates).relative_iqr_pct();
   r.roofline_noisy = r.roofline_spread_pct > noisy_roofline_spread_pct;
-  for (std::size_t k = first_internal + 2; k < contestants.size(); ++k) {
+  for (std::size_t k = first_peer; k < contestants.size(); ++k) {
     const contestant& c = contestants[k];
     r.peers.push_back({c.name, median(c.seconds) * 1e3, bytes / median(c.seconds) / 1e9, summarize(ratios(c.seconds, lib))});
   }
@@ -190,7 +195,7 @@ void profile_dtype(const profile_request& request, progress& progress, std::vect
   // memory).
   const flat_arrays<T> flat(request.model.elements(), arrays_needed(request));
   model_tensors<T> model(request.model, arrays_needed(request));
-  for (variant v : request.variants) results.push_back(profile_variant(request, v, model, flat, progress));
+  for (const variant& v : request.variants) results.push_back(profile_variant(request, v, model, flat, progress));
 }
 
 }  // namespace

@@ -10,9 +10,9 @@
 
 #include "inertia/step_policy.hpp"
 #include "profile/progress.hpp"
-#include "timing.hpp"
-#include "variant.hpp"
-#include "workload.hpp"
+#include "common/timing.hpp"
+#include "common/variant.hpp"
+#include "common/workload.hpp"
 
 namespace inertia::bench {
 

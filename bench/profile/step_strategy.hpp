@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "inertia/step_policy.hpp"
-#include "step_buffers.hpp"
-#include "variant.hpp"
+#include "common/step_buffers.hpp"
+#include "common/variant.hpp"
 
 namespace inertia::bench {
 
@@ -27,15 +27,16 @@ std::span<const step_strategy_info> step_strategies();
 /// libinertia stepping `v` with the named strategy; throws std::invalid_argument
 /// for an unknown name. The multi-tensor strategy steps under `policy`.
 template <class T>
-model_step<T> library_model_step(std::string_view strategy, variant v, const step_policy& policy = {});
+model_step<T> library_model_step(std::string_view strategy, const variant& v, const step_policy& policy = {});
 
-/// The naive scalar baseline, one call per tensor.
+/// The naive scalar baseline, one call per tensor; empty when the naive peer
+/// has no code for v.
 template <class T>
-model_step<T> baseline_model_step(variant v);
+model_step<T> baseline_model_step(const variant& v);
 
-extern template model_step<float> library_model_step<float>(std::string_view, variant, const step_policy&);
-extern template model_step<double> library_model_step<double>(std::string_view, variant, const step_policy&);
-extern template model_step<float> baseline_model_step<float>(variant);
-extern template model_step<double> baseline_model_step<double>(variant);
+extern template model_step<float> library_model_step<float>(std::string_view, const variant&, const step_policy&);
+extern template model_step<double> library_model_step<double>(std::string_view, const variant&, const step_policy&);
+extern template model_step<float> baseline_model_step<float>(const variant&);
+extern template model_step<double> baseline_model_step<double>(const variant&);
 
 }  // namespace inertia::bench

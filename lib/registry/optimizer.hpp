@@ -34,6 +34,13 @@ struct inertia_optimizer {
   virtual double get(std::string_view key) const = 0;
   virtual std::size_t state_count() const noexcept = 0;
   virtual const char* state_name(std::size_t index) const noexcept = 0;
+  /// What the declaration says of the step, for callers that lay out or
+  /// measure buffers generically (bench/common/variant.cpp):
+  virtual bool takes_policy() const noexcept = 0;
+  /// false: the generic param is read only (weight_ema's model weights) and grad must be NULL.
+  virtual bool reads_grad() const noexcept = 0;
+  /// Arrays read once more before the update pass (LARS: param and grad, for their norms).
+  virtual std::size_t norm_pass_reads() const noexcept = 0;
   /// dtype is a valid inertia_dtype; step >= 1 checked here.
   virtual inertia::step_report step(inertia_dtype dtype, std::span<const inertia_tensor> tensors, long long step,
                                     const inertia::step_policy* policy, const inertia::execution& exec) = 0;
@@ -191,6 +198,15 @@ class variant_optimizer final : public inertia_optimizer {
 
   const char* state_name(std::size_t index) const noexcept override {
     return index < state_count_ ? Variant::state[state_index_[index]].name : nullptr;
+  }
+
+  bool takes_policy() const noexcept override { return Variant::takes_policy; }
+  bool reads_grad() const noexcept override { return uses_grad<Variant>(); }
+  std::size_t norm_pass_reads() const noexcept override {
+    if constexpr (requires { Variant::norm_pass_reads; })
+      return Variant::norm_pass_reads;
+    else
+      return 0;
   }
 
   step_report step(inertia_dtype dtype, std::span<const inertia_tensor> tensors, long long step,

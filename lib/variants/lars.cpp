@@ -43,6 +43,8 @@ struct lars_variant {
   }
   /// Its own two-pass runner (norms, then update), not the shared one.
   static constexpr bool group_step_declared = true;
+  /// The norms pass reads param and grad before the update pass.
+  static constexpr std::size_t norm_pass_reads = 2;
   template <class T>
   static step_report group_step(lars_options& o, detail::no_scalars&, std::span<const lars_tensor<T>> tensors,
                                 std::int64_t steps_taken, const step_policy*, const execution& exec) {

@@ -1,0 +1,209 @@
+// Compiled -O3 -march=native (bench/CMakeLists.txt): the plain loops are
+// vectorized to the widest registers the machine has.
+//
+// The update patterns compute param = grad - param, state = grad - state (and
+// the same for each further state): every stream in, all but grad out, in
+// place, one subtraction each, and values that flip back every second call,
+// so the shared benchmark buffers stay bounded.
+#include "roofline/roofline_kernels.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+namespace inertia::bench {
+namespace {
+
+constexpr std::size_t line_bytes = 64;
+// Far enough ahead to cover DRAM latency at one core's share of the
+// bandwidth (~100 ns x ~10 GB/s), near enough to stay in L1.
+constexpr std::size_t prefetch_distance_bytes = 1024;
+
+template <class T>
+constexpr T triad_scalar = T(0.5);
+
+// The in-place update over param, grad and the first `States` state arrays
+// (state, extra_state[0], extra_state[1]): every stream read, all but grad written.
+template <class T>
+T* state_array(const step_buffers<T>& b, std::size_t k) {
+  return k == 0 ? b.state : b.extra_state[k - 1];
+}
+
+template <class T, std::size_t States>
+void update_loop(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+  T* __restrict param = b.param;
+  const T* __restrict grad = b.grad;
+  T* __restrict state0 = States > 0 ? state_array(b, 0) : nullptr;
+  T* __restrict state1 = States > 1 ? state_array(b, 1) : nullptr;
+  T* __restrict state2 = States > 2 ? state_array(b, 2) : nullptr;
+  for (std::size_t i = begin; i < end; ++i) {
+    const T g = grad[i];
+    param[i] = g - param[i];
+    if constexpr (States > 0) state0[i] = g - state0[i];
+    if constexpr (States > 1) state1[i] = g - state1[i];
+    if constexpr (States > 2) state2[i] = g - state2[i];
+  }
+}
+
+// Reassociated by `omp simd` (-fopenmp-simd on this file): a roofline kernel
+// is about traffic, and one in-order float accumulator would be latency-bound.
+template <class T>
+T sum_squares(const T* __restrict x, std::size_t begin, std::size_t end) {
+  T total = 0;
+#pragma omp simd reduction(+ : total)
+  for (std::size_t i = begin; i < end; ++i) total += x[i] * x[i];
+  return total;
+}
+
+// LARS's traffic on a tensor larger than the cache: one pass reading param
+// and grad for their norms, then the update. The norms feed the update (a
+// scale of 1 unless they are zero), so neither pass can be dropped.
+template <class T>
+void norms_update_loop(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+  const T norms = sum_squares(b.param, begin, end) + sum_squares(b.grad, begin, end);
+  const T scale = norms > T(0) ? T(1) : T(0);
+  T* __restrict param = b.param;
+  const T* __restrict grad = b.grad;
+  T* __restrict state = b.state;
+  for (std::size_t i = begin; i < end; ++i) {
+    const T g = scale * grad[i];
+    param[i] = g - param[i];
+    state[i] = g - state[i];
+  }
+}
+
+template <class T>
+void triad_loop(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+  const T* __restrict a = b.param;
+  const T* __restrict c = b.state;
+  T* __restrict out = b.grad;
+  for (std::size_t i = begin; i < end; ++i) out[i] = a[i] + triad_scalar<T> * c[i];
+}
+
+template <class T>
+void copy_loop(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+  const T* __restrict in = b.param;
+  T* __restrict out = b.grad;
+  for (std::size_t i = begin; i < end; ++i) out[i] = in[i];
+}
+
+template <class T>
+void copy_memcpy(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+  if (end > begin) std::memcpy(b.grad + begin, b.param + begin, (end - begin) * sizeof(T));
+}
+
+template <class T>
+const T* ahead(const T* p) {
+  return reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(p) + prefetch_distance_bytes);
+}
+
+// The plain loop one cache line at a time, each line's successor
+// `prefetch_distance_bytes` ahead requested in software (read, or write
+// intent for the streams written back).
+template <class T, std::size_t States>
+void update_prefetch(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+  constexpr std::size_t line = line_bytes / sizeof(T);
+  for (std::size_t i = begin; i < end; i += line) {
+    __builtin_prefetch(ahead(b.param + i), 1);
+    __builtin_prefetch(ahead(b.grad + i), 0);
+    for (std::size_t k = 0; k < States; ++k) __builtin_prefetch(ahead(state_array(b, k) + i), 1);
+    update_loop<T, States>(b, i, std::min(i + line, end));
+  }
+}
+
+template <class T>
+void triad_prefetch(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+  constexpr std::size_t line = line_bytes / sizeof(T);
+  for (std::size_t i = begin; i < end; i += line) {
+    __builtin_prefetch(ahead(b.param + i), 0);
+    __builtin_prefetch(ahead(b.state + i), 0);
+    triad_loop(b, i, std::min(i + line, end));
+  }
+}
+
+#if defined(__SSE2__)
+// Non-temporal stores write the output without first reading it into the
+// cache (no read-for-ownership): the best a 2-in-1-out or copy pattern can do
+// in DRAM. Useless for in-place updates, whose lines are read anyway.
+#if defined(__AVX512F__)
+constexpr std::size_t stream_bytes = 64;
+inline void stream_store(float* p, const float* v) { _mm512_stream_ps(p, _mm512_loadu_ps(v)); }
+inline void stream_store(double* p, const double* v) { _mm512_stream_pd(p, _mm512_loadu_pd(v)); }
+#elif defined(__AVX__)
+constexpr std::size_t stream_bytes = 32;
+inline void stream_store(float* p, const float* v) { _mm256_stream_ps(p, _mm256_loadu_ps(v)); }
+inline void stream_store(double* p, const double* v) { _mm256_stream_pd(p, _mm256_loadu_pd(v)); }
+#else
+constexpr std::size_t stream_bytes = 16;
+inline void stream_store(float* p, const float* v) { _mm_stream_ps(p, _mm_loadu_ps(v)); }
+inline void stream_store(double* p, const double* v) { _mm_stream_pd(p, _mm_loadu_pd(v)); }
+#endif
+
+// Element-wise body(i) into `out`, streaming whole aligned vectors.
+template <class T, class Body>
+void streaming(T* out, std::size_t begin, std::size_t end, const Body& body) {
+  constexpr std::size_t width = stream_bytes / sizeof(T);
+  std::size_t i = begin;
+  for (; i < end && reinterpret_cast<std::uintptr_t>(out + i) % stream_bytes != 0; ++i) out[i] = body(i);
+  for (; i + width <= end; i += width) {
+    alignas(stream_bytes) std::array<T, width> values;
+    for (std::size_t k = 0; k < width; ++k) values[k] = body(i + k);
+    stream_store(out + i, values.data());
+  }
+  for (; i < end; ++i) out[i] = body(i);
+  _mm_sfence();  // streaming stores are weakly ordered: publish them before the caller's barrier
+}
+
+template <class T>
+void triad_streaming(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+  const T* __restrict a = b.param;
+  const T* __restrict c = b.state;
+  streaming(b.grad, begin, end, [=](std::size_t i) { return a[i] + triad_scalar<T> * c[i]; });
+}
+
+template <class T>
+void copy_streaming(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+  const T* __restrict in = b.param;
+  streaming(b.grad, begin, end, [=](std::size_t i) { return in[i]; });
+}
+#endif
+
+template <class T>
+constexpr roofline_kernel<T> all_kernels[] = {
+    {access_pattern::update_2r1w, "loop", &update_loop<T, 0>},
+    {access_pattern::update_2r1w, "prefetch", &update_prefetch<T, 0>},
+    {access_pattern::update_3r2w, "loop", &update_loop<T, 1>},
+    {access_pattern::update_3r2w, "prefetch", &update_prefetch<T, 1>},
+    {access_pattern::update_4r3w, "loop", &update_loop<T, 2>},
+    {access_pattern::update_4r3w, "prefetch", &update_prefetch<T, 2>},
+    {access_pattern::update_5r4w, "loop", &update_loop<T, 3>},
+    {access_pattern::update_5r4w, "prefetch", &update_prefetch<T, 3>},
+    {access_pattern::norms_update_5r2w, "loop", &norms_update_loop<T>},
+    {access_pattern::triad_2r1w, "loop", &triad_loop<T>},
+    {access_pattern::triad_2r1w, "prefetch", &triad_prefetch<T>},
+#if defined(__SSE2__)
+    {access_pattern::triad_2r1w, "streaming", &triad_streaming<T>},
+#endif
+    {access_pattern::copy_1r1w, "loop", &copy_loop<T>},
+    {access_pattern::copy_1r1w, "memcpy", &copy_memcpy<T>},
+#if defined(__SSE2__)
+    {access_pattern::copy_1r1w, "streaming", &copy_streaming<T>},
+#endif
+};
+
+}  // namespace
+
+template <class T>
+std::span<const roofline_kernel<T>> roofline_kernels() {
+  return all_kernels<T>;
+}
+
+template std::span<const roofline_kernel<float>> roofline_kernels<float>();
+template std::span<const roofline_kernel<double>> roofline_kernels<double>();
+
+}  // namespace inertia::bench
