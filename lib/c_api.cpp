@@ -311,7 +311,9 @@ inertia::adam_options options_of(const inertia_adam_options& o) {
           .weight_decay = o.weight_decay,
           .amsgrad = o.amsgrad != 0,
           .maximize = o.maximize != 0,
-          .decoupled_weight_decay = o.decoupled_weight_decay != 0};
+          .decoupled_weight_decay = o.decoupled_weight_decay != 0,
+          // An integer outside the enumerators is rejected by the step's checks, naming numerics.
+          .numerics = static_cast<inertia::adam_numerics>(o.numerics)};
 }
 
 inertia::nadam_options options_of(const inertia_nadam_options& o) {
@@ -320,7 +322,10 @@ inertia::nadam_options options_of(const inertia_nadam_options& o) {
           .beta2 = o.beta2,
           .eps = o.eps,
           .weight_decay = o.weight_decay,
-          .momentum_decay = o.momentum_decay};
+          .momentum_decay = o.momentum_decay,
+          .decoupled_weight_decay = o.decoupled_weight_decay != 0,
+          .maximize = o.maximize != 0,
+          .numerics = static_cast<inertia::nadam_numerics>(o.numerics)};
 }
 
 // A step that takes an options struct and one state buffer it always needs
