@@ -914,7 +914,9 @@ inertia::nadam_options cpp_options(const inertia_nadam_options& o) {
           .momentum_decay = o.momentum_decay,
           .decoupled_weight_decay = o.decoupled_weight_decay != 0,
           .maximize = o.maximize != 0,
-          .numerics = static_cast<inertia::nadam_numerics>(o.numerics)};
+          // the C call takes inertia_adam_numerics' values (pytorch_1_13 is 3 there, 2 in C++)
+          .numerics = o.numerics == INERTIA_ADAM_NUMERICS_PYTORCH_1_13 ? inertia::nadam_numerics::pytorch_1_13
+                                                                       : static_cast<inertia::nadam_numerics>(o.numerics)};
 }
 
 const std::vector<stream_spec> adam_buffers = {
