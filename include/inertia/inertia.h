@@ -300,7 +300,7 @@ INERTIA_API inertia_status inertia_weight_ema_step_f64(double *average, const do
                                                        int warmup, inertia_weight_ema_rounding rounding,
                                                        long long updates);
 
-/* ---- Adam and AdamW (torch.optim.Adam / AdamW, torch 1.13 CPU) --------------
+/* ---- Adam and AdamW (torch.optim.Adam / AdamW, CPU; the order shown is 1.13's) -----
  * step t = 1, 2, ...; exp_avg m and exp_avg_sq v start at 0. r() rounds to the
  * element type; every scalar is formed in double (libm pow and sqrt) and
  * rounded once:
