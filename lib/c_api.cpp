@@ -311,7 +311,22 @@ inertia::adam_options options_of(const inertia_adam_options& o) {
           .weight_decay = o.weight_decay,
           .amsgrad = o.amsgrad != 0,
           .maximize = o.maximize != 0,
-          .decoupled_weight_decay = o.decoupled_weight_decay != 0};
+          .decoupled_weight_decay = o.decoupled_weight_decay != 0,
+          // An integer outside the enumerators is rejected by the step's checks, naming numerics.
+          .numerics = static_cast<inertia::adam_numerics>(o.numerics)};
+}
+
+// NAdam takes inertia_adam_numerics' values; torch has no fused NAdam.
+inertia::nadam_numerics nadam_numerics_of(int numerics) {
+  switch (numerics) {
+    case INERTIA_ADAM_NUMERICS_PYTORCH_LOOP: return inertia::nadam_numerics::pytorch_loop;
+    case INERTIA_ADAM_NUMERICS_PYTORCH_FOREACH: return inertia::nadam_numerics::pytorch_foreach;
+    case INERTIA_ADAM_NUMERICS_PYTORCH_1_13: return inertia::nadam_numerics::pytorch_1_13;
+    case INERTIA_ADAM_NUMERICS_PYTORCH_FUSED:
+      throw inertia::invalid_argument(inertia::error_kind::hyperparameter, "numerics",
+                                      "numerics = INERTIA_ADAM_NUMERICS_PYTORCH_FUSED: torch has no fused NAdam");
+  }
+  fail_enum("numerics", numerics, "inertia_adam_numerics");
 }
 
 inertia::nadam_options options_of(const inertia_nadam_options& o) {
@@ -320,7 +335,10 @@ inertia::nadam_options options_of(const inertia_nadam_options& o) {
           .beta2 = o.beta2,
           .eps = o.eps,
           .weight_decay = o.weight_decay,
-          .momentum_decay = o.momentum_decay};
+          .momentum_decay = o.momentum_decay,
+          .decoupled_weight_decay = o.decoupled_weight_decay != 0,
+          .maximize = o.maximize != 0,
+          .numerics = nadam_numerics_of(o.numerics)};
 }
 
 // A step that takes an options struct and one state buffer it always needs

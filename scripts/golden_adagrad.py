@@ -97,7 +97,8 @@ def main(argv=None):
                         ok = False
             steps = [{"grad": gp.to_list(g.astype(T)), "param": gp.to_list(r["param"]), "sum": gp.to_list(r["sum"])}
                      for g, r in zip(grads, recorded)]
-            cases.append({"name": name, "variant": "adagrad", "dtype": dtype, "hyperparameters": hp, "lr": lrs,
+            cases.append({"name": name, "variant": "adagrad", "dtype": dtype,
+                          "hyperparameters": dict(hp, numerics="pytorch_1_13"), "lr": lrs,
                           "initial": {"param": gp.to_list(w0.astype(T))}, "steps": steps})
         path = os.path.join(args.out_dir, f"adagrad_{dtype}.json")
         size = write_file(path, {"format": "inertia-trajectory", "version": 1, "source": source,

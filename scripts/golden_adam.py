@@ -266,7 +266,9 @@ def build_cases(torch, optimizer, dtype):
             for key in state_keys(optimizer, hp):
                 step[key] = record[key] if key == "mu_product" else gp.to_list(record[key])
             steps.append(step)
-        cases.append({"name": name, "variant": optimizer, "dtype": dtype, "hyperparameters": hp,
+        cases.append({"name": name, "variant": optimizer, "dtype": dtype,
+                      # inertia's order for these bits (inertia-check sets it by name)
+                      "hyperparameters": dict(hp, numerics="pytorch_1_13"),
                       "lr": lrs, "initial": {"param": gp.to_list(w0.astype(T))}, "steps": steps})
     return cases
 

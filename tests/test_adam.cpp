@@ -46,38 +46,82 @@ struct nadam_case {
 /// and a later one, alternately, so that every other flag meets both.
 std::int64_t alternate_step(std::size_t k) { return k % 2 ? 10 : 1; }
 
-/// Adam and AdamW with every flag combination.
+const char* numerics_name(adam_numerics n) {
+  switch (n) {
+    case adam_numerics::pytorch_loop: return "pytorch_loop";
+    case adam_numerics::pytorch_foreach: return "pytorch_foreach";
+    case adam_numerics::pytorch_fused: return "pytorch_fused";
+    case adam_numerics::pytorch_1_13: return "pytorch_1_13";
+  }
+  return "?";
+}
+
+const char* numerics_name(nadam_numerics n) {
+  return n == nadam_numerics::pytorch_loop ? "pytorch_loop" : n == nadam_numerics::pytorch_foreach ? "pytorch_foreach"
+                                                                                                    : "pytorch_1_13";
+}
+
+/// Sixteen cases, as many as when there was one order (the sweep and the
+/// trajectories are the suite's slowest part): torch 2.x's loop order (the
+/// default) with Adam and AdamW, with and without weight decay, which run the
+/// specialised loops, and with amsgrad and maximize; the other orders with
+/// fewer: foreach runs the loop's code, and torch 1.13's first moment and the
+/// fused tail run the unspecialised loop, whatever the flags. beta1 0.3 (a
+/// lerp weight of 0.7, ATen's other lerp branch) in a few.
 std::vector<adam_case> adam_cases() {
   std::vector<adam_case> out;
+  const auto add = [&](adam_numerics numerics, bool decoupled, double weight_decay, bool amsgrad, bool maximize) {
+    const double beta1 = out.size() % 5 == 3 ? 0.3 : 0.9;
+    adam_options o{0.01, beta1, 0.999, 1e-8, weight_decay, amsgrad, maximize, decoupled};
+    o.numerics = numerics;
+    out.push_back({o, alternate_step(out.size())});
+  };
   for (bool decoupled : {false, true})
-    for (double weight_decay : {0.0, 0.01})
-      for (bool amsgrad : {false, true})
-        for (bool maximize : {false, true})
-          out.push_back({{0.01, 0.9, 0.999, 1e-8, weight_decay, amsgrad, maximize, decoupled},
-                         alternate_step(out.size())});
+    for (double weight_decay : {0.0, 0.01}) add(adam_numerics::pytorch_loop, decoupled, weight_decay, false, false);
+  add(adam_numerics::pytorch_loop, false, 0.01, true, false);
+  add(adam_numerics::pytorch_loop, true, 0.01, false, true);
+  add(adam_numerics::pytorch_foreach, false, 0.01, false, false);
+  add(adam_numerics::pytorch_foreach, true, 0.0, true, true);
+  for (adam_numerics numerics : {adam_numerics::pytorch_fused, adam_numerics::pytorch_1_13}) {
+    add(numerics, false, 0.0, false, false);
+    add(numerics, false, 0.01, true, true);
+    add(numerics, true, 0.01, false, false);
+    add(numerics, true, 0.01, true, true);
+  }
   return out;
 }
 
+/// Four cases, as when there was one order: torch 2.x's loop order with and
+/// without weight decay (then decoupled, and maximize), its foreach order,
+/// torch 1.13's.
 std::vector<nadam_case> nadam_cases() {
   std::vector<nadam_case> out;
-  for (double weight_decay : {0.0, 0.01})
-    for (double momentum_decay : {4e-3, 0.04}) {
-      const nadam_options o{0.01, 0.9, 0.999, 1e-8, weight_decay, momentum_decay};
-      const std::int64_t step = alternate_step(out.size());
-      out.push_back({o, step, reference::nadam_mu_product(o, step - 1)});
-    }
+  const auto add = [&](nadam_numerics numerics, double weight_decay, double momentum_decay, bool torch2_options) {
+    nadam_options o{0.01, 0.9, 0.999, 1e-8, weight_decay, momentum_decay};
+    o.numerics = numerics;
+    o.maximize = o.decoupled_weight_decay = torch2_options;
+    const std::int64_t step = alternate_step(out.size());
+    out.push_back({o, step, reference::nadam_mu_product(o, step - 1)});
+  };
+  add(nadam_numerics::pytorch_loop, 0.0, 4e-3, false);
+  add(nadam_numerics::pytorch_loop, 0.01, 0.04, true);
+  add(nadam_numerics::pytorch_foreach, 0.01, 4e-3, false);
+  add(nadam_numerics::pytorch_1_13, 0.01, 0.04, false);
   return out;
 }
 
 std::string describe(const adam_case& c) {
   const auto& o = c.options;
-  return std::string(o.decoupled_weight_decay ? "adamw" : "adam") + " lr " + std::to_string(o.lr) + " wd " +
+  return std::string(o.decoupled_weight_decay ? "adamw" : "adam") + " " + numerics_name(o.numerics) + " beta1 " +
+         std::to_string(o.beta1) + " lr " + std::to_string(o.lr) + " wd " +
          std::to_string(o.weight_decay) + " amsgrad " + std::to_string(o.amsgrad) + " maximize " +
          std::to_string(o.maximize) + " step " + std::to_string(c.step);
 }
 
 std::string describe(const nadam_case& c) {
-  return "nadam lr " + std::to_string(c.options.lr) + " wd " + std::to_string(c.options.weight_decay) +
+  return std::string("nadam ") + numerics_name(c.options.numerics) + " maximize " +
+         std::to_string(c.options.maximize) + " decoupled " + std::to_string(c.options.decoupled_weight_decay) +
+         " lr " + std::to_string(c.options.lr) + " wd " + std::to_string(c.options.weight_decay) +
          " momentum_decay " + std::to_string(c.options.momentum_decay) + " step " + std::to_string(c.step);
 }
 
@@ -230,7 +274,8 @@ TEMPLATE_TEST_CASE("multi-tensor adam equals stepping each tensor alone, bit for
                    double) {
   using T = TestType;
   const adam_options amsgrad_adam{0.01, 0.9, 0.999, 1e-8, 0.01, true, true, false};
-  const adam_options adamw{0.002, 0.8, 0.99, 1e-6, 0.1, false, false, true};
+  // fused: each tensor of the group has its own fused tail (model_sizes are no multiples of 8)
+  const adam_options adamw{0.002, 0.8, 0.99, 1e-6, 0.1, false, false, true, adam_numerics::pytorch_fused};
   for (const setting& s : settings_for(1000)) {
     adam_model<T> actual(adam_streams), expected(adam_streams);
     std::vector<adam_group<T>> groups = {{amsgrad_adam, actual.even, 0}, {adamw, actual.odd, 4}};

@@ -27,7 +27,8 @@ struct replayed {
   void step(const std::string& variant, const nlohmann::json& h, double lr, bool multi, const execution& exec) {
     const adam_tensor<T> t = tensor();
     if (variant == "nadam") {
-      const nadam_options o{lr, h["beta1"], h["beta2"], h["eps"], h["weight_decay"], h["momentum_decay"]};
+      nadam_options o{lr, h["beta1"], h["beta2"], h["eps"], h["weight_decay"], h["momentum_decay"]};
+      o.numerics = nadam_numerics::pytorch_1_13;  // recorded from torch 1.13
       if (multi) {
         nadam_group<T> group{o, std::span(&t, 1), steps, mu_product};
         nadam_step(std::span(&group, 1), {}, exec);
@@ -36,8 +37,9 @@ struct replayed {
         nadam_step(t, o, steps + 1, mu_product, {}, exec);
       }
     } else {
-      const adam_options o{lr, h["beta1"], h["beta2"], h["eps"], h["weight_decay"], h["amsgrad"], h["maximize"],
-                           variant == "adamw"};
+      const adam_options o{lr,         h["beta1"],         h["beta2"],
+                           h["eps"],   h["weight_decay"],  h["amsgrad"],
+                           h["maximize"], variant == "adamw", adam_numerics::pytorch_1_13};  // recorded from torch 1.13
       if (multi) {
         adam_group<T> group{o, std::span(&t, 1), steps};
         adam_step(std::span(&group, 1), {}, exec);

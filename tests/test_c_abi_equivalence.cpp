@@ -901,7 +901,8 @@ inertia::adam_options cpp_options(const inertia_adam_options& o) {
           .weight_decay = o.weight_decay,
           .amsgrad = o.amsgrad != 0,
           .maximize = o.maximize != 0,
-          .decoupled_weight_decay = o.decoupled_weight_decay != 0};
+          .decoupled_weight_decay = o.decoupled_weight_decay != 0,
+          .numerics = static_cast<inertia::adam_numerics>(o.numerics)};
 }
 
 inertia::nadam_options cpp_options(const inertia_nadam_options& o) {
@@ -910,7 +911,12 @@ inertia::nadam_options cpp_options(const inertia_nadam_options& o) {
           .beta2 = o.beta2,
           .eps = o.eps,
           .weight_decay = o.weight_decay,
-          .momentum_decay = o.momentum_decay};
+          .momentum_decay = o.momentum_decay,
+          .decoupled_weight_decay = o.decoupled_weight_decay != 0,
+          .maximize = o.maximize != 0,
+          // the C call takes inertia_adam_numerics' values (pytorch_1_13 is 3 there, 2 in C++)
+          .numerics = o.numerics == INERTIA_ADAM_NUMERICS_PYTORCH_1_13 ? inertia::nadam_numerics::pytorch_1_13
+                                                                       : static_cast<inertia::nadam_numerics>(o.numerics)};
 }
 
 const std::vector<stream_spec> adam_buffers = {
@@ -930,13 +936,15 @@ entry_point<T> adam_entry() {
   using O = inertia_adam_options;
   const auto call = typed<T>(inertia_adam_step_f32, inertia_adam_step_f64);
   entry_point<T> e{c_name<T>("inertia_adam_step"), adam_buffers, 1, {}, {}};
-  // {lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay}
+  // {lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay, numerics}
   const std::vector<std::pair<std::string, O>> settings = {
       {"Adam", {1e-3, 0.9, 0.999, 1e-8, 0.0, 0, 0, 0}},
       {"Adam, coupled weight decay 0.01", {2e-3, 0.8, 0.99, 1e-6, 0.01, 0, 0, 0}},
       {"AdamW, weight decay 0.01", {1e-3, 0.9, 0.999, 1e-8, 0.01, 0, 0, 1}},
       {"Adam, amsgrad", {1e-2, 0.85, 0.995, 1e-7, 0.0, 1, 0, 0}},
       {"AdamW, amsgrad, maximize", {1e-3, 0.9, 0.98, 1e-8, 0.05, 1, 1, 1}},
+      {"AdamW, torch 2.x fused", {1e-3, 0.9, 0.98, 1e-8, 0.05, 0, 0, 1, INERTIA_ADAM_NUMERICS_PYTORCH_FUSED}},
+      {"Adam, amsgrad, torch 1.13", {1e-2, 0.85, 0.995, 1e-7, 0.0, 1, 0, 0, INERTIA_ADAM_NUMERICS_PYTORCH_1_13}},
   };
   for (const auto& [label, o] : settings)
     e.cases.push_back({label,
@@ -957,9 +965,10 @@ entry_point<T> adam_entry() {
       return call(s[0].data(), s[1].data(), s[2].data(), s[3].data(), s[4].data(), s[0].size(), &o, step);
     };
   };
-  O bad_eps = good, bad_beta1 = good;
+  O bad_eps = good, bad_beta1 = good, bad_numerics = good;
   bad_eps.eps = 0.0;
   bad_beta1.beta1 = 1.0;
+  bad_numerics.numerics = 4;
   e.bad_calls = {
       {"exp_avg_sq NULL", INERTIA_ERROR_NULL_POINTER, "exp_avg_sq",
        [=](streams<T> s, side_state&) {
@@ -990,6 +999,7 @@ entry_point<T> adam_entry() {
       {"step 0", INERTIA_ERROR_HYPERPARAMETER, "step", c_bad(good, 0), cpp_bad(good, 0)},
       {"eps 0", INERTIA_ERROR_HYPERPARAMETER, "eps", c_bad(bad_eps, 1), cpp_bad(bad_eps, 1)},
       {"beta1 1.0", INERTIA_ERROR_HYPERPARAMETER, "beta1", c_bad(bad_beta1, 1), cpp_bad(bad_beta1, 1)},
+      {"numerics 4", INERTIA_ERROR_HYPERPARAMETER, "numerics", c_bad(bad_numerics, 1), cpp_bad(bad_numerics, 1)},
   };
   return e;
 }
@@ -1002,9 +1012,12 @@ entry_point<T> nadam_entry() {
   const auto tensor = [](streams<T> s) {
     return inertia::adam_tensor<T>{.param = s[0], .grad = s[1], .exp_avg = s[2], .exp_avg_sq = s[3]};
   };
-  // {lr, beta1, beta2, eps, weight_decay, momentum_decay}
+  // {lr, beta1, beta2, eps, weight_decay, momentum_decay, decoupled_weight_decay, maximize, numerics}
   for (const auto& [label, o] : std::vector<std::pair<std::string, O>>{
            {"torch's defaults", {2e-3, 0.9, 0.999, 1e-8, 0.0, 4e-3}},
+           {"decoupled weight decay, maximize, foreach",
+            {2e-3, 0.9, 0.999, 1e-8, 0.01, 4e-3, 1, 1, INERTIA_ADAM_NUMERICS_PYTORCH_FOREACH}},
+           {"torch 1.13", {1e-2, 0.8, 0.99, 1e-6, 0.01, 0.1, 0, 0, INERTIA_ADAM_NUMERICS_PYTORCH_1_13}},
            {"weight decay 0.01, momentum_decay 0.1", {1e-2, 0.8, 0.99, 1e-6, 0.01, 0.1}},
            {"momentum_decay 0", {5e-3, 0.95, 0.9, 1e-7, 0.0, 0.0}}})
     e.cases.push_back({label,
@@ -1016,9 +1029,19 @@ entry_point<T> nadam_entry() {
                          inertia::nadam_step(tensor(s), cpp_options(o), t, side.mu_product);
                        }});
   const O good = {0.002, 0.9, 0.999, 1e-8, 0.0, 0.004};
-  O bad_decay = good;
+  O bad_decay = good, maximize_1_13 = good;
   bad_decay.momentum_decay = -1.0;
+  maximize_1_13.maximize = 1;
+  maximize_1_13.numerics = INERTIA_ADAM_NUMERICS_PYTORCH_1_13;  // torch 1.13's NAdam has no maximize
   e.bad_calls = {
+      {"maximize with torch 1.13's order", INERTIA_ERROR_HYPERPARAMETER, "maximize",
+       [=](streams<T> s, side_state& side) {
+         return call(s[0].data(), s[1].data(), s[2].data(), s[3].data(), s[0].size(), &maximize_1_13, 1,
+                     &side.mu_product);
+       },
+       [=](streams<T> s, side_state& side) {
+         inertia::nadam_step(tensor(s), cpp_options(maximize_1_13), 1, side.mu_product);
+       }},
       {"mu_product NULL", INERTIA_ERROR_NULL_POINTER, "mu_product",
        [=](streams<T> s, side_state&) {
          return call(s[0].data(), s[1].data(), s[2].data(), s[3].data(), s[0].size(), &good, 1, nullptr);

@@ -66,7 +66,8 @@ bool same_flags(const A& a, const B& b) {
            a.transform_gradient == b.transform_gradient;
   } else if constexpr (requires { a.amsgrad; }) {  // adam
     return a.maximize == b.maximize && a.coupled_decay == b.coupled_decay && a.decoupled_decay == b.decoupled_decay &&
-           a.amsgrad == b.amsgrad && a.transform_gradient == b.transform_gradient;
+           a.amsgrad == b.amsgrad && a.transform_gradient == b.transform_gradient && a.lerp == b.lerp &&
+           a.fused_tail == b.fused_tail;
   } else if constexpr (requires { a.use_momentum; a.nesterov; }) {  // sutskever
     return a.use_momentum == b.use_momentum && a.nesterov == b.nesterov &&
            a.transform_gradient == b.transform_gradient;
@@ -206,26 +207,30 @@ TEST_CASE("sutskever and ema hand their loops their own flags, as constants with
   }
 }
 
-TEST_CASE("adam hands its loop its own flags, as constants unless maximize, amsgrad or a transform is on",
+TEST_CASE("adam hands its loop its own flags, as constants unless maximize, amsgrad, a transform, torch 1.13's "
+          "order or a fused tail is on",
           "[flags]") {
   const float grad[1] = {};
   for (const auto& g : every_gradient_source<float>(grad))
     for (bool maximize : {false, true})
       for (int decay = 0; decay < 3; ++decay)  // none, coupled (Adam), decoupled (AdamW)
-        for (bool amsgrad : {false, true}) {
-          detail::adam_rule<float> rule{};
-          rule.grad = g;
-          rule.maximize = maximize;
-          rule.coupled_decay = decay == 1;
-          rule.decoupled_decay = decay == 2;
-          rule.amsgrad = amsgrad;
-          const handed h = what_specialize_hands(rule);
-          INFO("maximize " << maximize << " decay " << decay << " amsgrad " << amsgrad << " transforms "
-                           << g.transforms());
-          REQUIRE(h.calls == 1);
-          REQUIRE(h.flags_match);
-          REQUIRE(h.specialised == !(maximize || amsgrad || g.transforms()));
-        }
+        for (bool amsgrad : {false, true})
+          for (int order = 0; order < 3; ++order) {  // torch 2.x, torch 1.13, torch 2.x with a fused tail
+            detail::adam_rule<float> rule{};
+            rule.grad = g;
+            rule.maximize = maximize;
+            rule.coupled_decay = decay == 1;
+            rule.decoupled_decay = decay == 2;
+            rule.amsgrad = amsgrad;
+            rule.lerp = order != 1;
+            rule.fused_tail = order == 2;
+            const handed h = what_specialize_hands(rule);
+            INFO("maximize " << maximize << " decay " << decay << " amsgrad " << amsgrad << " transforms "
+                             << g.transforms() << " order " << order);
+            REQUIRE(h.calls == 1);
+            REQUIRE(h.flags_match);
+            REQUIRE(h.specialised == !(maximize || amsgrad || g.transforms() || order != 0));
+          }
 }
 
 namespace {

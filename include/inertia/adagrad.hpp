@@ -1,6 +1,7 @@
 #pragma once
-// Adagrad with the semantics of torch.optim.Adagrad (torch 1.13 CPU, the
-// default for-loop path). sum starts at initial_accumulator_value; step t = 1, 2, ...
+// Adagrad with the semantics of torch.optim.Adagrad on CPU: torch 2.x's loop,
+// foreach and fused paths and torch 1.13's loop path, chosen by `numerics`.
+// sum starts at initial_accumulator_value; step t = 1, 2, ...
 //
 //   g   = maximize ? -g : g
 //   g   = g + weight_decay * w                     (when weight_decay != 0)
@@ -9,12 +10,20 @@
 //   w   = w - clr * g / (sqrt(sum) + eps)
 //
 // Bit-identical to torch 1.13.1 on CPU (float32 and float64; recorded by
-// scripts/golden_adam.py, replayed by tests/test_adagrad.cpp). T is the
-// element type and r() rounds to T; clr is a Python float (double), rounded once:
+// scripts/golden_adagrad.py, replayed by tests/test_adagrad.cpp) and to torch
+// 2.15's three paths (scripts/golden_torch2.py, tests/test_torch2_golden.cpp;
+// with IEEE sqrt: torch's x86-64 wheels take the loop and foreach paths'
+// sqrt() from MKL, within 1 ULP but not correctly rounded, see adam.hpp). T is
+// the element type and r() rounds to T; clr is a Python float (double), rounded once:
 //   g   = fma(r(weight_decay), w, g)         grad.add(param, alpha=weight_decay)
 //   sum = fma(g, g, sum)                     sum.addcmul_(g, g, value=1): 1 * g is exact
 //   std = sqrt(sum) + r(eps)                 sum.sqrt().add_(eps)
 //   w   = w + (r(-clr) * g) / std            param.addcdiv_(g, std, value=-clr)
+// Every order is this one, except for clr: the fused kernel's C++ computes
+// lr / (1 + (t - 1) * lr_decay) with the product and the sum contracted,
+// clr = lr / fma(t - 1, lr_decay, 1). torch 2.x's loop and foreach paths
+// agree with 1.13's (foreach multiplies g by r(-clr) first, then addcdiv_ with
+// value 1: the same roundings).
 // Memory traffic per element: reads w, g, sum and writes w, sum (5 elements).
 #include <cstdint>
 #include <span>
@@ -26,6 +35,14 @@
 
 namespace inertia {
 
+/// Which PyTorch code path to reproduce bit for bit: only pytorch_fused differs.
+enum class adagrad_numerics {
+  pytorch_loop,     ///< torch 2.x torch.optim.Adagrad(foreach=False), torch's CPU default
+  pytorch_foreach,  ///< torch 2.x foreach=True
+  pytorch_fused,    ///< torch 2.x fused=True on CPU
+  pytorch_1_13,     ///< torch 1.13's loop path
+};
+
 struct adagrad_options {
   double lr = 1e-2;                        ///< >= 0, finite
   double lr_decay = 0.0;                   ///< >= 0, finite
@@ -33,6 +50,7 @@ struct adagrad_options {
   double initial_accumulator_value = 0.0;  ///< >= 0: what the caller fills sum with before step 1
   double eps = 1e-10;                      ///< > 0, finite
   bool maximize = false;                   ///< ascend instead of descend
+  adagrad_numerics numerics = adagrad_numerics::pytorch_loop;
 };
 
 /// One parameter tensor and its accumulator (torch's state["sum"]).

@@ -300,7 +300,7 @@ INERTIA_API inertia_status inertia_weight_ema_step_f64(double *average, const do
                                                        int warmup, inertia_weight_ema_rounding rounding,
                                                        long long updates);
 
-/* ---- Adam and AdamW (torch.optim.Adam / AdamW, torch 1.13 CPU) --------------
+/* ---- Adam and AdamW (torch.optim.Adam / AdamW, CPU; the order shown is 1.13's) -----
  * step t = 1, 2, ...; exp_avg m and exp_avg_sq v start at 0. r() rounds to the
  * element type; every scalar is formed in double (libm pow and sqrt) and
  * rounded once:
@@ -312,15 +312,25 @@ INERTIA_API inertia_status inertia_weight_ema_step_f64(double *average, const do
  *   amsgrad: v_max = max(v_max, v) (NaN if either is), and v_max stands for v below
  *   denom = sqrt(v) / r(sqrt(1 - beta2^t)) + r(eps)
  *   w = w + (r(-(lr / (1 - beta1^t))) * m) / denom
- * Bit for bit torch 1.13.1's CPU step with its AVX2/AVX-512 kernels
- * (include/inertia/adam.hpp). lr >= 0, beta1 and beta2 in [0, 1), eps > 0,
+ * That is torch 1.13.1's CPU step (numerics INERTIA_ADAM_NUMERICS_PYTORCH_1_13);
+ * the default, INERTIA_ADAM_NUMERICS_PYTORCH_LOOP (0), is torch 2.x's, which
+ * forms m as ATen's lerp (exp_avg.lerp_(g, 1 - beta1)); _FOREACH and _FUSED
+ * are its other paths: each order is in include/inertia/adam.hpp. lr >= 0, beta1 and beta2 in [0, 1), eps > 0,
  * weight_decay >= 0, all finite; step >= 1. max_exp_avg_sq is read and
  * written only with amsgrad, and may be NULL without it. AdamW is
  * decoupled_weight_decay = 1 (torch's AdamW default weight_decay is 1e-2). */
+typedef enum inertia_adam_numerics {
+  INERTIA_ADAM_NUMERICS_PYTORCH_LOOP = 0,    /* torch 2.x, foreach=False (torch's CPU default) */
+  INERTIA_ADAM_NUMERICS_PYTORCH_FOREACH = 1, /* torch 2.x, foreach=True */
+  INERTIA_ADAM_NUMERICS_PYTORCH_FUSED = 2,   /* torch 2.x, fused=True (Adam/AdamW only) */
+  INERTIA_ADAM_NUMERICS_PYTORCH_1_13 = 3     /* torch 1.13 */
+} inertia_adam_numerics;
+
 typedef struct inertia_adam_options {
   double lr, beta1, beta2, eps, weight_decay;
   int amsgrad, maximize;
   int decoupled_weight_decay; /* nonzero: AdamW */
+  int numerics;               /* an inertia_adam_numerics; 0 (zero-initialised): torch 2.x's loop path */
 } inertia_adam_options;
 
 INERTIA_API inertia_status inertia_adam_step_f32(float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
@@ -330,9 +340,13 @@ INERTIA_API inertia_status inertia_adam_step_f64(double *param, const double *gr
                                                  double *exp_avg_sq, double *max_exp_avg_sq, size_t n,
                                                  const inertia_adam_options *options, long long step);
 
-/* ---- NAdam (torch.optim.NAdam, torch 1.13 CPU) ------------------------------
- * g (with Adam's coupled weight decay), m and v as Adam's; no maximize, no
- * amsgrad. With psi = momentum_decay, f32() rounding to float, and
+/* ---- NAdam (torch.optim.NAdam, CPU) ----------------------------------------
+ * g (maximize, and Adam's coupled or decoupled weight decay), m and v as
+ * Adam's; no amsgrad. Shown here is torch 1.13's order (numerics
+ * INERTIA_ADAM_NUMERICS_PYTORCH_1_13, without maximize and decoupled decay,
+ * which 1.13 lacks); the default (0) is torch 2.x's loop path, where m is a
+ * lerp and mu_product_next = mu_product * mu_next in double; _FOREACH its
+ * foreach path; NAdam has no _FUSED. With psi = momentum_decay, f32() rounding to float, and
  * mu_product the float product of the earlier steps' mu:
  *   mu = beta1 * (1 - 0.5 * 0.96^(t * psi));  mu_next = the same at t + 1   (double)
  *   mu_product = f32(mu_product * f32(mu))
@@ -348,6 +362,8 @@ INERTIA_API inertia_status inertia_adam_step_f64(double *param, const double *gr
 typedef struct inertia_nadam_options {
   double lr, beta1, beta2, eps, weight_decay;
   double momentum_decay; /* psi */
+  int decoupled_weight_decay, maximize; /* torch >= 2.0 */
+  int numerics; /* INERTIA_ADAM_NUMERICS_PYTORCH_LOOP (0), _FOREACH or _1_13 */
 } inertia_nadam_options;
 
 INERTIA_API inertia_status inertia_nadam_step_f32(float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
@@ -383,7 +399,9 @@ INERTIA_API inertia_status inertia_nadam_step_f64(double *param, const double *g
  * nu, eta, beta (ema, qhm, signum), betas (an array in torch's order: adam,
  * adamw, nadam, lion (beta1, beta2); aggmo (1 to 8 decays)), bias_correction,
  * decay, warmup, lr_decay, initial_accumulator_value, decoupled_weight_decay
- * (adam); strings: numerics (heavy_ball: "pytorch_loop" or "pytorch_fused"),
+ * (adam); strings: numerics (heavy_ball: "pytorch_loop" or "pytorch_fused";
+ * adam, adamw, adagrad: "pytorch_loop" (default), "pytorch_foreach",
+ * "pytorch_fused" or "pytorch_1_13"; nadam: the same but "pytorch_fused"),
  * rounding (weight_ema: "torch_lerp" or "mul_add"). Flags are set as 0 or 1.
  * A new handle holds the C++ API's defaults (the frameworks' defaults where
  * they have one). Each value's range is checked when it is set; the relations

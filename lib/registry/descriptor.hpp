@@ -215,6 +215,12 @@ void check_declared(const argument_checks& check, const std::array<option<Option
         const std::string name = entry.element_names.empty() ? indexed(entry.key, i) : entry.element_names[i];
         check_value(check, name.c_str(), entry.get(o, i), entry.range, entry.reason);
       }
+    } else if (entry.kind == option_kind::choice) {  // a C++ enum cast from an out-of-range integer
+      const double index = entry.get(o, 0);
+      if (!(index >= 0.0 && index < static_cast<double>(entry.choices.size())))
+        check.fail(error_kind::hyperparameter, entry.key,
+                   std::string(entry.key) + " is " + std::to_string(static_cast<long long>(index)) +
+                       ", not one of its " + std::to_string(entry.choices.size()) + " enumerators");
     }
   }
 }

@@ -14,6 +14,10 @@ namespace {
 using namespace detail::option_builders;
 using detail::value_range;
 
+/// adagrad_numerics' order.
+constexpr std::array<const char*, 4> numerics_names{"pytorch_loop", "pytorch_foreach", "pytorch_fused",
+                                                    "pytorch_1_13"};
+
 struct adagrad_variant {
   static constexpr const char* function = "inertia::adagrad_step";
   static constexpr const char* name = "adagrad";
@@ -26,7 +30,8 @@ struct adagrad_variant {
       number<&adagrad_options::weight_decay>("weight_decay", value_range::nonnegative),
       number<&adagrad_options::initial_accumulator_value>("initial_accumulator_value", value_range::nonnegative),
       number<&adagrad_options::eps>("eps", value_range::positive, "it keeps the denominator from 0"),
-      flag<&adagrad_options::maximize>("maximize")};
+      flag<&adagrad_options::maximize>("maximize"),
+      choice<&adagrad_options::numerics>("numerics", numerics_names)};
   static constexpr std::array state{detail::state_buffer<adagrad_options>{"sum", detail::always<adagrad_options>}};
 
   template <class T>

@@ -1,5 +1,6 @@
 #pragma once
-// adagrad: torch.optim.Adagrad (1.13). Equations and rounding: include/inertia/adagrad.hpp.
+// adagrad: torch.optim.Adagrad (torch 2.x and 1.13). Equations and rounding: include/inertia/adagrad.hpp.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -20,8 +21,11 @@ struct adagrad_rule {
 
   /// step: the 1-based number of this step.
   static adagrad_rule make(const adagrad_tensor<T>& t, const adagrad_options& o, std::int64_t step) {
-    // clr as torch forms it: a Python float from the float step counter.
-    const double clr = o.lr / (1.0 + static_cast<double>(step - 1) * o.lr_decay);
+    // clr as torch forms it: a Python float from the float step counter, or
+    // the fused kernel's contracted C++ expression.
+    const double t_minus_1 = static_cast<double>(step - 1);
+    const double clr = o.numerics == adagrad_numerics::pytorch_fused ? o.lr / std::fma(t_minus_1, o.lr_decay, 1.0)
+                                                                     : o.lr / (1.0 + t_minus_1 * o.lr_decay);
     return {t.param.data(), {t.grad.data()}, t.sum.data(), T(o.weight_decay), T(o.eps), T(-clr),
             o.maximize, o.weight_decay != 0.0};
   }

@@ -17,6 +17,10 @@ using detail::value_range;
 
 constexpr std::array<const char*, 2> beta_names{"beta1", "beta2"};
 constexpr const char* eps_reason = "it keeps the denominator from 0";
+/// adam_numerics' and nadam_numerics' orders.
+constexpr std::array<const char*, 4> adam_numerics_names{"pytorch_loop", "pytorch_foreach", "pytorch_fused",
+                                                         "pytorch_1_13"};
+constexpr std::array<const char*, 3> nadam_numerics_names{"pytorch_loop", "pytorch_foreach", "pytorch_1_13"};
 
 /// The hyperparameters Adam and NAdam share, in torch's order (eps > 0 here).
 template <class Options>
@@ -86,7 +90,8 @@ struct adam_variant {
   static constexpr auto options = join(shared_options<adam_options>(),
                                        std::array{flag<&adam_options::amsgrad>("amsgrad"),
                                                   flag<&adam_options::maximize>("maximize"),
-                                                  flag<&adam_options::decoupled_weight_decay>("decoupled_weight_decay")});
+                                                  flag<&adam_options::decoupled_weight_decay>("decoupled_weight_decay"),
+                                                  choice<&adam_options::numerics>("numerics", adam_numerics_names)});
   static constexpr auto state = adam_state;
 
   template <class T>
@@ -126,7 +131,8 @@ struct adamw_variant : adam_variant {
   static constexpr const char* name = "adamw";
   static constexpr auto options = join(shared_options<adam_options>(),
                                        std::array{flag<&adam_options::amsgrad>("amsgrad"),
-                                                  flag<&adam_options::maximize>("maximize")});
+                                                  flag<&adam_options::maximize>("maximize"),
+                                                  choice<&adam_options::numerics>("numerics", adam_numerics_names)});
   static adam_options defaults() {
     adam_options o;
     o.weight_decay = 1e-2;
@@ -148,10 +154,20 @@ struct nadam_variant {
 
   static constexpr auto options =
       join(shared_options<nadam_options>(),
-           std::array{number<&nadam_options::momentum_decay>("momentum_decay", value_range::nonnegative)});
+           std::array{number<&nadam_options::momentum_decay>("momentum_decay", value_range::nonnegative),
+                      flag<&nadam_options::decoupled_weight_decay>("decoupled_weight_decay"),
+                      flag<&nadam_options::maximize>("maximize"),
+                      choice<&nadam_options::numerics>("numerics", nadam_numerics_names)});
 
   static void check_options(const detail::argument_checks& check, const nadam_call_options& c) {
     detail::check_declared(check, options, c.options);
+    if (c.options.numerics == nadam_numerics::pytorch_1_13) {  // torch 1.13's NAdam has neither
+      if (c.options.maximize)
+        check.fail(error_kind::hyperparameter, "maximize", "torch 1.13's NAdam has no maximize (numerics pytorch_1_13)");
+      if (c.options.decoupled_weight_decay)
+        check.fail(error_kind::hyperparameter, "decoupled_weight_decay",
+                   "torch 1.13's NAdam has no decoupled_weight_decay (numerics pytorch_1_13)");
+    }
     check.within("mu_product", c.mu_product, 0.0, 1.0);
   }
 

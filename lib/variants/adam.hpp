@@ -1,6 +1,6 @@
 #pragma once
-// adam, nadam: torch.optim.Adam / AdamW / NAdam (1.13). Equations and
-// rounding: include/inertia/adam.hpp.
+// adam, nadam: torch.optim.Adam / AdamW / NAdam (torch 2.x and 1.13 orders).
+// Equations and rounding: include/inertia/adam.hpp.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -14,42 +14,64 @@
 
 namespace inertia::detail {
 
-/// The moment updates every member of the family shares, in torch's order:
-/// exp_avg.mul_(beta1).add_(g, alpha=1-beta1) and
-/// exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1-beta2).
+/// The moment updates every member of the family shares, in torch's orders:
+/// the first moment as torch 2.x's exp_avg.lerp_(grad, 1 - beta1) or as torch
+/// 1.13's exp_avg.mul_(beta1).add_(g, alpha=1-beta1); the second moment as
+/// exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1-beta2), or, in the fused
+/// kernel's scalar tail, as its contracted exp_avg_sq * beta2 + c * g * g.
 template <class T>
 struct adam_moments {
   T* exp_avg;
   T* exp_avg_sq;
   T beta1, one_minus_beta1, beta2, one_minus_beta2;
+  /// ATen's lerp with weight w = r(1 - beta1): fma(coefficient, g - m, base),
+  /// coefficient w and base m when |w| < 0.5, else w - 1 and base g.
+  T lerp_coefficient;
+  bool lerp_from_gradient;
 
   static adam_moments make(const adam_tensor<T>& t, double beta1, double beta2) {
     // 1 - beta is formed in double, as Python does, then rounded to T once.
-    return {t.exp_avg.data(), t.exp_avg_sq.data(), T(beta1), T(1.0 - beta1), T(beta2), T(1.0 - beta2)};
+    const T weight = T(1.0 - beta1);
+    const bool small = std::abs(weight) < T(0.5);
+    return {t.exp_avg.data(), t.exp_avg_sq.data(), T(beta1), weight, T(beta2), T(1.0 - beta2),
+            small ? weight : T(weight - T(1)), !small};
   }
 
-  /// Stores and returns the new (m, v) at i.
+  /// Stores and returns the new (m, v) at i. lerp: torch 2.x's first moment;
+  /// fused_tail: the fused kernel's tail order for the second.
   template <class Lanes>
-  std::pair<typename Lanes::vec, typename Lanes::vec> update(std::size_t i, typename Lanes::vec g) const {
+  std::pair<typename Lanes::vec, typename Lanes::vec> update(std::size_t i, typename Lanes::vec g, bool lerp,
+                                                             bool fused_tail = false) const {
     using V = typename Lanes::vec;
-    const V m = fused_multiply_add(V(one_minus_beta1), g, Lanes::load(exp_avg + i) * V(beta1));
-    const V v = fused_multiply_add(V(one_minus_beta2) * g, g, Lanes::load(exp_avg_sq + i) * V(beta2));
+    const V m_before = Lanes::load(exp_avg + i);
+    const V m = lerp ? fused_multiply_add(V(lerp_coefficient), g - m_before, lerp_from_gradient ? g : m_before)
+                     : fused_multiply_add(V(one_minus_beta1), g, m_before * V(beta1));
+    const V v_before = Lanes::load(exp_avg_sq + i);
+    const V v = fused_tail ? fused_multiply_add(v_before, V(beta2), (V(one_minus_beta2) * g) * g)
+                           : fused_multiply_add(V(one_minus_beta2) * g, g, v_before * V(beta2));
     Lanes::store(exp_avg + i, m);
     Lanes::store(exp_avg_sq + i, v);
     return {m, v};
   }
 };
 
+/// The fused CPU kernels' scalar tail, which the compiler vectorises with
+/// 256-bit registers whatever target runs here: K = 8 floats or 4 doubles.
+template <class T>
+inline constexpr std::size_t fused_kernel_tail_lanes = 32 / sizeof(T);
+
 /// What adam's loop tests, in this order: bools as a rule is made,
 /// std::bool_constant in the loops its specialize() asks for.
 template <class Maximize = bool, class CoupledDecay = bool, class DecoupledDecay = bool, class Amsgrad = bool,
-          class GradientTransforms = bool>
+          class GradientTransforms = bool, class Lerp = bool, class FusedTail = bool>
 struct adam_flags {
   Maximize maximize;
   CoupledDecay coupled_decay;
   DecoupledDecay decoupled_decay;
   Amsgrad amsgrad;
   GradientTransforms transform_gradient;
+  Lerp lerp;            ///< torch 2.x's first moment (every order but pytorch_1_13)
+  FusedTail fused_tail; ///< pytorch_fused on a tensor whose size is no multiple of the tail lanes
 };
 
 template <class T>
@@ -60,25 +82,38 @@ struct adam_rule {
   T* max_exp_avg_sq;
   adam_moments<T> moments;
   T weight_decay, decay_factor, bias_correction2_sqrt, eps, neg_step_size;
-  bool maximize, coupled_decay, decoupled_decay, amsgrad;
+  bool maximize, coupled_decay, decoupled_decay, amsgrad, lerp, fused_tail;
+  /// pytorch_fused: elements from here on take the fused kernel's tail order.
+  std::size_t fused_tail_begin;
 
   /// step: the 1-based count of this step.
   static adam_rule make(const adam_tensor<T>& t, const adam_options& o, std::int64_t step) {
+    const bool fused = o.numerics == adam_numerics::pytorch_fused;
+    const bool torch2 = o.numerics != adam_numerics::pytorch_1_13;
     const double bias_correction1 = 1.0 - std::pow(o.beta1, static_cast<double>(step));
     const double bias_correction2 = 1.0 - std::pow(o.beta2, static_cast<double>(step));
+    // torch 2.x's Python takes bias_correction2 ** 0.5 (libm pow); 1.13 math.sqrt
+    // and the fused kernel std::sqrt. The kernel's 1 - lr * wd is contracted.
+    const double bias_correction2_sqrt =
+        torch2 && !fused ? std::pow(bias_correction2, 0.5) : std::sqrt(bias_correction2);
+    const double decay_factor = fused ? std::fma(-o.lr, o.weight_decay, 1.0) : 1.0 - o.lr * o.weight_decay;
+    const std::size_t n = t.param.size(), tail = fused_kernel_tail_lanes<T>;
     return {t.param.data(),
             {t.grad.data()},
             o.amsgrad ? t.max_exp_avg_sq.data() : nullptr,
             adam_moments<T>::make(t, o.beta1, o.beta2),
             T(o.weight_decay),
-            T(1.0 - o.lr * o.weight_decay),
-            T(std::sqrt(bias_correction2)),
+            T(decay_factor),
+            T(bias_correction2_sqrt),
             T(o.eps),
             T(-(o.lr / bias_correction1)),
             o.maximize,
             !o.decoupled_weight_decay && o.weight_decay != 0.0,
             o.decoupled_weight_decay,
-            o.amsgrad};
+            o.amsgrad,
+            torch2,
+            fused && n % tail != 0,
+            fused ? n - n % tail : n};
   }
 
   const T* anchor() const { return param; }
@@ -86,20 +121,22 @@ struct adam_rule {
   std::size_t bytes_per_element() const { return sizeof(T) * (amsgrad ? 9 : 7); }
 
   adam_flags<> runtime_flags() const {
-    return {maximize, coupled_decay, decoupled_decay, amsgrad, grad.transforms()};
+    return {maximize, coupled_decay, decoupled_decay, amsgrad, grad.transforms(), lerp, fused_tail};
   }
 
   /// The loops run with these flags as constants (simd/flags.hpp): three
-  /// loops, Adam with and without L2 decay and AdamW. maximize, amsgrad and
-  /// the policy's gradient transforms are rare and keep their tests: each
-  /// would double the loops to compile for every target and element type.
+  /// loops, torch 2.x's Adam with and without L2 decay and AdamW. maximize,
+  /// amsgrad, the policy's gradient transforms, a fused tail and torch 1.13's
+  /// order are rare and keep their tests: each would double the loops to
+  /// compile for every target and element type.
   template <class Run>
   void specialize(Run&& run) const {
-    if (maximize || amsgrad || grad.transforms()) return run(*this);
+    if (maximize || amsgrad || grad.transforms() || !lerp || fused_tail) return run(*this);
     const std::false_type off;
+    const std::true_type on;
     if (decoupled_decay)  // AdamW: never coupled as well
-      return run_specialised<adam_flags>(*this, run, off, off, std::true_type{}, off, off);
-    run_specialised<adam_flags>(*this, run, off, coupled_decay, off, off, off);
+      return run_specialised<adam_flags>(*this, run, off, off, on, off, off, on, off);
+    run_specialised<adam_flags>(*this, run, off, coupled_decay, off, off, off, on, off);
   }
 
   template <class Lanes>
@@ -110,12 +147,19 @@ struct adam_rule {
   template <class Lanes, class Flags>
   void apply(std::size_t i, const Flags& flags) const {
     using V = typename Lanes::vec;
+    if constexpr (Lanes::width > 1) {
+      if (flags.fused_tail && i + Lanes::width > fused_tail_begin) {  // a vector reaching into the fused tail
+        for (std::size_t lane = 0; lane < Lanes::width; ++lane)
+          apply<scalar_lanes<T, typename Lanes::arch_type>>(i + lane, flags);
+        return;
+      }
+    }
     V w = Lanes::load(param + i);
     V g = grad.template load<Lanes>(i, flags.transform_gradient);
     if (flags.maximize) g = negate(g);
     if (flags.decoupled_decay) w = w * V(decay_factor);
     if (flags.coupled_decay) g = fused_multiply_add(V(weight_decay), w, g);
-    const auto [m, v] = moments.template update<Lanes>(i, g);
+    const auto [m, v] = moments.template update<Lanes>(i, g, flags.lerp, flags.fused_tail && i >= fused_tail_begin);
     V second_moment = v;
     if (flags.amsgrad) {
       second_moment = maximum(Lanes::load(max_exp_avg_sq + i), v);
@@ -126,19 +170,22 @@ struct adam_rule {
   }
 };
 
-/// NAdam's per-step scalars as torch 1.13 computes them: Python floats
-/// (double), and mu_product in a float32 tensor.
+/// NAdam's per-step scalars as torch computes them: Python floats (double),
+/// and mu_product in a float32 tensor.
 struct nadam_schedule {
   double mu, mu_next;
-  float mu_product;       ///< after this step
-  float mu_product_next;  ///< torch 1.13: mu_product * mu * mu_next (mu counted twice)
+  float mu_product;        ///< after this step
+  double mu_product_next;  ///< torch 2.x: mu_product * mu_next in double; 1.13: f32(mu_product * mu * mu_next)
 
   static nadam_schedule at(const nadam_options& o, std::int64_t step, float mu_product_before) {
     const double t = static_cast<double>(step);
     const double mu = o.beta1 * (1.0 - 0.5 * std::pow(0.96, t * o.momentum_decay));
     const double mu_next = o.beta1 * (1.0 - 0.5 * std::pow(0.96, (t + 1.0) * o.momentum_decay));
     const float mu_product = mu_product_before * static_cast<float>(mu);
-    return {mu, mu_next, mu_product, mu_product * static_cast<float>(mu) * static_cast<float>(mu_next)};
+    const double next = o.numerics == nadam_numerics::pytorch_1_13
+                            ? static_cast<double>(mu_product * static_cast<float>(mu) * static_cast<float>(mu_next))
+                            : static_cast<double>(mu_product) * mu_next;
+    return {mu, mu_next, mu_product, next};
   }
 };
 
@@ -148,21 +195,30 @@ struct nadam_rule {
   T* param;
   gradient_source<T> grad;
   adam_moments<T> moments;
-  T weight_decay, bias_correction2, eps, grad_step, momentum_step;
-  bool use_weight_decay;
+  T weight_decay, decay_factor, bias_correction2, eps, grad_step, momentum_step;
+  bool maximize, coupled_decay, decoupled_decay, lerp;
+  /// foreach: sqrt(v) / r(sqrt(c2)) instead of sqrt(v / r(c2)); the divisor is bias_correction2 either way.
+  bool divide_after_sqrt;
 
   /// step: the 1-based count of this step; schedule: nadam_schedule::at that step.
   static nadam_rule make(const adam_tensor<T>& t, const nadam_options& o, std::int64_t step,
                          const nadam_schedule& s) {
+    const double bias_correction2 = 1.0 - std::pow(o.beta2, static_cast<double>(step));
+    const bool foreach = o.numerics == nadam_numerics::pytorch_foreach;
     return {t.param.data(),
             {t.grad.data()},
             adam_moments<T>::make(t, o.beta1, o.beta2),
             T(o.weight_decay),
-            T(1.0 - std::pow(o.beta2, static_cast<double>(step))),
+            T(1.0 - o.lr * o.weight_decay),
+            T(foreach ? std::pow(bias_correction2, 0.5) : bias_correction2),
             T(o.eps),
             T(-o.lr * (1.0 - s.mu) / (1.0 - static_cast<double>(s.mu_product))),
-            T(-o.lr * s.mu_next / (1.0 - static_cast<double>(s.mu_product_next))),
-            o.weight_decay != 0.0};
+            T(-o.lr * s.mu_next / (1.0 - s.mu_product_next)),
+            o.maximize,
+            !o.decoupled_weight_decay && o.weight_decay != 0.0,
+            o.decoupled_weight_decay && o.weight_decay != 0.0,
+            o.numerics != nadam_numerics::pytorch_1_13,
+            foreach};
   }
 
   const T* anchor() const { return param; }
@@ -172,11 +228,14 @@ struct nadam_rule {
   template <class Lanes>
   void apply(std::size_t i) const {
     using V = typename Lanes::vec;
-    const V w = Lanes::load(param + i);
+    V w = Lanes::load(param + i);
     V g = grad.template load<Lanes>(i);
-    if (use_weight_decay) g = fused_multiply_add(V(weight_decay), w, g);
-    const auto [m, v] = moments.template update<Lanes>(i, g);
-    const V denom = square_root(v / V(bias_correction2)) + V(eps);
+    if (maximize) g = negate(g);
+    if (decoupled_decay) w = w * V(decay_factor);
+    if (coupled_decay) g = fused_multiply_add(V(weight_decay), w, g);
+    const auto [m, v] = moments.template update<Lanes>(i, g, lerp);
+    const V denom = (divide_after_sqrt ? square_root(v) / V(bias_correction2) : square_root(v / V(bias_correction2))) +
+                    V(eps);
     const V after_grad = w + (V(grad_step) * g) / denom;
     Lanes::store(param + i, after_grad + (V(momentum_step) * m) / denom);
   }

@@ -78,8 +78,9 @@ static void test_smoke(void) {
   const inertia_qhm_options qhm = {0.5, 0.5, 0.5, 0.0};
   const inertia_lion_options lion = {0.5, 0.5, 0.75, 0.25};
   const inertia_lars_options lars = {0.5, 0.5, 0.0, 0.5};
-  const inertia_adam_options adamw_amsgrad = {0.5, 0.5, 0.75, 1.0, 0.5, 1, 0, 1};
-  const inertia_nadam_options nadam = {0.5, 0.5, 0.75, 1.0, 0.0, 0.0};
+  /* the expected values below were worked out in torch 1.13's order */
+  const inertia_adam_options adamw_amsgrad = {0.5, 0.5, 0.75, 1.0, 0.5, 1, 0, 1, INERTIA_ADAM_NUMERICS_PYTORCH_1_13};
+  const inertia_nadam_options nadam = {0.5, 0.5, 0.75, 1.0, 0.0, 0.0, 0, 0, INERTIA_ADAM_NUMERICS_PYTORCH_1_13};
   float mu_f = 1.0f, mu_d = 1.0f;
   int i;
 
