@@ -23,7 +23,7 @@
 #include "inertia/adam.hpp"
 #include "inertia/inertia.h"
 #include "support.hpp"
-#include "ulp.hpp"
+#include "check/ulp.hpp"
 
 using namespace inertia;
 using namespace inertia::test;

@@ -239,6 +239,11 @@ void check_declared(const argument_checks& check, const Options& o) {
         const double value = get(o, 0);
         if (!in_range<entry.range>(value)) [[unlikely]]
           check_value(check, entry.key, value, entry.range, entry.reason);
+      } else if constexpr (entry.kind == option_kind::choice) {  // an enum cast from an out-of-range integer
+        constexpr auto get = entry.get;
+        const double index = get(o, 0);
+        if (!(index >= 0.0 && index < static_cast<double>(entry.choices.size()))) [[unlikely]]
+          check_declared(check, std::array<option<Options>, 1>{entry}, o);
       } else if constexpr (entry.kind == option_kind::array) {
         check_declared(check, std::array<option<Options>, 1>{entry}, o);
       }

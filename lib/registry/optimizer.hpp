@@ -280,7 +280,13 @@ class variant_optimizer final : public inertia_optimizer {
     // The pieces of every tensor, checked for NULL and for unused state.
     small_vector<tensor_type, 4> converted;  // a call of up to four tensors allocates nothing here
     converted.reserve(tensors.size());
-    std::vector<std::span<T>> scratch;  // for variants whose tensors hold a span of spans (AggMo)
+    // For variants whose tensors hold a span of spans (AggMo). Thread-local and
+    // reused, so that a step allocates nothing once the capacity is there (an
+    // allocation per call made AggMo's 4 KiB step 20% slower); reserved before
+    // the loop, so the spans the tensors keep into it stay valid.
+    static thread_local std::vector<std::span<T>> scratch_storage;
+    std::vector<std::span<T>>& scratch = scratch_storage;
+    scratch.clear();
     if constexpr (requires { Variant::keeps_state_views; })
       scratch.reserve(tensors.size() * state_count_);
     for (std::size_t i = 0; i < tensors.size(); ++i) {
