@@ -496,9 +496,11 @@ class SGD(_TorchDropIn, _torch.optim.SGD):
         return (0 if state.get("momentum_buffer") is None else 1), None
 
     def _after_step(self, plan):
-        if not plan.names:
+        # Plain SGD: torch 1.13 records momentum_buffer = None; torch 2.x (read in 2.15's sgd.py)
+        # writes the key only when momentum != 0.
+        if not plan.names and TORCH_VERSION < (2, 0):
             for state in plan.states:
-                state["momentum_buffer"] = None  # as torch records plain SGD
+                state["momentum_buffer"] = None
 
 
 class Adam(_TorchDropIn, _torch.optim.Adam):
