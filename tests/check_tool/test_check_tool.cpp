@@ -368,7 +368,8 @@ TEST_CASE("the registry's variants replay their framework goldens at --max-ulp 0
     const auto r = run({data(file), "--json"}, false);
     INFO(file << "\n" << r.output);
     REQUIRE(r.status == 0);
-    for (const auto& c : json::parse(r.output)["cases"]) {
+    const json report = json::parse(r.output);  // kept: a range-for over a temporary's member dangles
+    for (const auto& c : report["cases"]) {
       const json& last = c["steps"][2];
       for (const auto& state : c["state_names"]) REQUIRE(last["states"][state.get<std::string>()]["max_ulp"] == 0);
       REQUIRE(last["param"].is_null() == (c["variant"] == "weight_ema"));  // weight_ema has no param of its own
