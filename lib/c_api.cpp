@@ -756,6 +756,10 @@ const char* inertia_optimizer_state_name(const inertia_optimizer* opt, size_t in
   return opt != nullptr ? opt->state_name(index) : nullptr;
 }
 
+int inertia_optimizer_elementwise(const inertia_optimizer* opt) {
+  return opt != nullptr && opt->norm_pass_reads() == 0 ? 1 : 0;
+}
+
 inertia_status inertia_optimizer_step(inertia_optimizer* opt, inertia_dtype dtype, const inertia_tensor* tensors,
                                       size_t count, long long step, const inertia_step_policy* policy,
                                       inertia_step_report* report) {

@@ -449,6 +449,14 @@ INERTIA_API inertia_status inertia_optimizer_get(const inertia_optimizer *opt, c
 INERTIA_API size_t inertia_optimizer_state_count(const inertia_optimizer *opt);
 INERTIA_API const char *inertia_optimizer_state_name(const inertia_optimizer *opt, size_t index);
 
+/* 1 when the step is elementwise: each element's update reads only that
+ * element of param, grad and state (and the handle's scalars), so a tensor may
+ * be cut into pieces, stepped by separate calls (other threads, other ranks of
+ * a sharded step), and give the bits of stepping it whole. 0 when the step
+ * reads a per-tensor reduction first (lars: the norms of param and grad), so
+ * a piece of a tensor steps differently from the whole; 0 for a NULL handle. */
+INERTIA_API int inertia_optimizer_elementwise(const inertia_optimizer *opt);
+
 #define INERTIA_MAX_STATE 8
 
 /* One parameter tensor: param (updated), grad (read; NULL for weight_ema,

@@ -22,7 +22,9 @@
 //   scalars_type, scalar_state  state kept per param group, not per tensor (NAdam's mu_product)
 //   defaults()                the options a new handle starts with, when not options_type{}
 //   uses_grad = false         the variant reads no gradient (weight_ema)
-//   norm_pass_reads           arrays read in a pass before the update (LARS: 2, param and grad)
+//   norm_pass_reads           arrays read in a pass before the update (LARS: 2, param and grad);
+//                             a variant that declares it is not elementwise (inertia_optimizer_elementwise):
+//                             a piece of a tensor does not step as the whole does
 // lib/registry/optimizer.hpp turns such a struct into an inertia_optimizer;
 // INERTIA_REGISTER_VARIANT(token, variant) in the variant's .cpp puts it in the
 // registry (lib/registry/registry.cpp), from a list CMake generates.

@@ -444,8 +444,13 @@ static void test_generic(void) {
   check(inertia_optimizer_set(opt, "no_such_key", 1.0) == INERTIA_ERROR_UNKNOWN_NAME &&
             contains(inertia_last_error(), "no_such_key"),
         "an unknown key is INERTIA_ERROR_UNKNOWN_NAME");
+  check(inertia_optimizer_elementwise(opt) == 1, "heavy_ball is elementwise (a tensor may be stepped in pieces)");
   inertia_optimizer_destroy(opt);
   inertia_optimizer_destroy(NULL);
+  check(inertia_optimizer_create("lars", &opt) == INERTIA_OK && inertia_optimizer_elementwise(opt) == 0,
+        "lars is not elementwise (it reads per-tensor norms)");
+  inertia_optimizer_destroy(opt);
+  check(inertia_optimizer_elementwise(NULL) == 0, "inertia_optimizer_elementwise(NULL) is 0");
 }
 
 int main(void) {
