@@ -184,7 +184,7 @@ def arch():
 class Handle:
     """One inertia_optimizer: one parameter group of one variant, its options and scalar state."""
 
-    __slots__ = ("_pointer", "variant", "_values", "__weakref__")
+    __slots__ = ("_pointer", "variant", "_values", "_state_names", "__weakref__")
 
     def __init__(self, variant):
         pointer = ctypes.c_void_p()
@@ -194,6 +194,7 @@ class Handle:
         self._pointer = pointer.value
         self.variant = variant
         self._values = {}  # what was set last, so that an unchanged option costs no call
+        self._state_names = None  # state_names() until an option changes
 
     def __reduce__(self):
         # A copy would share the C handle and free it twice.
@@ -211,6 +212,7 @@ class Handle:
         if previous is not _UNSET and type(previous) is type(value) and previous == value:
             return
         encoded = key.encode()
+        self._state_names = None  # options decide which state buffers a step takes
         if isinstance(value, str):
             status = lib.inertia_optimizer_set_string(self._pointer, encoded, value.encode())
         elif isinstance(value, (tuple, list)):
@@ -248,8 +250,12 @@ class Handle:
         self._values.pop(key, None)
 
     def state_names(self):
-        return [lib.inertia_optimizer_state_name(self._pointer, i).decode()
-                for i in range(lib.inertia_optimizer_state_count(self._pointer))]
+        """The state buffers a step takes with the options set now (a new list each call)."""
+        names = self._state_names
+        if names is None:
+            names = self._state_names = tuple(lib.inertia_optimizer_state_name(self._pointer, i).decode()
+                                              for i in range(lib.inertia_optimizer_state_count(self._pointer)))
+        return list(names)
 
     def step(self, dtype, table, count, step, policy=None, report=None):
         """One step of `count` tensors packed in `table` (array('Q'), TENSOR_WORDS words each)."""

@@ -153,6 +153,12 @@ class _GroupLayout:
                  "state", "plans", "has_grad", "dtypes", "shapes", "grad_words")
 
 
+try:  # torch 2.x: the step hooks every optimizer runs (torch 1.13 has none)
+    from torch.optim.optimizer import _global_optimizer_post_hooks, _global_optimizer_pre_hooks
+except ImportError:
+    _global_optimizer_pre_hooks = _global_optimizer_post_hooks = None
+_profiler_enabled = _torch.autograd._profiler_enabled
+
 _grad_of = operator.attrgetter("grad")
 _data_ptr = _torch.Tensor.data_ptr
 
@@ -273,9 +279,44 @@ class _InertiaStep:
             found_inf = float(found_inf.sum().item())
         return grad_scale, found_inf
 
+    def step(self, *args, **kwargs):
+        """One optimizer step: step(closure=None); `closure` re-evaluates the model and returns the loss.
+
+        torch's Optimizer wraps each subclass's step() in its profile_hook_step (a profiler scope and, on
+        torch 2, the step pre- and post-hooks) unless the function is marked hooked. This one is: it runs
+        the same hooks in torch's order, with torch's (optimizer, args, kwargs), and opens the
+        "Optimizer.step#<class>.step" scope only while a profiler records. That saves about 20 us a step on
+        torch 2.15, where the scope costs that much even with no profiler."""
+        if _profiler_enabled():
+            with _torch.autograd.profiler.record_function(f"Optimizer.step#{type(self).__name__}.step"):
+                out = self._step_with_hooks((self,) + args, kwargs)
+                self._optimizer_step_code()
+                return out
+        return self._step_with_hooks((self,) + args, kwargs)
+
+    step.hooked = True  # torch's Optimizer: do not wrap it again
+
+    def _step_with_hooks(self, args, kwargs):
+        if _global_optimizer_pre_hooks is None:  # torch 1.13
+            return self._step(*args[1:], **kwargs)
+        pre_hooks, post_hooks = self._optimizer_step_pre_hooks, self._optimizer_step_post_hooks
+        if not (pre_hooks or post_hooks or _global_optimizer_pre_hooks or _global_optimizer_post_hooks):
+            return self._step(*args[1:], **kwargs)
+        for pre_hook in (*_global_optimizer_pre_hooks.values(), *pre_hooks.values()):
+            result = pre_hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(f"{type(self).__name__}.step: a step pre-hook must return None or a tuple "
+                                       f"of (new_args, new_kwargs), but got {result}.")
+        out = self._step(*args[1:], **kwargs)
+        for post_hook in (*post_hooks.values(), *_global_optimizer_post_hooks.values()):
+            post_hook(self, args, kwargs)
+        return out
+
     @_torch.no_grad()
-    def step(self, closure=None, **kwargs):
-        """One optimizer step; `closure` re-evaluates the model and returns the loss."""
+    def _step(self, closure=None, **kwargs):
         grad_scaler = kwargs.pop("grad_scaler", None)
         if kwargs:
             raise TypeError(f"step() got an unexpected keyword argument {next(iter(kwargs))!r}")
