@@ -22,7 +22,9 @@
  * Time mode (--elements N --time): no reference; per step, the median time of
  * the reduce-scatter, the step and the all-gather on rank 0.
  *
- * usage: mpirun -np R sharded_step [--variant NAME] [--steps K] [--elements N] [--threads T] [--time]
+ * usage: mpirun -np R sharded_step [--variant NAME] [--set KEY=VALUE]... [--steps K] [--elements N]
+ *                                  [--threads T] [--time]
+ * (--set: a number or flag option of the generic C ABI, e.g. --set momentum=0.9 --set nesterov=1)
  * Exits 0 when bit-identical, 1 when not, 2 on bad arguments or a refused variant. */
 #include <mpi.h>
 #include <stdint.h>
@@ -42,6 +44,9 @@ typedef struct {
   size_t elements; /* 0: the default model */
   int time;
   int threads;
+  int settings; /* --set KEY=VALUE, applied in order */
+  char *keys[16];
+  double values[16];
 } arguments;
 
 static int rank_of_world = 0;
@@ -58,6 +63,7 @@ static int parse(int argc, char **argv, arguments *a) {
   a->elements = 0;
   a->time = 0;
   a->threads = 1;
+  a->settings = 0;
   for (int i = 1; i < argc; ++i) {
     const char *flag = argv[i];
     if (strcmp(flag, "--time") == 0) {
@@ -65,10 +71,10 @@ static int parse(int argc, char **argv, arguments *a) {
       continue;
     }
     if (strcmp(flag, "--variant") != 0 && strcmp(flag, "--steps") != 0 && strcmp(flag, "--threads") != 0 &&
-        strcmp(flag, "--elements") != 0)
+        strcmp(flag, "--elements") != 0 && strcmp(flag, "--set") != 0)
       return usage_error("unknown argument ", flag);
     if (i + 1 >= argc) return usage_error("missing value after ", flag);
-    const char *value = argv[++i];
+    char *value = argv[++i];
     char *end = NULL;
     if (strcmp(flag, "--variant") == 0) {
       a->variant = value;
@@ -76,6 +82,15 @@ static int parse(int argc, char **argv, arguments *a) {
       long steps = strtol(value, &end, 10);
       if (*end != '\0' || steps < 1 || steps > 1000000) return usage_error("--steps must be 1 to 1000000, not ", value);
       a->steps = (int)steps;
+    } else if (strcmp(flag, "--set") == 0) {
+      char *equals = strchr(value, '=');
+      if (equals == NULL || equals == value) return usage_error("--set takes KEY=VALUE, not ", value);
+      if (a->settings == 16) return usage_error("at most 16 --set options", NULL);
+      double number = strtod(equals + 1, &end);
+      if (*end != '\0' || end == equals + 1) return usage_error("--set: not a number: ", value);
+      *equals = '\0';
+      a->keys[a->settings] = value;
+      a->values[a->settings++] = number;
     } else if (strcmp(flag, "--threads") == 0) {
       long threads = strtol(value, &end, 10);
       if (*end != '\0' || threads < 1 || threads > 1024) return usage_error("--threads must be 1 to 1024, not ", value);
@@ -154,6 +169,8 @@ int main(int argc, char **argv) {
   inertia_optimizer *opt = NULL;
   if (code == 0) {
     inertia_status status = inertia_optimizer_create(args.variant, &opt);
+    for (int k = 0; k < args.settings && status == INERTIA_OK; ++k)
+      status = inertia_optimizer_set(opt, args.keys[k], args.values[k]);
     if (status != INERTIA_OK) {
       code = usage_error("", inertia_last_error());
     } else if (!inertia_optimizer_elementwise(opt)) {
@@ -205,7 +222,8 @@ int main(int argc, char **argv) {
   inertia_tensor *whole = NULL;
   inertia_optimizer *ref_opt = NULL;
   if (check) {
-    inertia_optimizer_create(args.variant, &ref_opt); /* the name was accepted above */
+    inertia_optimizer_create(args.variant, &ref_opt); /* the name and the settings were accepted above */
+    for (int k = 0; k < args.settings; ++k) inertia_optimizer_set(ref_opt, args.keys[k], args.values[k]);
     ref_param = malloc(total * sizeof(float));
     ref_grad = calloc(total, sizeof(float));
     memcpy(ref_param, param, total * sizeof(float));
