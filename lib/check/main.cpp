@@ -47,7 +47,8 @@
 //   (k: the updates the average has had), "steps": [{"weights": [n, the model's weights this update averages
 //   in], "average": [n, after the update]}, ...], and no "lr"; the report's param column stays empty.
 //   Numbers must be finite; they are read as doubles and rounded to dtype, so write float32 values exactly
-//   (Python's json.dumps of float(x) does). scripts/record_trajectory.py records a PyTorch SGD run in this
+//   (Python's json.dumps of float(x) does). scripts/record_trajectory.py records a torch.optim SGD, Adam,
+//   AdamW, NAdam or Adagrad run from your training loop in this
 //   format; tests/data/*.json are examples.
 //
 // INPUT 2, a directory of .npy files (one tensor; '<f4' or '<f8', C order, .npy format 1.0 to 3.0):
@@ -77,7 +78,13 @@
 //   relative difference  |a - b| / max(|a|, |b|), 0 when equal
 // An element is within tolerance when its ULP distance <= --max-ulp, or, when --max-rel is given, its
 // relative difference <= --max-rel. A step passes when every element of every compared array is within
-// tolerance; the report shows, per step, the parameter and the worst state (--json: every state too).
+// tolerance. The report gives, per step, the largest ULP distance of the parameter and of the worst state,
+// the worst element (array[index]) with its recorded and replayed values, and a histogram of the ULP distances
+// of every compared element (buckets 0/1/2-3/4-15/16-255/>=256; --json: every state, "histogram"); per case
+// the histogram of all steps, the first step and element that differ ("first_divergence"), and a hint when
+// that step's distances match a known cause ("hints"): only the last n % 4, n % 8 or n % 16 elements differ
+// (a fused or vectorized kernel's tail order, as torch's fused=True path), or a quarter or more of the
+// elements differ by at most 3 ULP (another multiply-add contraction or operation order).
 //
 // EXIT STATUS: 0 every step of every case is within tolerance; 1 some step is not; 2 unusable input.
 #include <algorithm>
@@ -138,7 +145,8 @@ constexpr const char* format_help = R"(INPUT 1, a JSON file: format "inertia-tra
   (k: the updates the average has had), "steps": [{"weights": [n, the model's weights this update averages
   in], "average": [n, after the update]}, ...], and no "lr"; the report's param column stays empty.
   Numbers must be finite; they are read as doubles and rounded to dtype, so write float32 values exactly
-  (Python's json.dumps of float(x) does). scripts/record_trajectory.py records a PyTorch SGD run in this
+  (Python's json.dumps of float(x) does). scripts/record_trajectory.py records a torch.optim SGD, Adam,
+  AdamW, NAdam or Adagrad run from your training loop in this
   format; tests/data/*.json are examples.
 
 INPUT 2, a directory of .npy files (one tensor; '<f4' or '<f8', C order, .npy format 1.0 to 3.0):
@@ -168,7 +176,13 @@ element by element, its parameter and every recorded state buffer and scalar sta
   relative difference  |a - b| / max(|a|, |b|), 0 when equal
 An element is within tolerance when its ULP distance <= --max-ulp, or, when --max-rel is given, its
 relative difference <= --max-rel. A step passes when every element of every compared array is within
-tolerance; the report shows, per step, the parameter and the worst state (--json: every state too).
+tolerance. The report gives, per step, the largest ULP distance of the parameter and of the worst state,
+the worst element (array[index]) with its recorded and replayed values, and a histogram of the ULP distances
+of every compared element (buckets 0/1/2-3/4-15/16-255/>=256; --json: every state, "histogram"); per case
+the histogram of all steps, the first step and element that differ ("first_divergence"), and a hint when
+that step's distances match a known cause ("hints"): only the last n % 4, n % 8 or n % 16 elements differ
+(a fused or vectorized kernel's tail order, as torch's fused=True path), or a quarter or more of the
+elements differ by at most 3 ULP (another multiply-add contraction or operation order).
 
 EXIT STATUS: 0 every step of every case is within tolerance; 1 some step is not; 2 unusable input.)";
 
