@@ -178,13 +178,12 @@ diagnosis diagnose(const case_report& report, const std::vector<std::string>& nu
     std::uint64_t worst = 0;
     bool scalar_only = true;
     for (const auto& [name, c] : arrays) {
+      if (c->size <= 1) continue;  // a scalar state (mu_product) has no place in the tensor
       differing = std::max(differing, c->differing);
       lowest = std::min(lowest, c->first_differing);
       worst = std::max(worst, c->max_ulp);
-      if (c->size > 1) {
-        size = c->size;
-        scalar_only = false;
-      }
+      size = c->size;
+      scalar_only = false;
     }
     if (scalar_only) break;  // a scalar state (mu_product) alone shows no pattern
     const std::string where = "at step " + std::to_string(s.step) + ", the first that differs, ";
