@@ -165,8 +165,11 @@ diagnosis diagnose(const case_report& report, const std::vector<std::string>& nu
       if (n.result.compared && n.result.differing) arrays.emplace_back(n.name, &n.result);
     if (arrays.empty()) continue;
     d.step = s.step;
-    // The first differing element of the step: the lowest index, param before state.
+    // The first differing element of the step: the lowest index, param before
+    // state, a tensor's before a scalar state's (index 0 of one value says less).
     const auto first = std::min_element(arrays.begin(), arrays.end(), [](const auto& a, const auto& b) {
+      const bool a_scalar = a.second->size <= 1, b_scalar = b.second->size <= 1;
+      if (a_scalar != b_scalar) return b_scalar;
       return a.second->first_differing < b.second->first_differing;
     });
     d.array = first->first;

@@ -682,6 +682,15 @@ TEST_CASE("the report: per-step histogram, first divergence, and a hint only whe
     REQUIRE(text.output.find("first divergence: step 5, param[32]") != std::string::npos);
     REQUIRE(text.output.find("hint: at step 5") != std::string::npos);
   }
+  SECTION("a scalar state off at the same step does not hide a tensor's tail") {
+    json doc = single_case("nadam_float32.json", "defaults");
+    json& at = doc["cases"][0]["steps"][step];
+    at["mu_product"] = one_ulp_up(at["mu_product"]);
+    for (std::size_t i = n - 5; i < n; ++i) at["exp_avg"][i] = one_ulp_up(at["exp_avg"][i]);
+    const json report = report_of(doc, "report_tail_scalar.json", 1);
+    REQUIRE(report["cases"][0]["first_divergence"]["array"] == "exp_avg");
+    REQUIRE(hints_of(report).find(tail_hint) != std::string::npos);
+  }
   SECTION("every other element 1 ULP off: the contraction hint, not the tail one") {
     const json report = report_of(perturbed([](std::size_t i) { return i % 2 == 0; }), "report_spread.json", 1);
     const std::string hints = hints_of(report);
