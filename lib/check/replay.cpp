@@ -192,24 +192,25 @@ diagnosis diagnose(const case_report& report, const std::vector<std::string>& nu
     const std::string where = "at step " + std::to_string(s.step) + ", the first that differs, ";
     // Tail: every differing element is among the last n % width, for a width
     // that leaves a tail; the shortest such tail says the most.
-    std::size_t tail = 0, width = 0;
+    std::size_t tail = 0;
     for (std::size_t w : tail_widths) {
       const std::size_t r = size % w;
       if (size < w || r == 0 || lowest < size - r) continue;
-      if (tail == 0 || r <= tail) {
-        tail = r;
-        width = w;
-      }
+      if (tail == 0 || r < tail) tail = r;
     }
+    std::string widths;  // every width whose tail is that one: "n % 8 = n % 16"
+    for (std::size_t w : tail_widths)
+      if (tail != 0 && size >= w && size % w == tail) widths += (widths.empty() ? "" : " = ") + ("n % " + std::to_string(w));
     std::string other_paths;
     for (const std::string& c : numerics_choices)
       if (c != numerics) other_paths += (other_paths.empty() ? "" : ", ") + c;
     const std::string try_numerics =
         other_paths.empty() ? "" : " (this replay: numerics " + numerics + "; the variant also has " + other_paths + ")";
     if (tail != 0) {
-      d.hints.push_back("hint: " + where + "only the last " + std::to_string(tail) + " elements (n % " +
-                        std::to_string(width) + ", n = " + std::to_string(size) +
-                        ") differ: the tail order of a fused or vectorized kernel that steps the last n % width "
+      d.hints.push_back("hint: " + where + "only elements among the last " + std::to_string(tail) + " (" + widths +
+                        " = " + std::to_string(tail) + ", n = " + std::to_string(size) + ") differ, " +
+                        std::to_string(differing) +
+                        " of them: the tail order of a fused or vectorized kernel that steps the last n % width "
                         "elements apart, such as torch's fused=True path" + try_numerics);
     } else if (size >= 8 && differing * 4 >= size && worst <= contraction_max_ulp) {
       d.hints.push_back("hint: " + where + std::to_string(differing) + " of " + std::to_string(size) +

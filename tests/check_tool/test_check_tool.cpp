@@ -648,7 +648,7 @@ TEST_CASE("the report: per-step histogram, first divergence, and a hint only whe
     for (const auto& h : report["cases"][0]["hints"]) all += h.get<std::string>() + "\n";
     return all;
   };
-  const std::string tail_hint = "only the last 5 elements", contraction_hint = "multiply-add contraction";
+  const std::string tail_hint = "only elements among the last 5 (n % 8 = n % 16 = 5, n = 37) differ", contraction_hint = "multiply-add contraction";
 
   SECTION("a passing replay: every value in bucket 0, no divergence, no hint") {
     const json report = report_of(single_case("adam_float32.json", "defaults"), "report_pass.json", 0);
