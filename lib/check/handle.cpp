@@ -3,6 +3,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+// The handle's C++ interface, as the benchmarks use it: what the declaration
+// says of a variant's keys and buffers (the C ABI exposes names and counts).
+#include "registry/optimizer.hpp"
+
 namespace inertia::check {
 
 namespace {
@@ -87,6 +91,70 @@ std::vector<std::string> optimizer_handle::state_names() const {
   std::vector<std::string> out;
   for (std::size_t i = 0; i < inertia_optimizer_state_count(handle_.get()); ++i)
     out.emplace_back(inertia_optimizer_state_name(handle_.get(), i));
+  return out;
+}
+
+std::vector<optimizer_handle::state_info> optimizer_handle::declared_states() const {
+  std::vector<state_info> out;
+  for (std::size_t i = 0; i < handle_->declared_state_count(); ++i) {
+    const auto d = handle_->declared_state(i);
+    out.push_back({d.name, d.initial_key ? d.initial_key : "", d.created_by_first_step, d.present});
+  }
+  return out;
+}
+
+/// Of the i-th kept buffer: found among the declared ones by its name.
+std::string optimizer_handle::state_initial_key(std::size_t i) const {
+  const std::string name = inertia_optimizer_state_name(handle_.get(), i);
+  for (const state_info& s : declared_states())
+    if (s.name == name) return s.initial_key;
+  return {};
+}
+
+bool optimizer_handle::state_created_by_first_step(std::size_t i) const {
+  const std::string name = inertia_optimizer_state_name(handle_.get(), i);
+  for (const state_info& s : declared_states())
+    if (s.name == name) return s.created_by_first_step;
+  return false;
+}
+
+bool optimizer_handle::reads_grad() const { return handle_->reads_grad(); }
+
+std::vector<optimizer_handle::key_info> optimizer_handle::keys() const {
+  using inertia::detail::option_kind;
+  std::vector<key_info> out;
+  for (std::size_t i = 0; i < handle_->key_count(); ++i) {
+    const auto d = handle_->key(i);
+    key_info k;
+    k.key = d.key;
+    k.min_count = d.min_count;
+    k.max_count = d.max_count;
+    for (const char* c : d.choices) k.choices.emplace_back(c);
+    if (d.scalar_state) {
+      k.kind = "state";
+      k.value = number_text(get(k.key));
+    } else {
+      switch (d.kind) {
+        case option_kind::number: k.kind = "number"; k.value = number_text(get(k.key)); break;
+        case option_kind::flag: k.kind = "flag"; k.value = get(k.key) != 0 ? "true" : "false"; break;
+        case option_kind::choice: {
+          k.kind = "choice";
+          const auto index = static_cast<std::size_t>(get(k.key));
+          k.value = index < k.choices.size() ? k.choices[index] : "?";
+          break;
+        }
+        case option_kind::array: {
+          k.kind = "array";
+          std::vector<double> values;
+          const auto count = static_cast<std::size_t>(get(k.key + "#"));
+          for (std::size_t e = 0; e < count; ++e) values.push_back(get(k.key + "[" + std::to_string(e) + "]"));
+          k.value = value_text(values);
+          break;
+        }
+      }
+    }
+    out.push_back(std::move(k));
+  }
   return out;
 }
 

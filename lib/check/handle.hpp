@@ -65,6 +65,31 @@ class optimizer_handle {
 
   /// The per-tensor state buffers for the options set now, as the library names them.
   std::vector<std::string> state_names() const;
+  /// Of state buffer i (state_names' order): the key whose value fills it
+  /// before a tensor's first step (empty: zeros; adagrad's sum:
+  /// initial_accumulator_value), and whether the step with t == 1 writes it
+  /// without reading it (heavy_ball's momentum_buffer, as torch creates it).
+  std::string state_initial_key(std::size_t i) const;
+  bool state_created_by_first_step(std::size_t i) const;
+  /// Every state buffer the variant declares, kept with the options set now or not.
+  struct state_info {
+    std::string name, initial_key;
+    bool created_by_first_step = false, present = false;
+  };
+  std::vector<state_info> declared_states() const;
+  /// false: the step reads no gradient and the generic param is the model's
+  /// weights, read only (weight_ema).
+  bool reads_grad() const;
+
+  /// One key of the variant as its declaration has it (lib/registry/descriptor.hpp).
+  struct key_info {
+    std::string key;
+    std::string kind;  ///< number, flag, choice, array, or state (a scalar state: NAdam's mu_product)
+    std::vector<std::string> choices;
+    std::size_t min_count = 1, max_count = 1;
+    std::string value;  ///< the value it holds now ("0.9", "true", "pytorch_loop", "[0.9, 0.999]")
+  };
+  std::vector<key_info> keys() const;
 
   /// One step of one tensor; throws library_error.
   void step(bool float64, void* param, const void* grad, const std::vector<void*>& state, std::size_t n, long long t);

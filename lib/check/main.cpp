@@ -47,7 +47,8 @@
 //   (k: the updates the average has had), "steps": [{"weights": [n, the model's weights this update averages
 //   in], "average": [n, after the update]}, ...], and no "lr"; the report's param column stays empty.
 //   Numbers must be finite; they are read as doubles and rounded to dtype, so write float32 values exactly
-//   (Python's json.dumps of float(x) does). scripts/record_trajectory.py records a PyTorch SGD run in this
+//   (Python's json.dumps of float(x) does). scripts/record_trajectory.py records a torch.optim SGD, Adam,
+//   AdamW, NAdam or Adagrad run from your training loop in this
 //   format; tests/data/*.json are examples.
 //
 // INPUT 2, a directory of .npy files (one tensor; '<f4' or '<f8', C order, .npy format 1.0 to 3.0):
@@ -77,9 +78,16 @@
 //   relative difference  |a - b| / max(|a|, |b|), 0 when equal
 // An element is within tolerance when its ULP distance <= --max-ulp, or, when --max-rel is given, its
 // relative difference <= --max-rel. A step passes when every element of every compared array is within
-// tolerance; the report shows, per step, the parameter and the worst state (--json: every state too).
+// tolerance. The report gives, per step, the largest ULP distance of the parameter and of the worst state,
+// the worst element (array[index]) with its recorded and replayed values, and a histogram of the ULP distances
+// of every compared element (buckets 0/1/2-3/4-15/16-255/>=256; --json: every state, "histogram"); per case
+// the histogram of all steps, the first step and element that differ ("first_divergence"), and a hint when
+// that step's distances match a known cause ("hints"): only the last n % 4, n % 8 or n % 16 elements differ
+// (a fused or vectorized kernel's tail order, as torch's fused=True path), or a quarter or more of the
+// elements differ by at most 3 ULP (another multiply-add contraction or operation order).
 //
 // EXIT STATUS: 0 every step of every case is within tolerance; 1 some step is not; 2 unusable input.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -137,7 +145,8 @@ constexpr const char* format_help = R"(INPUT 1, a JSON file: format "inertia-tra
   (k: the updates the average has had), "steps": [{"weights": [n, the model's weights this update averages
   in], "average": [n, after the update]}, ...], and no "lr"; the report's param column stays empty.
   Numbers must be finite; they are read as doubles and rounded to dtype, so write float32 values exactly
-  (Python's json.dumps of float(x) does). scripts/record_trajectory.py records a PyTorch SGD run in this
+  (Python's json.dumps of float(x) does). scripts/record_trajectory.py records a torch.optim SGD, Adam,
+  AdamW, NAdam or Adagrad run from your training loop in this
   format; tests/data/*.json are examples.
 
 INPUT 2, a directory of .npy files (one tensor; '<f4' or '<f8', C order, .npy format 1.0 to 3.0):
@@ -167,7 +176,13 @@ element by element, its parameter and every recorded state buffer and scalar sta
   relative difference  |a - b| / max(|a|, |b|), 0 when equal
 An element is within tolerance when its ULP distance <= --max-ulp, or, when --max-rel is given, its
 relative difference <= --max-rel. A step passes when every element of every compared array is within
-tolerance; the report shows, per step, the parameter and the worst state (--json: every state too).
+tolerance. The report gives, per step, the largest ULP distance of the parameter and of the worst state,
+the worst element (array[index]) with its recorded and replayed values, and a histogram of the ULP distances
+of every compared element (buckets 0/1/2-3/4-15/16-255/>=256; --json: every state, "histogram"); per case
+the histogram of all steps, the first step and element that differ ("first_divergence"), and a hint when
+that step's distances match a known cause ("hints"): only the last n % 4, n % 8 or n % 16 elements differ
+(a fused or vectorized kernel's tail order, as torch's fused=True path), or a quarter or more of the
+elements differ by at most 3 ULP (another multiply-add contraction or operation order).
 
 EXIT STATUS: 0 every step of every case is within tolerance; 1 some step is not; 2 unusable input.)";
 
@@ -214,36 +229,68 @@ std::string state_column(const case_report& r) {
   return name.empty() ? "state" : name;
 }
 
+nlohmann::json ulp_json(std::uint64_t ulp) { return ulp == unbounded_ulp ? nlohmann::json(nullptr) : nlohmann::json(ulp); }
+
 nlohmann::json comparison_json(const comparison& c) {
   if (!c.compared) return nullptr;
-  return {{"max_ulp", c.max_ulp == unbounded_ulp ? nlohmann::json(nullptr) : nlohmann::json(c.max_ulp)},
+  return {{"max_ulp", ulp_json(c.max_ulp)},
           {"max_rel", std::isinf(c.max_rel) ? nlohmann::json(nullptr) : nlohmann::json(c.max_rel)},
           {"worst_index", c.worst_index},
           {"library", c.library_value},
           {"recorded", c.recorded_value},
-          {"out_of_tolerance", c.out_of_tolerance}};
+          {"out_of_tolerance", c.out_of_tolerance},
+          {"differing", c.differing}};
 }
 
-std::string comparison_columns(const comparison& c) {
-  char buffer[128];
-  if (!c.compared) {
-    std::snprintf(buffer, sizeof buffer, "%12s %10s %7s", "-", "-", "");
-  } else {
-    std::snprintf(buffer, sizeof buffer, "%12s %10s %7s", ulp_text(c.max_ulp).c_str(), number_text(c.max_rel).c_str(),
-                  c.max_ulp ? ("[" + std::to_string(c.worst_index) + "]").c_str() : "");
-  }
-  return buffer;
+nlohmann::json first_divergence_json(const diagnosis& d) {
+  if (d.step == 0) return nullptr;
+  return {{"step", d.step},       {"array", d.array},       {"element", d.element},
+          {"library", d.library_value}, {"recorded", d.recorded_value}, {"ulp", ulp_json(d.ulp)}};
 }
 
-void print_case_text(const trajectory_case& c, const case_report& r, const tolerance& tol, bool brief) {
+std::string histogram_text(const ulp_histogram& h) {
+  std::string out;
+  for (std::size_t b = 0; b < histogram_buckets; ++b) out += (b ? "/" : "") + std::to_string(h[b]);
+  return out;
+}
+
+std::string histogram_legend() {
+  std::string out;
+  for (std::size_t b = 0; b < histogram_buckets; ++b) out += (b ? "/" : "") + std::string(histogram_labels[b]);
+  return out;
+}
+
+nlohmann::json histogram_json(const ulp_histogram& h) {
+  nlohmann::json out = nlohmann::json::object();
+  for (std::size_t b = 0; b < histogram_buckets; ++b) out[histogram_labels[b]] = h[b];
+  return out;
+}
+
+std::string ulp_column(const comparison& c) { return c.compared ? ulp_text(c.max_ulp) : "-"; }
+
+/// The numerics option of a case's variant: its values and the one replayed
+/// (none when the variant has no such choice), from the registry.
+std::pair<std::vector<std::string>, std::string> numerics_of(const trajectory_case& c) {
+  optimizer_handle handle(c.variant);
+  for (const setting& s : c.settings) handle.apply(s);
+  for (const auto& k : handle.keys())
+    if (k.key == "numerics" && k.kind == "choice") return {k.choices, k.value};
+  return {{}, {}};
+}
+
+void print_case_text(const trajectory_case& c, const case_report& r, const diagnosis& d, const tolerance& tol,
+                     bool brief) {
   std::cout << "\ncase '" << c.name << "': " << c.variant << ", " << c.dtype << ", "
             << (c.reads_weights ? c.initial_states.at(0)->size() : c.initial_param.size()) << " elements, "
             << c.steps.size() << " steps (" << describe_hyperparameters(c) << ")\n";
   const std::string state = state_column(r);
-  const bool several = state == "state";  // then each row names its worst buffer
-  char header[256];
-  std::snprintf(header, sizeof header, "  %5s  %12s %10s %7s  | %12s %10s %7s%s\n", "step", "param ULP", "max rel", "at",
-                (state + " ULP").c_str(), "max rel", "at", several ? "  worst" : "");
+  // Per step: the worst ULP distance of the param and of the worst state,
+  // where the worst element is, its recorded and replayed values, and how
+  // the distances of every compared element fall into the buckets.
+  char header[320];
+  std::snprintf(header, sizeof header, "  %5s %10s %14s %9s  %-22s %-24s %-24s %s\n", "step", "param ULP",
+                (state + " ULP").c_str(), "max rel", "worst element", "recorded", "replayed",
+                ("ULP histogram " + histogram_legend()).c_str());
   bool header_printed = false;
   for (const step_report& s : r.steps) {
     if (brief && s.passed) continue;
@@ -251,14 +298,33 @@ void print_case_text(const trajectory_case& c, const case_report& r, const toler
       std::cout << header;
       header_printed = true;
     }
-    std::cout << "  " << std::string(5 - std::min<std::size_t>(5, std::to_string(s.step).size()), ' ') << s.step << "  "
-              << comparison_columns(s.param) << "  | " << comparison_columns(s.state)
-              << (several && s.state.compared && (s.state.max_ulp || s.state.max_rel) ? "  " + s.state_name : "") << (s.passed ? "" : "   FAIL") << "\n";
+    // The worst array: param, unless a state is further off.
+    const bool state_worse = s.state.compared && (!s.param.compared || s.state.max_ulp > s.param.max_ulp);
+    const comparison& worst = state_worse ? s.state : s.param;
+    const std::string name = state_worse ? s.state_name : "param";
+    std::string at = "-", recorded, replayed;
+    if (worst.compared && worst.max_ulp > 0) {
+      at = name + "[" + std::to_string(worst.worst_index) + "]";
+      recorded = exact_text(worst.recorded_value);
+      replayed = exact_text(worst.library_value);
+    }
+    char row[512];
+    std::snprintf(row, sizeof row, "  %5zu %10s %14s %9s  %-22s %-24s %-24s %s%s\n", s.step, ulp_column(s.param).c_str(),
+                  ulp_column(s.state).c_str(), number_text(std::max(s.param.max_rel, s.state.max_rel)).c_str(),
+                  at.c_str(), recorded.c_str(), replayed.c_str(), histogram_text(s.histogram).c_str(),
+                  s.passed ? "" : "   FAIL");
+    std::cout << row;
   }
   std::size_t failing = 0;
   for (const step_report& s : r.steps) failing += !s.passed;
   const std::string within = "within " + std::to_string(tol.max_ulp) + " ULP" +
                              (tol.max_rel > 0 ? " or relative " + number_text(tol.max_rel) : "");
+  std::size_t compared = 0;
+  for (std::size_t n : r.histogram) compared += n;
+  std::cout << "  ULP histogram over " << compared << " compared values: ";
+  for (std::size_t b = 0; b < histogram_buckets; ++b)
+    std::cout << (b ? ", " : "") << histogram_labels[b] << ": " << r.histogram[b];
+  std::cout << "\n";
   if (r.passed) {
     std::cout << "  PASS: " << r.steps.size() << " steps " << within << " (max " << ulp_text(r.max_ulp)
               << " ULP, max relative " << number_text(r.max_rel) << ")\n";
@@ -271,18 +337,51 @@ void print_case_text(const trajectory_case& c, const case_report& r, const toler
               << "] = " << exact_text(worst.library_value) << " (library) vs " << exact_text(worst.recorded_value)
               << " (recorded), " << ulp_text(worst.max_ulp) << " ULP\n";
   }
+  if (d.step != 0 && (!r.passed || r.max_ulp > 0)) {
+    std::cout << "  first divergence: step " << d.step << ", " << d.array << "[" << d.element
+              << "] = " << exact_text(d.library_value) << " (library) vs " << exact_text(d.recorded_value)
+              << " (recorded), " << ulp_text(d.ulp) << " ULP\n";
+    for (const std::string& hint : d.hints) std::cout << "  " << hint << "\n";
+  }
 }
 
-/// The footer of --help: the format, then the registry's variants and the
-/// state buffers each keeps with its default options.
+/// The footer of --help: the format, then, from the registry, every variant
+/// with its keys (kind, default, a choice's values) and its state buffers.
 std::string help_footer() {
   std::string out = format_help;
-  out += "\n\nVARIANTS (this library's registry; \"sgd\" is read as heavy_ball), and the state buffers each keeps\n"
-         "with its default options (heavy_ball and sutskever keep one only with momentum):\n";
+  out += "\n\nVARIANTS (this library's registry; \"sgd\" is read as heavy_ball). For each: its keys, as\n"
+         "\"hyperparameters\" and --set take them, with the kind and the default (a choice lists its values: the\n"
+         "numerics modes), and the state buffers it keeps with its default options, by torch's state_dict names\n"
+         "(\"steps\" and \"initial\" record them under these names):\n";
   for (const std::string& name : variant_names()) {
+    const optimizer_handle handle(name);
+    out += "  " + name + (handle.reads_grad() ? "" : " (reads the model's weights, no gradient)") + "\n";
+    std::string keys;
+    for (const auto& k : handle.keys()) {
+      std::string text = k.key + "=" + k.value;
+      if (k.kind == "choice") {
+        text = k.key + "=" + k.value + " (";
+        for (std::size_t i = 0; i < k.choices.size(); ++i) text += (i ? "|" : "") + k.choices[i];
+        text += ")";
+      } else if (k.kind == "array" && k.min_count != k.max_count) {
+        // A variable-length array is a buffer per value: inertia_tensor holds INERTIA_MAX_STATE.
+        text += " (" + std::to_string(k.min_count) + " to " +
+                std::to_string(std::min<std::size_t>(k.max_count, INERTIA_MAX_STATE)) + " values)";
+      } else if (k.kind == "state") {
+        text += " (scalar state)";
+      }
+      keys += (keys.empty() ? "" : ", ") + text;
+    }
+    out += "    keys: " + keys + "\n";
     std::string states;
-    for (const std::string& state : optimizer_handle(name).state_names()) states += (states.empty() ? "" : ", ") + state;
-    out += "  " + name + (states.empty() ? "" : ": " + states) + "\n";
+    for (const auto& st : handle.declared_states()) {
+      std::string text = st.name;
+      if (!st.initial_key.empty()) text += " (starts at " + st.initial_key + ")";
+      if (st.created_by_first_step) text += " (created by step 1)";
+      if (!st.present) text += " (not with the defaults)";
+      states += (states.empty() ? "" : ", ") + text;
+    }
+    out += "    state: " + (states.empty() ? std::string("none") : states) + "\n";
   }
   return out;
 }
@@ -408,9 +507,12 @@ int main(int argc, char** argv) {
   ro.resync = resync;
 
   std::vector<case_report> reports;
+  std::vector<diagnosis> diagnoses;
   for (const auto& c : t.cases) {
     try {
       reports.push_back(replay(c, ro));
+      const auto [choices, numerics] = numerics_of(c);
+      diagnoses.push_back(diagnose(reports.back(), choices, numerics));
     } catch (const library_error& e) {
       std::cerr << "inertia-check: " << input << ": case '" << c.name << "': the library rejects it: " << e.what() << "\n";
       return 2;
@@ -453,7 +555,8 @@ int main(int argc, char** argv) {
                          {"param", comparison_json(s.param)},
                          {"state", comparison_json(s.state)},
                          {"state_name", s.state.compared ? nlohmann::json(s.state_name) : nlohmann::json(nullptr)},
-                         {"states", states}});
+                         {"states", states},
+                         {"histogram", histogram_json(s.histogram)}});
       }
       nlohmann::json numerics = nullptr;
       for (const setting& s : c.settings)
@@ -472,6 +575,9 @@ int main(int argc, char** argv) {
                                                                           : nlohmann::json(nullptr)},
                               {"max_ulp", r.max_ulp == unbounded_ulp ? nlohmann::json(nullptr) : nlohmann::json(r.max_ulp)},
                               {"max_rel", std::isinf(r.max_rel) ? nlohmann::json(nullptr) : nlohmann::json(r.max_rel)},
+                              {"histogram", histogram_json(r.histogram)},
+                              {"first_divergence", first_divergence_json(diagnoses[k])},
+                              {"hints", diagnoses[k].hints},
                               {"steps", steps}});
     }
     std::cout << out.dump(1) << "\n";
@@ -480,7 +586,7 @@ int main(int argc, char** argv) {
               << target << ", threads " << (threads ? std::to_string(threads) : "default") << ", "
               << (resync ? "resynchronized every step" : "free-running") << "\n";
     if (!t.source.empty()) std::cout << "recorded with: " << t.source << "\n";
-    for (std::size_t k = 0; k < t.cases.size(); ++k) print_case_text(t.cases[k], reports[k], ro.tol, brief);
+    for (std::size_t k = 0; k < t.cases.size(); ++k) print_case_text(t.cases[k], reports[k], diagnoses[k], ro.tol, brief);
     std::cout << "\n"
               << (passed ? "PASS" : "FAIL") << ": " << t.cases.size() - failing_cases << " of " << t.cases.size()
               << " case(s) within tolerance (" << total_steps << " steps)\n";

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <string>
+#include <utility>
 #include <limits>
 #include <span>
 #include <type_traits>
@@ -26,10 +29,21 @@ template <class T>
 comparison compare(const std::vector<T>& library, const std::vector<double>& recorded, const tolerance& tol) {
   comparison out;
   out.compared = true;
+  out.size = library.size();
   for (std::size_t i = 0; i < library.size(); ++i) {
     const T expected = static_cast<T>(recorded[i]);
     const std::uint64_t ulp = ulp_distance(library[i], expected);
     const double rel = relative_difference(library[i], expected);
+    ++out.histogram[histogram_bucket(ulp)];
+    if (ulp > 0) {
+      if (out.differing++ == 0) {
+        out.first_differing = i;
+        out.first_library_value = library[i];
+        out.first_recorded_value = expected;
+        out.first_ulp = ulp;
+      }
+      out.last_differing = i;
+    }
     if (i == 0 || ulp > out.max_ulp) {
       out.max_ulp = ulp;
       out.worst_index = i;
@@ -96,6 +110,12 @@ case_report replay_typed(const trajectory_case& c, const replay_options& o) {
       r.passed = r.passed && result.out_of_tolerance == 0;
     }
     r.passed = r.passed && r.param.out_of_tolerance == 0;
+    const auto add = [](ulp_histogram& to, const ulp_histogram& from) {
+      for (std::size_t b = 0; b < histogram_buckets; ++b) to[b] += from[b];
+    };
+    add(r.histogram, r.param.histogram);
+    for (const auto& named : r.states) add(r.histogram, named.result.histogram);
+    add(report.histogram, r.histogram);
     report.max_ulp = std::max({report.max_ulp, r.param.max_ulp, r.state.max_ulp});
     report.max_rel = std::max({report.max_rel, r.param.max_rel, r.state.max_rel});
     if (!r.passed && report.passed) {
@@ -114,7 +134,95 @@ case_report replay_typed(const trajectory_case& c, const replay_options& o) {
   return report;
 }
 
+/// The widths a vectorized kernel's tail can come from: SSE2/NEON doubles
+/// to AVX-512 floats (torch's fused kernels step Vectorized<T>::size()
+/// elements at a time and the last n % width apart).
+constexpr std::size_t tail_widths[] = {4, 8, 16};
+
+/// The largest ULP distance a contraction difference shows at the step where
+/// it first appears: one rounding more or less, at most a few ULP.
+constexpr std::uint64_t contraction_max_ulp = 3;
+
 }  // namespace
+
+std::size_t histogram_bucket(std::uint64_t ulp) {
+  if (ulp == 0) return 0;
+  if (ulp == 1) return 1;
+  if (ulp < 4) return 2;
+  if (ulp < 16) return 3;
+  if (ulp < 256) return 4;
+  return 5;
+}
+
+diagnosis diagnose(const case_report& report, const std::vector<std::string>& numerics_choices,
+                   const std::string& numerics) {
+  diagnosis d;
+  for (const step_report& s : report.steps) {
+    // The arrays of this step that differ, param first, states in the library's order.
+    std::vector<std::pair<std::string, const comparison*>> arrays;
+    if (s.param.compared && s.param.differing) arrays.emplace_back("param", &s.param);
+    for (const named_comparison& n : s.states)
+      if (n.result.compared && n.result.differing) arrays.emplace_back(n.name, &n.result);
+    if (arrays.empty()) continue;
+    d.step = s.step;
+    // The first differing element of the step: the lowest index, param before
+    // state, a tensor's before a scalar state's (index 0 of one value says less).
+    const auto first = std::min_element(arrays.begin(), arrays.end(), [](const auto& a, const auto& b) {
+      const bool a_scalar = a.second->size <= 1, b_scalar = b.second->size <= 1;
+      if (a_scalar != b_scalar) return b_scalar;
+      return a.second->first_differing < b.second->first_differing;
+    });
+    d.array = first->first;
+    d.element = first->second->first_differing;
+    d.library_value = first->second->first_library_value;
+    d.recorded_value = first->second->first_recorded_value;
+    d.ulp = first->second->first_ulp;
+    std::size_t differing = 0, size = 0, lowest = SIZE_MAX;
+    std::uint64_t worst = 0;
+    bool scalar_only = true;
+    for (const auto& [name, c] : arrays) {
+      if (c->size <= 1) continue;  // a scalar state (mu_product) has no place in the tensor
+      differing = std::max(differing, c->differing);
+      lowest = std::min(lowest, c->first_differing);
+      worst = std::max(worst, c->max_ulp);
+      size = c->size;
+      scalar_only = false;
+    }
+    if (scalar_only) break;  // a scalar state (mu_product) alone shows no pattern
+    const std::string where = "at step " + std::to_string(s.step) + ", the first that differs, ";
+    // Tail: every differing element is among the last n % width, for a width
+    // that leaves a tail; the shortest such tail says the most.
+    std::size_t tail = 0;
+    for (std::size_t w : tail_widths) {
+      const std::size_t r = size % w;
+      if (size < w || r == 0 || lowest < size - r) continue;
+      if (tail == 0 || r < tail) tail = r;
+    }
+    std::string widths;  // every width whose tail is that one: "n % 8 = n % 16"
+    for (std::size_t w : tail_widths)
+      if (tail != 0 && size >= w && size % w == tail) widths += (widths.empty() ? "" : " = ") + ("n % " + std::to_string(w));
+    std::string other_paths;
+    for (const std::string& c : numerics_choices)
+      if (c != numerics) other_paths += (other_paths.empty() ? "" : ", ") + c;
+    const std::string try_numerics =
+        other_paths.empty() ? "" : " (this replay: numerics " + numerics + "; the variant also has " + other_paths + ")";
+    if (tail != 0) {
+      d.hints.push_back("hint: " + where + "only elements among the last " + std::to_string(tail) + " (" + widths +
+                        " = " + std::to_string(tail) + ", n = " + std::to_string(size) + ") differ, " +
+                        std::to_string(differing) +
+                        " of them: the tail order of a fused or vectorized kernel that steps the last n % width "
+                        "elements apart, such as torch's fused=True path" + try_numerics);
+    } else if (size >= 8 && differing * 4 >= size && worst <= contraction_max_ulp) {
+      d.hints.push_back("hint: " + where + std::to_string(differing) + " of " + std::to_string(size) +
+                        " elements differ, by at most " + std::to_string(worst) +
+                        " ULP: a different multiply-add contraction or operation order (an FMA against a "
+                        "multiply and an add, lerp against a multiply-add, another framework path or version)" +
+                        try_numerics);
+    }
+    break;
+  }
+  return d;
+}
 
 case_report replay(const trajectory_case& c, const replay_options& options) {
   return c.dtype == "float32" ? replay_typed<float>(c, options) : replay_typed<double>(c, options);

@@ -128,38 +128,41 @@ const json* state_entry(const json& object, const std::string& name, std::size_t
   return nullptr;
 }
 
-/// Every element of a state buffer the recording does not give before step 1:
-/// zero, as every variant's state starts, but adagrad's sum, which torch
-/// fills with initial_accumulator_value (the library leaves that to the caller).
-double unrecorded_initial_state(const optimizer_handle& handle, const std::string& name) {
-  if (name == "sum")
-    if (const auto value = handle.try_get("initial_accumulator_value")) return *value;
-  return 0.0;
+/// Every element of state buffer i when the recording does not give it
+/// before step 1: as the variant's declaration says the framework creates it,
+/// zero, or the value of an option (adagrad's sum: initial_accumulator_value).
+double unrecorded_initial_state(const optimizer_handle& handle, std::size_t i) {
+  const std::string key = handle.state_initial_key(i);
+  return key.empty() ? 0.0 : handle.get(key);
 }
 
 /// What is common to both layouts once the variant, the settings, the initial
 /// state and step are known: the state buffers the recording lacks, and t of
-/// the first recorded step, t = initial step + 1, but for heavy_ball below.
+/// the first recorded step, t = initial step + 1, but for a buffer that step 1
+/// creates (below).
 void settle_initial_state(trajectory_case& tc, const optimizer_handle& handle, const std::string& where) {
   const std::size_t n = tc.reads_weights ? tc.initial_states.at(0).value().size() : tc.initial_param.size();
   tc.first_step = tc.initial_step + 1;
-  // heavy_ball creates its buffer (buffer = gradient) on the step with t == 1,
-  // as torch does on a parameter's first step; a buffer that exists was made
-  // by an earlier step. So a recording that gives the buffer but no step count
-  // (or 0) starts after torch's first step, at t = 2, as this tool replayed it
-  // before it counted steps; one that gives a step count but no buffer cannot
-  // be replayed.
-  const bool creates_buffer = tc.variant == "heavy_ball" && !tc.state_names.empty();
-  if (creates_buffer) {
-    if (tc.initial_states[0] && tc.initial_step == 0) tc.first_step = 2;
-    if (!tc.initial_states[0] && tc.initial_step > 0)
-      throw input_error(where + ": heavy_ball after " + std::to_string(tc.initial_step) +
-                        " step(s) has a momentum_buffer; record it as initial.momentum_buffer (only step 1 creates one)");
+  // A buffer that the step with t == 1 creates (heavy_ball's momentum_buffer:
+  // buffer = gradient, as torch does on a parameter's first step) and that
+  // the recording holds before its first step was made by an earlier step.
+  // So a recording that gives it but no step count (or 0) starts after torch's
+  // first step, at t = 2, as this tool replayed such files before it counted
+  // steps; one that gives a step count but no buffer cannot be replayed.
+  std::vector<bool> created(tc.state_names.size());
+  for (std::size_t i = 0; i < tc.state_names.size(); ++i) {
+    created[i] = handle.state_created_by_first_step(i);
+    if (!created[i]) continue;
+    if (tc.initial_states[i] && tc.initial_step == 0) tc.first_step = 2;
+    if (!tc.initial_states[i] && tc.initial_step > 0)
+      throw input_error(where + ": " + tc.variant + " after " + std::to_string(tc.initial_step) + " step(s) has a " +
+                        tc.state_names[i] + "; record it as initial." + tc.state_names[i] +
+                        " (only step 1 creates one)");
   }
   for (std::size_t i = 0; i < tc.state_names.size(); ++i) {
     if (tc.initial_states[i]) continue;
-    // heavy_ball's is never read: the step with t == 1 writes it first.
-    const double fill = creates_buffer ? std::nan("") : unrecorded_initial_state(handle, tc.state_names[i]);
+    // One that step 1 creates is never read before it is written: NaN says so.
+    const double fill = created[i] ? std::nan("") : unrecorded_initial_state(handle, i);
     tc.initial_states[i] = std::vector<double>(n, fill);
   }
 }
@@ -240,7 +243,7 @@ trajectory load_json(const std::string& path, const load_options& options, std::
     }
     const bool overridden = !file_variant.empty() && file_variant != tc.variant;
     optimizer_handle handle = make_handle(tc.variant, cw);
-    tc.reads_weights = tc.variant == "weight_ema";
+    tc.reads_weights = !handle.reads_grad();  // weight_ema: param is the model's weights
 
     const json& dtype = member(c, "dtype", cw);
     if (dtype != "float32" && dtype != "float64") throw input_error(cw + ": \"dtype\" must be \"float32\" or \"float64\"");
@@ -273,10 +276,11 @@ trajectory load_json(const std::string& path, const load_options& options, std::
     if (tc.reads_weights) {
       const json* average = state_entry(initial, tc.state_names.at(0), 0);
       if (average == nullptr || average->is_null())
-        throw input_error(cw + ": weight_ema needs initial.average, the average before step 1");
-      tc.initial_states[0] = numbers(*average, cw + ": initial.average", 0, f32, tc.inexact_values);
+        throw input_error(cw + ": " + tc.variant + " needs initial." + tc.state_names.at(0) + ", the " +
+                          tc.state_names.at(0) + " before step 1 (it reads the model's weights, no gradient)");
+      tc.initial_states[0] = numbers(*average, cw + ": initial." + tc.state_names.at(0), 0, f32, tc.inexact_values);
       n = tc.initial_states[0]->size();
-      if (n == 0) throw input_error(cw + ": initial.average: no elements");
+      if (n == 0) throw input_error(cw + ": initial." + tc.state_names.at(0) + ": no elements");
     } else {
       tc.initial_param = numbers(member(initial, "param", cw + ": initial"), cw + ": initial.param", 0, f32, tc.inexact_values);
       n = tc.initial_param.size();
@@ -371,15 +375,18 @@ trajectory load_npy_directory(const std::string& dir, const load_options& option
   if (tc.name.empty()) tc.name = fs::path(dir).parent_path().filename().string();
   optimizer_handle handle = make_handle(*options.variant, "--variant");
   tc.variant = handle.variant();
-  tc.reads_weights = tc.variant == "weight_ema";
+  tc.reads_weights = !handle.reads_grad();  // weight_ema: param is the model's weights
   for (const setting& s : options.overrides) apply_setting(handle, s, false, tc.settings, warnings);
   tc.state_names = handle.state_names();
   tc.initial_step = options.initial_step.value_or(0);
 
-  // weight_ema reads the model's weights and keeps the average: weights.npy
-  // and average0.npy take the places of grads.npy and param0.npy.
+  // A variant that reads the model's weights and no gradient (weight_ema,
+  // whose first buffer is the average): weights.npy and <state>0.npy take the
+  // places of grads.npy and param0.npy.
+  if (tc.reads_weights && tc.state_names.empty())
+    throw input_error(dir + ": " + tc.variant + " reads no gradient and keeps no state: nothing to replay");
   const std::string inputs = tc.reads_weights ? "weights.npy" : "grads.npy";
-  const std::string start = tc.reads_weights ? "average0.npy" : "param0.npy";
+  const std::string start = tc.reads_weights ? tc.state_names[0] + "0.npy" : "param0.npy";
   std::vector<std::string> required = {start, inputs};
   if (!tc.reads_weights) required.push_back("params.npy");
   for (const std::string& name : required)

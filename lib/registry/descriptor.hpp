@@ -104,6 +104,16 @@ template <class Options>
 struct state_buffer {
   const char* name;
   bool (*present)(const Options&);
+  /// What the buffer holds before a tensor's first step, as the framework
+  /// creates it: nullptr, zeros; else the option of this key, every element
+  /// (adagrad's sum: initial_accumulator_value, as torch fills it). The step
+  /// leaves creating the state to the caller; tools that replay a recording
+  /// (inertia-check) read this.
+  const char* initial_key = nullptr;
+  /// The step with t == 1 writes the buffer without reading it (heavy_ball:
+  /// buffer = gradient, as torch creates momentum_buffer on a parameter's first
+  /// step), so a recording that holds the buffer was made after step 1.
+  bool created_by_first_step = false;
 };
 
 template <class Options>

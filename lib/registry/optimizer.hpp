@@ -41,6 +41,30 @@ struct inertia_optimizer {
   virtual bool reads_grad() const noexcept = 0;
   /// Arrays read once more before the update pass (LARS: param and grad, for their norms).
   virtual std::size_t norm_pass_reads() const noexcept = 0;
+  /// What the declaration says of its keys and buffers, for tools that list
+  /// or replay any variant (inertia-check --help): every option in declaration
+  /// order, then every scalar state key (NAdam's mu_product).
+  struct key_description {
+    const char* key;
+    inertia::detail::option_kind kind;
+    bool scalar_state;                    ///< per-group state set like a number, not an option
+    std::span<const char* const> choices;  ///< a choice's values, by index
+    std::size_t min_count, max_count;      ///< an array's length
+  };
+  virtual std::size_t key_count() const noexcept = 0;
+  virtual key_description key(std::size_t index) const noexcept = 0;
+  /// Every state buffer the variant declares, kept with the options set now
+  /// or not (state_name numbers only the kept ones): the option whose value
+  /// fills it before a tensor's first step (nullptr: zeros), and whether
+  /// step 1 writes it unread (descriptor.hpp's state_buffer).
+  struct state_description {
+    const char* name;
+    const char* initial_key;
+    bool created_by_first_step;
+    bool present;  ///< kept with the options set now
+  };
+  virtual std::size_t declared_state_count() const noexcept = 0;
+  virtual state_description declared_state(std::size_t index) const noexcept = 0;
   /// dtype is a valid inertia_dtype; step >= 1 checked here.
   virtual inertia::step_report step(inertia_dtype dtype, std::span<const inertia_tensor> tensors, long long step,
                                     const inertia::step_policy* policy, const inertia::execution& exec) = 0;
@@ -198,6 +222,22 @@ class variant_optimizer final : public inertia_optimizer {
 
   const char* state_name(std::size_t index) const noexcept override {
     return index < state_count_ ? Variant::state[state_index_[index]].name : nullptr;
+  }
+
+  std::size_t key_count() const noexcept override {
+    return Variant::options.size() + scalars_of<Variant>::table.size();
+  }
+  key_description key(std::size_t index) const noexcept override {
+    const auto describe = [](const auto& entry, bool scalar) {
+      return key_description{entry.key, entry.kind, scalar, entry.choices, entry.min_count, entry.max_count};
+    };
+    if (index < Variant::options.size()) return describe(Variant::options[index], false);
+    return describe(scalars_of<Variant>::table[index - Variant::options.size()], true);
+  }
+  std::size_t declared_state_count() const noexcept override { return Variant::state.size(); }
+  state_description declared_state(std::size_t index) const noexcept override {
+    const auto& entry = Variant::state[index];
+    return {entry.name, entry.initial_key, entry.created_by_first_step, entry.present(options_)};
   }
 
   bool takes_policy() const noexcept override { return Variant::takes_policy; }

@@ -32,7 +32,9 @@ struct adagrad_variant {
       number<&adagrad_options::eps>("eps", value_range::positive, "it keeps the denominator from 0"),
       flag<&adagrad_options::maximize>("maximize"),
       choice<&adagrad_options::numerics>("numerics", numerics_names)};
-  static constexpr std::array state{detail::state_buffer<adagrad_options>{"sum", detail::always<adagrad_options>}};
+  /// torch fills sum with initial_accumulator_value; the caller does here.
+  static constexpr std::array state{detail::state_buffer<adagrad_options>{
+      .name = "sum", .present = detail::always<adagrad_options>, .initial_key = "initial_accumulator_value"}};
 
   template <class T>
   using tensor_type = adagrad_tensor<T>;

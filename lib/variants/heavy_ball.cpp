@@ -29,8 +29,11 @@ struct heavy_ball_variant {
       flag<&heavy_ball_options::maximize>("maximize"),
       choice<&heavy_ball_options::numerics>("numerics", numerics_names)};
   /// Plain SGD (momentum 0) keeps no buffer, as torch's state holds none.
+  /// Step 1 creates it (buffer = gradient), as torch does.
   static constexpr std::array state{detail::state_buffer<heavy_ball_options>{
-      "momentum_buffer", [](const heavy_ball_options& o) { return o.momentum != 0.0; }}};
+      .name = "momentum_buffer",
+      .present = [](const heavy_ball_options& o) { return o.momentum != 0.0; },
+      .created_by_first_step = true}};
 
   template <class T>
   using tensor_type = heavy_ball_tensor<T>;

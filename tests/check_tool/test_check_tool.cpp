@@ -629,3 +629,102 @@ TEST_CASE("the .npy layout reads each state buffer as <name>.npy", "[check-tool]
   REQUIRE(missing.status == 2);
   REQUIRE(missing.output.find("needs average0.npy for weight_ema") != std::string::npos);
 }
+
+TEST_CASE("the report: per-step histogram, first divergence, and a hint only where the pattern matches", "[check-tool][report]") {
+  // adam's "defaults" case, float32, 37 elements (37 % 8 = 37 % 16 = 5): the
+  // recorded param of step 5 moved by 1 ULP in a chosen set of elements, so
+  // the distances have exactly the pattern a cause would give.
+  const std::size_t n = 37, step = 4;  // 0-based: step 5
+  auto perturbed = [&](auto chosen) {
+    json doc = single_case("adam_float32.json", "defaults");
+    json& param = doc["cases"][0]["steps"][step]["param"];
+    REQUIRE(param.size() == n);
+    for (std::size_t i = 0; i < n; ++i)
+      if (chosen(i)) param[i] = one_ulp_up(param[i]);
+    return doc;
+  };
+  auto hints_of = [](const json& report) {
+    std::string all;
+    for (const auto& h : report["cases"][0]["hints"]) all += h.get<std::string>() + "\n";
+    return all;
+  };
+  const std::string tail_hint = "only elements among the last 5 (n % 8 = n % 16 = 5, n = 37) differ", contraction_hint = "multiply-add contraction";
+
+  SECTION("a passing replay: every value in bucket 0, no divergence, no hint") {
+    const json report = report_of(single_case("adam_float32.json", "defaults"), "report_pass.json", 0);
+    const json& c = report["cases"][0];
+    REQUIRE(c["first_divergence"].is_null());
+    REQUIRE(c["hints"].empty());
+    for (const auto& s : c["steps"]) REQUIRE(s["histogram"]["0"] == 3 * n);  // param, exp_avg, exp_avg_sq
+    REQUIRE(c["histogram"]["0"] == 16 * 3 * n);
+    const auto text = run({scratch("report_pass.json").string()});
+    REQUIRE(text.output.find("ULP histogram over 1776 compared values: 0: 1776, 1: 0") != std::string::npos);
+    REQUIRE(text.output.find("first divergence") == std::string::npos);
+  }
+  SECTION("only the last n % 16 elements differ: the fused-tail hint, not the contraction one") {
+    const json report = report_of(perturbed([&](std::size_t i) { return i >= n - 5; }), "report_tail.json", 1);
+    const json& c = report["cases"][0];
+    REQUIRE(c["first_divergence"]["step"] == step + 1);
+    REQUIRE(c["first_divergence"]["array"] == "param");
+    REQUIRE(c["first_divergence"]["element"] == n - 5);
+    REQUIRE(c["first_divergence"]["ulp"] == 1);
+    REQUIRE(c["steps"][step]["histogram"]["1"] == 5);
+    REQUIRE(c["steps"][step]["histogram"]["0"] == 3 * n - 5);
+    REQUIRE(c["steps"][step]["param"]["differing"] == 5);
+    const std::string hints = hints_of(report);
+    INFO(hints);
+    REQUIRE(hints.find(tail_hint) != std::string::npos);
+    REQUIRE(hints.find("fused") != std::string::npos);
+    REQUIRE(hints.find(contraction_hint) == std::string::npos);
+    // The numerics modes the registry has for adam, but the one replayed.
+    REQUIRE(hints.find("the variant also has pytorch_loop, pytorch_foreach, pytorch_fused") != std::string::npos);
+    const auto text = run({scratch("report_tail.json").string()});
+    REQUIRE(text.output.find("first divergence: step 5, param[32]") != std::string::npos);
+    REQUIRE(text.output.find("hint: at step 5") != std::string::npos);
+  }
+  SECTION("a scalar state off at the same step does not hide a tensor's tail") {
+    json doc = single_case("nadam_float32.json", "defaults");
+    json& at = doc["cases"][0]["steps"][step];
+    at["mu_product"] = one_ulp_up(at["mu_product"]);
+    for (std::size_t i = n - 5; i < n; ++i) at["exp_avg"][i] = one_ulp_up(at["exp_avg"][i]);
+    const json report = report_of(doc, "report_tail_scalar.json", 1);
+    REQUIRE(report["cases"][0]["first_divergence"]["array"] == "exp_avg");
+    REQUIRE(hints_of(report).find(tail_hint) != std::string::npos);
+  }
+  SECTION("every other element 1 ULP off: the contraction hint, not the tail one") {
+    const json report = report_of(perturbed([](std::size_t i) { return i % 2 == 0; }), "report_spread.json", 1);
+    const std::string hints = hints_of(report);
+    INFO(hints);
+    REQUIRE(report["cases"][0]["first_divergence"]["element"] == 0);
+    REQUIRE(report["cases"][0]["steps"][step]["param"]["differing"] == 19);
+    REQUIRE(hints.find(contraction_hint) != std::string::npos);
+    REQUIRE(hints.find("19 of 37 elements differ, by at most 1 ULP") != std::string::npos);
+    REQUIRE(hints.find(tail_hint) == std::string::npos);
+  }
+  SECTION("one element, or a tail far off: no hint claims a cause") {
+    REQUIRE(hints_of(report_of(perturbed([](std::size_t i) { return i == 11; }), "report_one.json", 1)).empty());
+    // Half the elements off by 64 ULP is no contraction.
+    json doc = single_case("adam_float32.json", "defaults");
+    json& param = doc["cases"][0]["steps"][step]["param"];
+    for (std::size_t i = 0; i < n; i += 2) {
+      float x = static_cast<float>(param[i].get<double>());
+      for (int k = 0; k < 64; ++k) x = std::nextafter(x, INFINITY);
+      param[i] = static_cast<double>(x);
+    }
+    const json report = report_of(doc, "report_far.json", 1);
+    REQUIRE(report["cases"][0]["steps"][step]["histogram"]["16-255"] == 19);
+    REQUIRE(hints_of(report).empty());
+  }
+}
+
+TEST_CASE("--help lists every variant's keys, numerics modes and buffers from the registry", "[check-tool][registry]") {
+  const auto r = run({"--help"});
+  REQUIRE(r.status == 0);
+  for (const char* text : {"numerics=pytorch_loop (pytorch_loop|pytorch_foreach|pytorch_fused|pytorch_1_13)",
+                           "betas=[0.9, 0.999]", "sum (starts at initial_accumulator_value)",
+                           "momentum_buffer (created by step 1) (not with the defaults)", "mu_product=1 (scalar state)",
+                           "weight_ema (reads the model's weights, no gradient)", "max_exp_avg_sq (not with the defaults)"}) {
+    INFO(text);
+    REQUIRE(r.output.find(text) != std::string::npos);
+  }
+}
