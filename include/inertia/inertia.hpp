@@ -16,6 +16,7 @@
 #include "inertia/lookahead.hpp"
 #include "inertia/multi_tensor.hpp"
 #include "inertia/qhm.hpp"
+#include "inertia/rmsprop.hpp"
 #include "inertia/signum.hpp"
 #include "inertia/step_policy.hpp"
 #include "inertia/sutskever.hpp"

@@ -130,10 +130,13 @@ const json* state_entry(const json& object, const std::string& name, std::size_t
 
 /// Every element of a state buffer the recording does not give before step 1:
 /// zero, as every variant's state starts, but adagrad's sum, which torch
-/// fills with initial_accumulator_value (the library leaves that to the caller).
+/// fills with initial_accumulator_value, and rmsprop's square_avg, which
+/// Optax fills with initial_scale (the library leaves both to the caller).
 double unrecorded_initial_state(const optimizer_handle& handle, const std::string& name) {
   if (name == "sum")
     if (const auto value = handle.try_get("initial_accumulator_value")) return *value;
+  if (name == "square_avg")
+    if (const auto value = handle.try_get("initial_scale")) return *value;
   return 0.0;
 }
 
