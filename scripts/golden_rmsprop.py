@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from golden_torch2 import HEAD, SIZES, STEPS, TAIL, bits_hex, fnv1a, tensor_seed, values  # noqa: E402
+from golden_layout import HEAD, SIZES, STEPS, TAIL, bits_hex, fnv1a, tensor_seed, values  # noqa: E402
 
 # (case name, torch constructor kwargs beyond params): torch's defaults, then each option that changes
 # the arithmetic; alpha 0.3 takes lerp's other branch (weight 1 - alpha >= 0.5) in torch 2.x's grad_avg.

@@ -5,7 +5,9 @@
 // the C++ API and the generic C ABI; and bad input rejected untouched.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "check/ulp.hpp"
@@ -191,9 +193,12 @@ struct torch_replay {
 
   explicit torch_replay(const nlohmann::json& json_case) : c(json_case) {
     const auto& h = c["hyperparameters"];
-    options.lr = h["lr"], options.alpha = h["alpha"], options.eps = h["eps"];
-    options.weight_decay = h["weight_decay"], options.momentum = h["momentum"];
-    options.centered = h["centered"], options.maximize = h["maximize"];
+    options.lr = h["lr"], options.alpha = h["alpha"], options.eps = h["eps"], options.momentum = h["momentum"];
+    options.centered = h["centered"];
+    // torch's cases have weight_decay and maximize; Optax's have initial_scale, eps_in_sqrt and nesterov.
+    options.weight_decay = h.value("weight_decay", 0.0), options.maximize = h.value("maximize", false);
+    options.initial_scale = h.value("initial_scale", 0.0), options.eps_in_sqrt = h.value("eps_in_sqrt", false);
+    options.nesterov = h.value("nesterov", false);
     const std::string numerics = c["numerics"];
     options.numerics = numerics == "pytorch_1_13"      ? rmsprop_numerics::pytorch_1_13
                        : numerics == "pytorch_foreach" ? rmsprop_numerics::pytorch_foreach
@@ -203,7 +208,8 @@ struct torch_replay {
       const std::size_t n = t["n"];
       stream.push_back(splitmix_values(1000 * (c["seed_case"].get<std::uint64_t>() + 1) + j++, n * 31));
       param.emplace_back(stream.back().begin(), stream.back().begin() + n);
-      grad.emplace_back(n), square_avg.emplace_back(n), momentum_buffer.emplace_back(n), grad_avg.emplace_back(n);
+      grad.emplace_back(n), square_avg.emplace_back(n, T(options.initial_scale));
+      momentum_buffer.emplace_back(n), grad_avg.emplace_back(n);
     }
   }
 
@@ -258,6 +264,24 @@ struct torch_replay {
     if (handle != nullptr) inertia_optimizer_destroy(handle);
   }
 
+  /// The worst distance of the recorded param elements from the framework's,
+  /// in units of epsilon (the ULP of 1: the params are of order 1, so an ULP
+  /// count would weigh the elements that pass near 0 far above the others).
+  double worst_recorded_epsilons() const {
+    double worst = 0;
+    std::size_t j = 0;
+    for (const auto& recorded : c["tensors"]) {
+      const auto& index = recorded["sample_index"];
+      for (std::size_t k = 0; k < index.size(); ++k) {
+        const T framework = from_hex_bits<T>(recorded["param_sample"][k]);
+        worst = std::max(worst, double(std::abs(param[j][index[k].get<std::size_t>()] - framework)) /
+                                    double(std::numeric_limits<T>::epsilon()));
+      }
+      ++j;
+    }
+    return worst;
+  }
+
   void require_torch_bits(const std::string& label) {
     std::size_t j = 0;
     for (const auto& recorded : c["tensors"]) {
@@ -307,6 +331,45 @@ void replay_torch(const std::string& file) {
   REQUIRE(replayed == 10);  // five cases x loop and foreach
 }
 
+/// optax.rmsprop run eagerly, replayed with its options (Optax's centred mean is
+/// a mul-add: pytorch_1_13's order). Its own order differs (see
+/// scripts/golden_optax_rmsprop.py): it squares g before scaling it, multiplies
+/// g by 1 / (sqrt(nu) + eps) (or rsqrt) and then by -lr, and its trace holds
+/// the lr-scaled update. So the params must be within `bound` epsilons
+/// (absolute: the params are of order 1) after 30 steps; and be the same on
+/// every target, thread count and entry.
+template <class T>
+void replay_optax(double bound) {
+  const auto golden = load_golden("rmsprop_optax.json");
+  REQUIRE(golden["format"] == "inertia-torch2-golden");
+  const std::string dtype = sizeof(T) == 4 ? "float32" : "float64";
+  double worst = 0;
+  std::size_t replayed = 0;
+  for (const auto& c : golden["cases"]) {
+    if (c["dtype"] != dtype) continue;
+    ++replayed;
+    torch_replay<T> first(c);
+    first.run(0, execution{1});
+    const double d = first.worst_recorded_epsilons();
+    INFO(c["name"].get<std::string>() << " " << dtype << ": " << d << " epsilons from optax");
+    CHECK(d <= bound);
+    worst = std::max(worst, d);
+    for (arch target : supported_archs()) {
+      arch_scope forced(target);
+      for (int path : {0, 1, 2}) {
+        torch_replay<T> r(c);
+        r.run(path, path == 0 ? execution{3, 64, 1} : execution{});
+        INFO(arch_name(target) << " path " << path);
+        for (std::size_t j = 0; j < r.param.size(); ++j)  // every target, thread count and entry: one result
+          REQUIRE(first_difference<T>(r.param[j], first.param[j]) == r.param[j].size());
+      }
+    }
+  }
+  REQUIRE(replayed == 4);
+  std::printf("rmsprop vs optax.rmsprop (eager), %s: worst %.2f epsilons after 30 steps (bound %.0f)\n",
+              dtype.c_str(), worst, bound);
+}
+
 }  // namespace
 
 TEST_CASE("rmsprop matches the reference on every target, size and alignment, float32", "[rmsprop]") {
@@ -343,6 +406,12 @@ TEST_CASE("rmsprop reproduces torch.optim.RMSprop 1.13 bit for bit", "[rmsprop][
 TEST_CASE("rmsprop reproduces torch 2.15's RMSprop loop and foreach paths bit for bit", "[rmsprop][golden][torch2]") {
   replay_torch<float>("rmsprop_torch2.15.json");
   replay_torch<double>("rmsprop_torch2.15.json");
+}
+
+TEST_CASE("rmsprop with Optax's options is within its bound of optax.rmsprop (eager)", "[rmsprop][golden][optax]") {
+  // Measured on the recorded elements: 1 (float32) and 2 (float64) epsilons, Optax 0.2.8 / JAX 0.10.2 on CPU.
+  replay_optax<float>(2);
+  replay_optax<double>(2);
 }
 
 TEST_CASE("rmsprop rejects bad input before writing anything", "[rmsprop][validation]") {

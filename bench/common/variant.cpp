@@ -52,6 +52,9 @@ std::vector<variant> named_settings() {
   setting mu_product = number("mu_product", reference::nadam_mu_product(nadam_options{}, default_step - 1));
   mu_product.every_call = true;
   add("nadam", "nadam", {mu_product}, default_step, "torch NAdam");
+  // rmsprop's defaults are torch's plain RMSprop (one buffer); this one keeps all three.
+  add("rmsprop_centered_momentum", "rmsprop", {number("momentum", 0.9), number("centered", 1)}, default_step,
+      "torch RMSprop, centered");
   return out;
 }
 
