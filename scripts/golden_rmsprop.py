@@ -4,6 +4,7 @@
 Not part of CI. Run it with each torch it should record:
 
     /usr/bin/python3 scripts/golden_rmsprop.py        # Debian's torch 1.13 -> tests/data/rmsprop_torch1.13.json
+                                                      #   and rmsprop_small.json (inertia-check's example)
     /tmp/torch2/bin/python scripts/golden_rmsprop.py  # PyPI torch 2.15     -> tests/data/rmsprop_torch2.15.json
 
 replayed by tests/test_rmsprop.cpp at 0 ULP (C++ API on every target at 1 and 3 threads, and the
@@ -88,6 +89,53 @@ def run(kwargs, path, dtype, seed_case):
     return out
 
 
+# inertia-check's example (tests/check_tool): one float32 tensor of 37 elements, 8 steps, in the
+# "inertia-trajectory" format. The second case starts square_avg at 0.1 (Optax's initial_scale, set in
+# torch's state before its first step) and gives no initial square_avg: inertia-check fills it.
+TRAJECTORY_CASES = [
+    ("centered_momentum0.5_wd0.01", {"lr": 1e-2, "alpha": 0.9, "momentum": 0.5, "centered": True,
+                                     "weight_decay": 0.01}, 0.0),
+    ("initial_scale0.1_momentum0.9", {"lr": 1e-2, "momentum": 0.9}, 0.1),
+]
+
+
+def trajectory(name, kwargs, initial_scale, case_index):
+    n = 37
+    stream = values(tensor_seed(SEED_CASE_OFFSET + 10 + case_index, 0), n * 9)
+    p = torch.nn.Parameter(torch.tensor(stream[:n]).to(torch.float32))
+    opt = torch.optim.RMSprop([p], **kwargs)
+    if initial_scale != 0.0:
+        opt.state[p] = {"step": 0, "square_avg": torch.full_like(p, initial_scale, requires_grad=False),
+                        "momentum_buffer": torch.zeros_like(p, requires_grad=False)}
+    initial = {"param": [float(x) for x in p.detach().numpy()]}
+    steps = []
+    for step in range(8):
+        p.grad = torch.tensor(stream[n * (step + 1): n * (step + 2)]).to(torch.float32)
+        grad = [float(x) for x in p.grad.numpy()]
+        opt.step()
+        record = {"grad": grad, "param": [float(x) for x in p.detach().numpy()]}
+        for key in STATE:
+            if key in opt.state[p]:
+                record[key] = [float(x) for x in opt.state[p][key].detach().numpy()]
+        steps.append(record)
+    defaults = opt.defaults
+    hyperparameters = {k: defaults[k] for k in KEYS}
+    hyperparameters.update(initial_scale=initial_scale, numerics="pytorch_1_13")
+    return {"name": name, "variant": "rmsprop", "dtype": "float32", "hyperparameters": hyperparameters,
+            "lr": defaults["lr"], "initial": initial, "steps": steps}
+
+
+def write_trajectories(out_dir):
+    cases = [trajectory(name, kwargs, scale, k) for k, (name, kwargs, scale) in enumerate(TRAJECTORY_CASES)]
+    path = os.path.join(out_dir, "rmsprop_small.json")
+    with open(path, "w") as f:
+        json.dump({"format": "inertia-trajectory", "version": 1, "generator": "scripts/golden_rmsprop.py",
+                   "source": f"torch {torch.__version__} torch.optim.RMSprop(foreach=False), one thread",
+                   "cases": cases}, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {path}: {len(cases)} cases, {os.path.getsize(path)} bytes")
+
+
 def main():
     torch.set_num_threads(1)
     major_minor = ".".join(torch.__version__.split(".")[:2])
@@ -127,6 +175,8 @@ def main():
         json.dump(doc, f, separators=(",", ":"))
         f.write("\n")
     print(f"wrote {path}: {len(cases)} cases, {os.path.getsize(path)} bytes")
+    if not torch2:
+        write_trajectories(out_dir)
     return 0
 
 

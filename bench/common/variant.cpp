@@ -52,9 +52,10 @@ std::vector<variant> named_settings() {
   setting mu_product = number("mu_product", reference::nadam_mu_product(nadam_options{}, default_step - 1));
   mu_product.every_call = true;
   add("nadam", "nadam", {mu_product}, default_step, "torch NAdam");
-  // rmsprop's defaults are torch's plain RMSprop (one buffer); this one keeps all three.
+  // rmsprop's defaults are torch's plain RMSprop (one buffer); the second keeps all three.
+  add("rmsprop", "rmsprop", {}, default_step, "torch RMSprop");
   add("rmsprop_centered_momentum", "rmsprop", {number("momentum", 0.9), number("centered", 1)}, default_step,
-      "torch RMSprop, centered");
+      "torch RMSprop");
   return out;
 }
 
