@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "inertia/adagrad.hpp"
+#include "inertia/adan.hpp"
 #include "inertia/adam.hpp"
 #include "inertia/aggmo.hpp"
 #include "inertia/ema.hpp"
@@ -293,6 +294,18 @@ std::vector<variant_case<T>> cases() {
                      std::vector<adagrad_tensor<T>> tensors;
                      for (auto& d : data) tensors.push_back({view(d.param), cview(d.grad), view(d.state[0])});
                      return call_group(adagrad_group<T>{o, tensors, step - 1}, policy, INERTIA_GROUP_CALL(adagrad_step));
+                   }});
+  }
+  {
+    const adan_options o{.lr = 1e-2, .b1 = 0.9, .weight_decay = 0.02};
+    out.push_back({"adan b1 wd", "adan",
+                   [](inertia_optimizer* h) { set(h, "lr", 1e-2), set(h, "b1", 0.9), set(h, "weight_decay", 0.02); },
+                   [o](auto& data, long long step, const step_policy* policy) {
+                     std::vector<adan_tensor<T>> tensors;
+                     for (auto& d : data)
+                       tensors.push_back({view(d.param), cview(d.grad), view(d.state[0]), view(d.state[1]),
+                                          view(d.state[2]), view(d.state[3])});
+                     return call_group(adan_group<T>{o, tensors, step - 1}, policy, INERTIA_GROUP_CALL(adan_step));
                    }});
   }
   // rmsprop keeps momentum_buffer and grad_avg by options: centered alone
