@@ -15,6 +15,7 @@
 #include "peers/peers.hpp"
 #include "reference/adagrad.hpp"
 #include "reference/adam.hpp"
+#include "reference/adan.hpp"
 #include "reference/aggmo.hpp"
 #include "reference/ema.hpp"
 #include "reference/heavy_ball.hpp"
@@ -221,6 +222,22 @@ range_step<T> adagrad(const variant& v) {
   };
 }
 
+/// m, v, n and the previous gradient: state, extra_state[0..2].
+template <class T>
+range_step<T> adan(const variant& v) {
+  const adan_options o{.lr = v.option("lr"), .b1 = v.option("b1"), .b2 = v.option("b2"), .b3 = v.option("b3"),
+                       .eps = v.option("eps"), .eps_root = v.option("eps_root"),
+                       .weight_decay = v.option("weight_decay")};
+  return [o, step = v.step](const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+    const adan_options options = o;
+    const std::size_t n = end - begin;
+    reference::adan(adan_tensor<T>{{b.param + begin, n}, {b.grad + begin, n}, {b.state + begin, n},
+                                   {b.extra_state[0] + begin, n}, {b.extra_state[1] + begin, n},
+                                   {b.extra_state[2] + begin, n}},
+                    options, step);
+  };
+}
+
 /// square_avg, then momentum_buffer and grad_avg where the options keep them (the handle's order).
 template <class T>
 range_step<T> rmsprop(const variant& v) {
@@ -248,7 +265,8 @@ constexpr std::array steps{
     INERTIA_PEER_STEP(lookahead),  INERTIA_PEER_STEP(qhm),        INERTIA_PEER_STEP(aggmo),
     INERTIA_PEER_STEP(lion),       INERTIA_PEER_STEP(signum),     INERTIA_PEER_STEP(lars),
     INERTIA_PEER_STEP(weight_ema), INERTIA_PEER_STEP(adam),       INERTIA_PEER_STEP(adamw),
-    INERTIA_PEER_STEP(nadam),      INERTIA_PEER_STEP(adagrad),    INERTIA_PEER_STEP(rmsprop)};
+    INERTIA_PEER_STEP(nadam),      INERTIA_PEER_STEP(adagrad),    INERTIA_PEER_STEP(rmsprop),
+    INERTIA_PEER_STEP(adan)};
 #undef INERTIA_PEER_STEP
 
 }  // namespace

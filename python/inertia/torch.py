@@ -7,9 +7,9 @@ checkpoints move both ways) and step hooks are torch's; only ``step`` is inertia
 ``numerics=`` (keyword), which overrides the numerics mode that ``foreach=``/``fused=`` and the
 installed torch select (``numerics_mode``).
 
-``Lion``, ``Signum``, ``QHM``, ``AggMo``, ``LARS``, ``Sutskever`` and ``EMA`` (EMA momentum, Optax
-``ema`` + ``scale(-lr)``) are ``torch.optim.Optimizer`` subclasses whose defaults are the library's
-(read from it); see each class's signature.
+``Lion``, ``Signum``, ``QHM``, ``AggMo``, ``LARS``, ``Sutskever``, ``EMA`` (EMA momentum, Optax
+``ema`` + ``scale(-lr)``) and ``Adan`` (Optax ``adan``) are ``torch.optim.Optimizer`` subclasses whose
+defaults are the library's (read from it); see each class's signature.
 
 CPU tensors, float32 and float64, contiguous parameters. A step validates every group (devices,
 sparse or mismatched gradients, layout, hyperparameters) before it writes anything.
@@ -24,7 +24,7 @@ import torch as _torch
 from . import _capi
 
 __all__ = ["SGD", "Adam", "AdamW", "NAdam", "Adagrad", "RMSprop", "Lion", "Signum", "QHM", "AggMo", "LARS", "Sutskever",
-           "EMA", "numerics_mode", "TORCH_VERSION"]
+           "EMA", "Adan", "numerics_mode", "TORCH_VERSION"]
 
 
 def _version_tuple(text):
@@ -651,6 +651,9 @@ LARS = _library_class("LARS", "lars", ("lr", "momentum", "weight_decay", "eta"),
                       doc="LARS: layer-wise adaptive rate scaling; each parameter tensor is one layer.")
 Sutskever = _library_class("Sutskever", "sutskever", ("lr", "momentum", "nesterov"), flags=("nesterov",),
                            doc="Sutskever momentum, v = mu*v - lr*g; w += v (Keras SGD).")
+Adan = _library_class("Adan", "adan", ("lr", "b1", "b2", "b3", "eps", "eps_root", "weight_decay"),
+                      doc="Adan (optax.adan's equations; bias corrections multiplied): Nesterov momentum on "
+                          "gradient differences; state m, v, n and g (the previous gradient).")
 EMA = _library_class("EMA", "ema", ("lr", "beta", "bias_correction"), flags=("bias_correction",),
                      doc="EMA momentum: v = beta*v + (1-beta)*g; w -= lr*v (Optax ema + scale(-lr)).")
 del _class

@@ -213,7 +213,8 @@ LIBRARY_OPTIMIZERS = [("Lion", "lion", dict(lr=1e-3)), ("Signum", "signum", dict
                       ("QHM", "qhm", dict(lr=0.1)), ("AggMo", "aggmo", dict(lr=0.1)),
                       ("LARS", "lars", dict(lr=0.5, momentum=0.9, weight_decay=1e-4)),
                       ("Sutskever", "sutskever", dict(lr=0.1, momentum=0.9, nesterov=True)),
-                      ("EMA", "ema", dict(lr=0.1, beta=0.9, bias_correction=True))]
+                      ("EMA", "ema", dict(lr=0.1, beta=0.9, bias_correction=True)),
+                      ("Adan", "adan", dict(lr=1e-2, weight_decay=0.02))]
 
 
 @pytest.mark.parametrize("name,variant,options", LIBRARY_OPTIMIZERS)
