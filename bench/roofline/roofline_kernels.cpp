@@ -42,6 +42,10 @@ void update_loop(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
   T* __restrict state1 = States > 1 ? state_array(b, 1) : nullptr;
   T* __restrict state2 = States > 2 ? state_array(b, 2) : nullptr;
   T* __restrict state3 = States > 3 ? state_array(b, 3) : nullptr;
+  // GCC ignores __restrict on these locals and versions the loop on runtime
+  // overlap checks, one per pair of arrays; with six arrays (update_6r5w) the
+  // pairs exceed its limit and the loop stayed scalar. The arrays are distinct.
+#pragma GCC ivdep
   for (std::size_t i = begin; i < end; ++i) {
     const T g = grad[i];
     param[i] = g - param[i];
