@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "inertia/adagrad.hpp"
+#include "inertia/adan.hpp"
 #include "inertia/adam.hpp"
 #include "inertia/aggmo.hpp"
 #include "inertia/ema.hpp"
@@ -23,6 +24,7 @@
 #include "inertia/lion.hpp"
 #include "inertia/multi_tensor.hpp"
 #include "inertia/qhm.hpp"
+#include "inertia/rmsprop.hpp"
 #include "inertia/signum.hpp"
 #include "inertia/sutskever.hpp"
 #include "inertia/weight_ema.hpp"
@@ -292,6 +294,42 @@ std::vector<variant_case<T>> cases() {
                      std::vector<adagrad_tensor<T>> tensors;
                      for (auto& d : data) tensors.push_back({view(d.param), cview(d.grad), view(d.state[0])});
                      return call_group(adagrad_group<T>{o, tensors, step - 1}, policy, INERTIA_GROUP_CALL(adagrad_step));
+                   }});
+  }
+  {
+    const adan_options o{.lr = 1e-2, .b1 = 0.9, .weight_decay = 0.02};
+    out.push_back({"adan b1 wd", "adan",
+                   [](inertia_optimizer* h) { set(h, "lr", 1e-2), set(h, "b1", 0.9), set(h, "weight_decay", 0.02); },
+                   [o](auto& data, long long step, const step_policy* policy) {
+                     std::vector<adan_tensor<T>> tensors;
+                     for (auto& d : data)
+                       tensors.push_back({view(d.param), cview(d.grad), view(d.state[0]), view(d.state[1]),
+                                          view(d.state[2]), view(d.state[3])});
+                     return call_group(adan_group<T>{o, tensors, step - 1}, policy, INERTIA_GROUP_CALL(adan_step));
+                   }});
+  }
+  // rmsprop keeps momentum_buffer and grad_avg by options: centered alone
+  // passes grad_avg as state[1], centered with momentum as state[2].
+  for (const bool with_momentum : {false, true}) {
+    rmsprop_options o;
+    o.lr = 0.01, o.alpha = 0.9, o.centered = true, o.weight_decay = 1e-3;
+    o.momentum = with_momentum ? 0.5 : 0.0;
+    if (with_momentum) o.numerics = rmsprop_numerics::pytorch_1_13;
+    out.push_back({with_momentum ? "rmsprop centered momentum wd pytorch_1_13" : "rmsprop centered wd", "rmsprop",
+                   [with_momentum](inertia_optimizer* h) {
+                     set(h, "lr", 0.01), set(h, "alpha", 0.9), set(h, "centered", 1), set(h, "weight_decay", 1e-3);
+                     if (with_momentum) {
+                       set(h, "momentum", 0.5);
+                       REQUIRE(inertia_optimizer_set_string(h, "numerics", "pytorch_1_13") == INERTIA_OK);
+                     }
+                   },
+                   [o, with_momentum](auto& data, long long step, const step_policy* policy) {
+                     std::vector<rmsprop_tensor<T>> tensors;
+                     for (auto& d : data)
+                       tensors.push_back({view(d.param), cview(d.grad), view(d.state[0]),
+                                          with_momentum ? view(d.state[1]) : std::span<T>(),
+                                          view(d.state[with_momentum ? 2 : 1])});
+                     return call_group(rmsprop_group<T>{o, tensors, step - 1}, policy, INERTIA_GROUP_CALL(rmsprop_step));
                    }});
   }
   return out;

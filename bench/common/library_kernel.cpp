@@ -15,7 +15,7 @@ namespace inertia::bench {
 
 template <class T>
 inertia_tensor handle_tensor(const variant& v, const step_buffers<T>& b) {
-  T* const slots[] = {b.param, b.grad, b.state, b.extra_state[0], b.extra_state[1]};
+  T* const slots[] = {b.param, b.grad, b.state, b.extra_state[0], b.extra_state[1], b.extra_state[2]};
   inertia_tensor t{};
   t.param = b.param;
   std::size_t next = 1;

@@ -20,9 +20,9 @@ struct step_buffers {
   T* grad = nullptr;
   T* state = nullptr;  ///< momentum buffer / velocity / first moment: read and written
   /// Further state for the variants that keep more than one buffer per
-  /// parameter: Adam's second moment, AggMo's second and third velocities.
-  /// Null where the pattern touches fewer arrays.
-  std::array<T*, 2> extra_state{};
+  /// parameter: Adam's second moment, AggMo's second and third velocities,
+  /// Adan's v, n and previous gradient. Null where the pattern touches fewer arrays.
+  std::array<T*, 3> extra_state{};
   std::size_t size = 0;
 };
 

@@ -52,6 +52,10 @@ std::vector<variant> named_settings() {
   setting mu_product = number("mu_product", reference::nadam_mu_product(nadam_options{}, default_step - 1));
   mu_product.every_call = true;
   add("nadam", "nadam", {mu_product}, default_step, "torch NAdam");
+  // rmsprop's defaults are torch's plain RMSprop (one buffer); the second keeps all three.
+  add("rmsprop", "rmsprop", {}, default_step, "torch RMSprop");
+  add("rmsprop_centered_momentum", "rmsprop", {number("momentum", 0.9), number("centered", 1)}, default_step,
+      "torch RMSprop");
   return out;
 }
 
@@ -84,6 +88,7 @@ std::optional<access_pattern> pattern_of(const variant& v) {
     case 3: return v.reads_grad ? std::optional(access_pattern::update_3r2w) : std::nullopt;
     case 4: return access_pattern::update_4r3w;
     case 5: return access_pattern::update_5r4w;
+    case 6: return access_pattern::update_6r5w;
   }
   return std::nullopt;
 }
@@ -125,7 +130,7 @@ struct variant_list {
       if (!pattern) {
         skipped.push_back(v.name + ": " + std::to_string(v.state_buffers) +
                           " state buffers per tensor (and these reads) have no access pattern in "
-                          "bench/common/access_pattern.hpp, whose buffers hold up to 3");
+                          "bench/common/access_pattern.hpp, whose buffers hold up to 4");
         continue;
       }
       v.pattern = *pattern;

@@ -15,6 +15,7 @@
 #include "peers/peers.hpp"
 #include "reference/adagrad.hpp"
 #include "reference/adam.hpp"
+#include "reference/adan.hpp"
 #include "reference/aggmo.hpp"
 #include "reference/ema.hpp"
 #include "reference/heavy_ball.hpp"
@@ -22,6 +23,7 @@
 #include "reference/lion.hpp"
 #include "reference/lookahead.hpp"
 #include "reference/qhm.hpp"
+#include "reference/rmsprop.hpp"
 #include "reference/signum.hpp"
 #include "reference/sutskever.hpp"
 #include "reference/weight_ema.hpp"
@@ -220,13 +222,51 @@ range_step<T> adagrad(const variant& v) {
   };
 }
 
+/// m, v, n and the previous gradient: state, extra_state[0..2].
+template <class T>
+range_step<T> adan(const variant& v) {
+  const adan_options o{.lr = v.option("lr"), .b1 = v.option("b1"), .b2 = v.option("b2"), .b3 = v.option("b3"),
+                       .eps = v.option("eps"), .eps_root = v.option("eps_root"),
+                       .weight_decay = v.option("weight_decay")};
+  return [o, step = v.step](const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+    const adan_options options = o;
+    const std::size_t n = end - begin;
+    reference::adan(adan_tensor<T>{{b.param + begin, n}, {b.grad + begin, n}, {b.state + begin, n},
+                                   {b.extra_state[0] + begin, n}, {b.extra_state[1] + begin, n},
+                                   {b.extra_state[2] + begin, n}},
+                    options, step);
+  };
+}
+
+/// square_avg, then momentum_buffer and grad_avg where the options keep them (the handle's order).
+template <class T>
+range_step<T> rmsprop(const variant& v) {
+  rmsprop_options o;
+  o.lr = v.option("lr"), o.alpha = v.option("alpha"), o.eps = v.option("eps");
+  o.weight_decay = v.option("weight_decay"), o.momentum = v.option("momentum");
+  o.centered = flag(v, "centered"), o.maximize = flag(v, "maximize"), o.nesterov = flag(v, "nesterov");
+  o.eps_in_sqrt = flag(v, "eps_in_sqrt");
+  o.numerics = static_cast<rmsprop_numerics>(static_cast<int>(v.option("numerics")));
+  return [o](const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+    const rmsprop_options options = o;
+    const std::size_t n = end - begin;
+    std::size_t next = 0;
+    const auto following = [&] { return std::span<T>(b.extra_state[next++] + begin, n); };
+    rmsprop_tensor<T> t{{b.param + begin, n}, {b.grad + begin, n}, {b.state + begin, n}};
+    if (options.momentum > 0) t.momentum_buffer = following();
+    if (options.centered) t.grad_avg = following();
+    reference::rmsprop(t, options);
+  };
+}
+
 #define INERTIA_PEER_STEP(NAME) peer_entry{#NAME, &NAME<float>, &NAME<double>}
 constexpr std::array steps{
     INERTIA_PEER_STEP(heavy_ball), INERTIA_PEER_STEP(sutskever),  INERTIA_PEER_STEP(ema),
     INERTIA_PEER_STEP(lookahead),  INERTIA_PEER_STEP(qhm),        INERTIA_PEER_STEP(aggmo),
     INERTIA_PEER_STEP(lion),       INERTIA_PEER_STEP(signum),     INERTIA_PEER_STEP(lars),
     INERTIA_PEER_STEP(weight_ema), INERTIA_PEER_STEP(adam),       INERTIA_PEER_STEP(adamw),
-    INERTIA_PEER_STEP(nadam),      INERTIA_PEER_STEP(adagrad)};
+    INERTIA_PEER_STEP(nadam),      INERTIA_PEER_STEP(adagrad),    INERTIA_PEER_STEP(rmsprop),
+    INERTIA_PEER_STEP(adan)};
 #undef INERTIA_PEER_STEP
 
 }  // namespace

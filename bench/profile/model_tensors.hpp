@@ -25,7 +25,7 @@ class model_tensors {
       const std::size_t size = shape.elements();
       std::array<T*, max_arrays_touched> pointers{};
       for (std::size_t k = 0; k < arrays; ++k) pointers[k] = storage_.emplace_back(size).data();
-      tensors_.push_back({pointers[0], pointers[1], pointers[2], {pointers[3], pointers[4]}, size});
+      tensors_.push_back({pointers[0], pointers[1], pointers[2], {pointers[3], pointers[4], pointers[5]}, size});
     }
     reset();
   }

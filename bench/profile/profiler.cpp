@@ -40,7 +40,7 @@ struct flat_arrays {
     std::array<T*, max_arrays_touched> pointers{};
     storage.reserve(arrays);
     for (std::size_t k = 0; k < arrays; ++k) pointers[k] = storage.emplace_back(size).data();
-    view = {pointers[0], pointers[1], pointers[2], {pointers[3], pointers[4]}, size};
+    view = {pointers[0], pointers[1], pointers[2], {pointers[3], pointers[4], pointers[5]}, size};
     fill_initial_values(view);
   }
 };

@@ -28,7 +28,7 @@ template <class T>
 constexpr T triad_scalar = T(0.5);
 
 // The in-place update over param, grad and the first `States` state arrays
-// (state, extra_state[0], extra_state[1]): every stream read, all but grad written.
+// (state, extra_state[0], [1], [2]): every stream read, all but grad written.
 template <class T>
 T* state_array(const step_buffers<T>& b, std::size_t k) {
   return k == 0 ? b.state : b.extra_state[k - 1];
@@ -41,12 +41,18 @@ void update_loop(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
   T* __restrict state0 = States > 0 ? state_array(b, 0) : nullptr;
   T* __restrict state1 = States > 1 ? state_array(b, 1) : nullptr;
   T* __restrict state2 = States > 2 ? state_array(b, 2) : nullptr;
+  T* __restrict state3 = States > 3 ? state_array(b, 3) : nullptr;
+  // GCC ignores __restrict on these locals and versions the loop on runtime
+  // overlap checks, one per pair of arrays; with six arrays (update_6r5w) the
+  // pairs exceed its limit and the loop stayed scalar. The arrays are distinct.
+#pragma GCC ivdep
   for (std::size_t i = begin; i < end; ++i) {
     const T g = grad[i];
     param[i] = g - param[i];
     if constexpr (States > 0) state0[i] = g - state0[i];
     if constexpr (States > 1) state1[i] = g - state1[i];
     if constexpr (States > 2) state2[i] = g - state2[i];
+    if constexpr (States > 3) state3[i] = g - state3[i];
   }
 }
 
@@ -183,6 +189,8 @@ constexpr roofline_kernel<T> all_kernels[] = {
     {access_pattern::update_4r3w, "prefetch", &update_prefetch<T, 2>},
     {access_pattern::update_5r4w, "loop", &update_loop<T, 3>},
     {access_pattern::update_5r4w, "prefetch", &update_prefetch<T, 3>},
+    {access_pattern::update_6r5w, "loop", &update_loop<T, 4>},
+    {access_pattern::update_6r5w, "prefetch", &update_prefetch<T, 4>},
     {access_pattern::norms_update_5r2w, "loop", &norms_update_loop<T>},
     {access_pattern::triad_2r1w, "loop", &triad_loop<T>},
     {access_pattern::triad_2r1w, "prefetch", &triad_prefetch<T>},

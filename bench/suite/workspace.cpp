@@ -25,7 +25,7 @@ template <class T>
 step_buffers<T> workspace::buffers(std::size_t size) const {
   if (size * sizeof(T) > arrays_[0].size()) throw std::length_error("workspace: span larger than the working set");
   const auto array = [&](std::size_t k) { return reinterpret_cast<T*>(arrays_[k].data()); };
-  return {array(0), array(1), array(2), {array(3), array(4)}, size};
+  return {array(0), array(1), array(2), {array(3), array(4), array(5)}, size};
 }
 
 template <class T>

@@ -91,7 +91,7 @@ double quantile(std::vector<double> v, double q) {  // numpy's "linear"
 bool close(double a, double b, double relative = 1e-9) { return std::abs(a - b) <= relative * std::max(std::abs(a), std::abs(b)); }
 
 const std::map<std::string, int> moved_elements = {{"update_2r1w", 3}, {"update_3r2w", 5}, {"update_4r3w", 7},
-                                                   {"update_5r4w", 9}, {"norms_update_5r2w", 7}, {"triad_2r1w", 3}};
+                                                   {"update_5r4w", 9}, {"update_6r5w", 11}, {"norms_update_5r2w", 7}, {"triad_2r1w", 3}};
 
 // A variant as inertia-profile --list-variants prints it.
 struct listed_variant {
@@ -245,9 +245,9 @@ TEST_CASE("inertia-profile: its variants are the registry's", "[cli][profile]") 
     CHECK(std::find(names.begin(), names.end(), inertia_variant_name(i)) != names.end());
   }
   // The suite's named settings, and the look-ahead, besides.
-  for (const char* extra : {"heavy_ball_nesterov_wd", "lookahead"})
+  for (const char* extra : {"heavy_ball_nesterov_wd", "rmsprop_centered_momentum", "lookahead"})
     CHECK(std::find(names.begin(), names.end(), extra) != names.end());
-  CHECK(names.size() == inertia_variant_count() + 2);
+  CHECK(names.size() == inertia_variant_count() + 3);
   for (const listed_variant& v : variants()) CHECK(moved_elements.count(v.pattern) == 1);
   // --help lists them too, as --variant's choices.
   const run_result help = profile({"--help"});

@@ -28,7 +28,8 @@ struct owned_buffers {
   step_buffers<T> view;
   explicit owned_buffers(std::size_t size) {
     for (std::size_t k = 0; k < max_arrays_touched; ++k) arrays.emplace_back(size);
-    view = {arrays[0].data(), arrays[1].data(), arrays[2].data(), {arrays[3].data(), arrays[4].data()}, size};
+    view = {arrays[0].data(), arrays[1].data(), arrays[2].data(), {arrays[3].data(), arrays[4].data(), arrays[5].data()},
+            size};
     fill_initial_values(view);
   }
   std::vector<std::vector<T>> contents(std::size_t arrays_used) const {
@@ -92,6 +93,7 @@ TEST_CASE("every registered variant is measured", "[bench]") {
   REQUIRE(find_variant("adam") != nullptr);
   CHECK(find_variant("adam")->pattern == access_pattern::update_4r3w);
   CHECK(find_variant("aggmo")->pattern == access_pattern::update_5r4w);
+  CHECK(find_variant("adan")->pattern == access_pattern::update_6r5w);
   CHECK(find_variant("lars")->pattern == access_pattern::norms_update_5r2w);
   CHECK(find_variant("weight_ema")->pattern == access_pattern::update_2r1w);
   CHECK(find_variant("heavy_ball")->pattern == access_pattern::update_3r2w);
@@ -109,7 +111,7 @@ TEMPLATE_TEST_CASE("the profiler's strategies step a model to the same bits", "[
       model_tensors<TestType> tensors(model, std::max<std::size_t>(arrays, 3));
       library_model_step<TestType>(s == 0 ? "per_tensor" : "multi_tensor", v)(tensors.tensors(), 2);
       for (const step_buffers<TestType>& t : tensors.tensors())
-        for (TestType* array : {t.param, t.grad, t.state, t.extra_state[0], t.extra_state[1]})
+        for (TestType* array : {t.param, t.grad, t.state, t.extra_state[0], t.extra_state[1], t.extra_state[2]})
           if (array) results[s].emplace_back(array, array + t.size);
     }
     CHECK(results[0] == results[1]);

@@ -3,6 +3,7 @@
 // One header per variant; this one includes them all.
 #include "inertia/adagrad.hpp"
 #include "inertia/adam.hpp"
+#include "inertia/adan.hpp"
 #include "inertia/aggmo.hpp"
 #include "inertia/arch.hpp"
 #include "inertia/demon.hpp"
@@ -16,6 +17,7 @@
 #include "inertia/lookahead.hpp"
 #include "inertia/multi_tensor.hpp"
 #include "inertia/qhm.hpp"
+#include "inertia/rmsprop.hpp"
 #include "inertia/signum.hpp"
 #include "inertia/step_policy.hpp"
 #include "inertia/sutskever.hpp"

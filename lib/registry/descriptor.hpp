@@ -16,6 +16,8 @@
 //                             with the options that make it present
 //   template tensor_type<T>   the C++ tensor struct, and
 //   tensor_of<T>(param, grad, state, scratch)   one built from the generic pieces
+//                             (or tensor_of<T>(param, grad, state, scratch, options), where which
+//                             buffers are present depends on more than one option: rmsprop)
 //   takes_policy              whether a step_policy applies (it is about gradients)
 // and, where the shared group runner is not the variant's:
 //   group_step<T>(options, scalars, tensors, steps_taken, policy, exec)

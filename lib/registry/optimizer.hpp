@@ -356,9 +356,13 @@ class variant_optimizer final : public inertia_optimizer {
                          " state buffer(s) per tensor");
         }
       }
-      converted.push_back(Variant::template tensor_of<T>(std::span<T>(static_cast<T*>(t.param), n),
-                                                    std::span<const T>(static_cast<const T*>(t.grad), n),
-                                                    std::span<const std::span<T>>(state, state_count_), scratch));
+      const std::span<T> param(static_cast<T*>(t.param), n);
+      const std::span<const T> grad(static_cast<const T*>(t.grad), n);
+      const std::span<const std::span<T>> present(state, state_count_);
+      if constexpr (requires { Variant::template tensor_of<T>(param, grad, present, scratch, options_); })
+        converted.push_back(Variant::template tensor_of<T>(param, grad, present, scratch, options_));
+      else
+        converted.push_back(Variant::template tensor_of<T>(param, grad, present, scratch));
     }
     const std::span<const tensor_type> view(converted.data(), tensors.size());
     if constexpr (has_group_step<Variant>) {

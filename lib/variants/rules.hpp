@@ -5,6 +5,7 @@
 // INERTIA_FOR_EACH_STREAMING_RULE, which compiles its streaming kernels.
 #include "variants/adagrad.hpp"
 #include "variants/adam.hpp"
+#include "variants/adan.hpp"
 #include "variants/aggmo.hpp"
 #include "variants/ema.hpp"
 #include "variants/heavy_ball.hpp"
@@ -12,6 +13,7 @@
 #include "variants/lion.hpp"
 #include "variants/lookahead.hpp"
 #include "variants/qhm.hpp"
+#include "variants/rmsprop.hpp"
 #include "variants/sutskever.hpp"
 #include "variants/weight_ema.hpp"
 
@@ -27,6 +29,8 @@
   X(lion_rule<float>) X(lion_rule<double>)                                          \
   X(weight_ema_rule<float>) X(weight_ema_rule<double>)                              \
   X(lookahead_rule<float>) X(lookahead_rule<double>)                              \
-  X(adagrad_rule<float>) X(adagrad_rule<double>)
+  X(adagrad_rule<float>) X(adagrad_rule<double>)                                    \
+  X(rmsprop_rule<float>) X(rmsprop_rule<double>)                                    \
+  X(adan_rule<float>) X(adan_rule<double>)
 
 #define INERTIA_FOR_EACH_STREAMING_RULE(X) X(lookahead_rule<float>) X(lookahead_rule<double>)

@@ -1,15 +1,15 @@
 """Drop-in ``torch.optim`` optimizers whose step is one inertia call per parameter group.
 
-``SGD``, ``Adam``, ``AdamW``, ``NAdam`` and ``Adagrad`` are subclasses of the installed torch's own
+``SGD``, ``Adam``, ``AdamW``, ``NAdam``, ``Adagrad`` and ``RMSprop`` are subclasses of the installed torch's own
 classes: the constructor (signature, defaults, validation), ``param_groups``, ``add_param_group``,
 ``zero_grad``, LR schedulers, ``state_dict``/``load_state_dict`` (the same format and state keys, so
 checkpoints move both ways) and step hooks are torch's; only ``step`` is inertia's. Each also takes
 ``numerics=`` (keyword), which overrides the numerics mode that ``foreach=``/``fused=`` and the
 installed torch select (``numerics_mode``).
 
-``Lion``, ``Signum``, ``QHM``, ``AggMo``, ``LARS``, ``Sutskever`` and ``EMA`` (EMA momentum, Optax
-``ema`` + ``scale(-lr)``) are ``torch.optim.Optimizer`` subclasses whose defaults are the library's
-(read from it); see each class's signature.
+``Lion``, ``Signum``, ``QHM``, ``AggMo``, ``LARS``, ``Sutskever``, ``EMA`` (EMA momentum, Optax
+``ema`` + ``scale(-lr)``) and ``Adan`` (Optax ``adan``) are ``torch.optim.Optimizer`` subclasses whose
+defaults are the library's (read from it); see each class's signature.
 
 CPU tensors, float32 and float64, contiguous parameters. A step validates every group (devices,
 sparse or mismatched gradients, layout, hyperparameters) before it writes anything.
@@ -23,8 +23,8 @@ import torch as _torch
 
 from . import _capi
 
-__all__ = ["SGD", "Adam", "AdamW", "NAdam", "Adagrad", "Lion", "Signum", "QHM", "AggMo", "LARS", "Sutskever",
-           "EMA", "numerics_mode", "TORCH_VERSION"]
+__all__ = ["SGD", "Adam", "AdamW", "NAdam", "Adagrad", "RMSprop", "Lion", "Signum", "QHM", "AggMo", "LARS", "Sutskever",
+           "EMA", "Adan", "numerics_mode", "TORCH_VERSION"]
 
 
 def _version_tuple(text):
@@ -596,7 +596,22 @@ class Adagrad(_TorchDropIn, _torch.optim.Adagrad):
         return _torch.full_like(p, group["initial_accumulator_value"], memory_format=_torch.contiguous_format)
 
 
-for _class in (SGD, Adam, AdamW, NAdam, Adagrad):
+class RMSprop(_TorchDropIn, _torch.optim.RMSprop):
+    __doc__ = ("torch.optim.RMSprop, stepped by inertia's rmsprop (bit for bit torch 2.x's loop and foreach "
+               "paths and torch 1.13's); state square_avg, momentum_buffer (momentum > 0), grad_avg (centered).")
+    _variant = "rmsprop"
+    _options = (("lr", "lr"), ("alpha", "alpha"), ("eps", "eps"), ("weight_decay", "weight_decay"),
+                ("momentum", "momentum"), ("centered", "centered"), ("maximize", "maximize"))
+
+    def _advance_counter(self, plan):
+        # torch 1.13's RMSprop counts steps in a Python int (state['step'] += 1, rmsprop.py); 2.x in a tensor.
+        if TORCH_VERSION >= (2, 0):
+            return super()._advance_counter(plan)
+        for state in plan.states:
+            state[self._step_key] = plan.steps
+
+
+for _class in (SGD, Adam, AdamW, NAdam, Adagrad, RMSprop):
     _signature = _with_numerics(_class.__bases__[1])  # torch's own class: its parameters, then numerics=
     _class.__signature__ = _signature.replace(parameters=list(_signature.parameters.values())[1:])
 del _signature
@@ -677,6 +692,9 @@ LARS = _library_class("LARS", "lars", ("lr", "momentum", "weight_decay", "eta"),
                       doc="LARS: layer-wise adaptive rate scaling; each parameter tensor is one layer.")
 Sutskever = _library_class("Sutskever", "sutskever", ("lr", "momentum", "nesterov"), flags=("nesterov",),
                            doc="Sutskever momentum, v = mu*v - lr*g; w += v (Keras SGD).")
+Adan = _library_class("Adan", "adan", ("lr", "b1", "b2", "b3", "eps", "eps_root", "weight_decay"),
+                      doc="Adan (optax.adan's equations; bias corrections multiplied): Nesterov momentum on "
+                          "gradient differences; state m, v, n and g (the previous gradient).")
 EMA = _library_class("EMA", "ema", ("lr", "beta", "bias_correction"), flags=("bias_correction",),
                      doc="EMA momentum: v = beta*v + (1-beta)*g; w -= lr*v (Optax ema + scale(-lr)).")
 del _class

@@ -404,7 +404,11 @@ TEST_CASE("a state buffer of any variant 1 ULP off fails at that step, named", "
            {"nadam_float32.json", "psi0.04_betas0.8,0.99_eps1e-6", "mu_product", 7, 0},
            {"nadam_float64.json", "defaults", "exp_avg_sq", 11, 12},
            {"adagrad_float32.json", "initial_accumulator_value 0.1, eps 1e-6, maximize", "sum", 2, 5},
-           {"adagrad_float64.json", "lr_decay 0.05, weight_decay 0.01", "param", 13, 20}}) {
+           {"adagrad_float64.json", "lr_decay 0.05, weight_decay 0.01", "param", 13, 20},
+           {"rmsprop_small.json", "centered_momentum0.5_wd0.01", "grad_avg", 3, 5},
+           {"rmsprop_small.json", "centered_momentum0.5_wd0.01", "momentum_buffer", 6, 36},
+           // no initial square_avg: the tool fills it with initial_scale, as Optax starts it
+           {"rmsprop_small.json", "initial_scale0.1_momentum0.9", "square_avg", 1, 2}}) {
     INFO(p.file << " case '" << p.case_name << "': " << p.key << " at step " << p.step + 1 << "[" << p.element << "]");
     json doc = single_case(p.file, p.case_name);
     const bool float32 = doc["cases"][0]["dtype"] == "float32";
