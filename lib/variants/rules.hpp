@@ -12,6 +12,7 @@
 #include "variants/lion.hpp"
 #include "variants/lookahead.hpp"
 #include "variants/qhm.hpp"
+#include "variants/schedule_free.hpp"
 #include "variants/sutskever.hpp"
 #include "variants/weight_ema.hpp"
 
@@ -27,6 +28,8 @@
   X(lion_rule<float>) X(lion_rule<double>)                                          \
   X(weight_ema_rule<float>) X(weight_ema_rule<double>)                              \
   X(lookahead_rule<float>) X(lookahead_rule<double>)                              \
-  X(adagrad_rule<float>) X(adagrad_rule<double>)
+  X(adagrad_rule<float>) X(adagrad_rule<double>)                                    \
+  X(schedule_free_sgd_rule<float>) X(schedule_free_sgd_rule<double>)                \
+  X(schedule_free_adamw_rule<float>) X(schedule_free_adamw_rule<double>)
 
 #define INERTIA_FOR_EACH_STREAMING_RULE(X) X(lookahead_rule<float>) X(lookahead_rule<double>)
