@@ -22,6 +22,7 @@
 #include "reference/lion.hpp"
 #include "reference/lookahead.hpp"
 #include "reference/qhm.hpp"
+#include "reference/schedule_free.hpp"
 #include "reference/signum.hpp"
 #include "reference/sutskever.hpp"
 #include "reference/weight_ema.hpp"
@@ -220,13 +221,61 @@ range_step<T> adagrad(const variant& v) {
   };
 }
 
+/// The handle's lr_max and weight_sum before this step: a copy, so every call is the same step.
+schedule_free_scalars schedule_free_scalars_of(const variant& v) {
+  return {v.option("lr_max"), v.option("weight_sum")};
+}
+
+template <class T>
+range_step<T> schedule_free_sgd(const variant& v) {
+  const schedule_free_sgd_options o{.lr = v.option("lr"),
+                                    .momentum = v.option("momentum"),
+                                    .weight_decay = v.option("weight_decay"),
+                                    .warmup_steps = v.option("warmup_steps"),
+                                    .r = v.option("r"),
+                                    .weight_lr_power = v.option("weight_lr_power")};
+  return [o, step = v.step, before = schedule_free_scalars_of(v)](const step_buffers<T>& b, std::size_t begin,
+                                                                   std::size_t end) {
+    const schedule_free_sgd_options options = o;
+    schedule_free_scalars scalars = before;
+    const std::size_t n = end - begin;
+    reference::schedule_free_sgd(
+        schedule_free_sgd_tensor<T>{{b.param + begin, n}, {b.grad + begin, n}, {b.state + begin, n}}, options, step,
+        scalars);
+  };
+}
+
+template <class T>
+range_step<T> schedule_free_adamw(const variant& v) {
+  const schedule_free_adamw_options o{.lr = v.option("lr"),
+                                      .beta1 = v.option("betas[0]"),
+                                      .beta2 = v.option("betas[1]"),
+                                      .eps = v.option("eps"),
+                                      .weight_decay = v.option("weight_decay"),
+                                      .warmup_steps = v.option("warmup_steps"),
+                                      .r = v.option("r"),
+                                      .weight_lr_power = v.option("weight_lr_power")};
+  return [o, step = v.step, before = schedule_free_scalars_of(v)](const step_buffers<T>& b, std::size_t begin,
+                                                                   std::size_t end) {
+    const schedule_free_adamw_options options = o;
+    schedule_free_scalars scalars = before;
+    const std::size_t n = end - begin;
+    reference::schedule_free_adamw(schedule_free_adamw_tensor<T>{{b.param + begin, n},
+                                                                 {b.grad + begin, n},
+                                                                 {b.state + begin, n},
+                                                                 {b.extra_state[0] + begin, n}},
+                                   options, step, scalars);
+  };
+}
+
 #define INERTIA_PEER_STEP(NAME) peer_entry{#NAME, &NAME<float>, &NAME<double>}
 constexpr std::array steps{
     INERTIA_PEER_STEP(heavy_ball), INERTIA_PEER_STEP(sutskever),  INERTIA_PEER_STEP(ema),
     INERTIA_PEER_STEP(lookahead),  INERTIA_PEER_STEP(qhm),        INERTIA_PEER_STEP(aggmo),
     INERTIA_PEER_STEP(lion),       INERTIA_PEER_STEP(signum),     INERTIA_PEER_STEP(lars),
     INERTIA_PEER_STEP(weight_ema), INERTIA_PEER_STEP(adam),       INERTIA_PEER_STEP(adamw),
-    INERTIA_PEER_STEP(nadam),      INERTIA_PEER_STEP(adagrad)};
+    INERTIA_PEER_STEP(nadam),      INERTIA_PEER_STEP(adagrad),    INERTIA_PEER_STEP(schedule_free_sgd),
+    INERTIA_PEER_STEP(schedule_free_adamw)};
 #undef INERTIA_PEER_STEP
 
 }  // namespace
