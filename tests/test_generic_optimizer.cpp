@@ -15,6 +15,7 @@
 
 #include "inertia/adagrad.hpp"
 #include "inertia/adam.hpp"
+#include "inertia/ademamix.hpp"
 #include "inertia/aggmo.hpp"
 #include "inertia/ema.hpp"
 #include "inertia/heavy_ball.hpp"
@@ -336,6 +337,21 @@ std::vector<variant_case<T>> cases() {
                                                              : (schedule_free_adamw_step(std::span(&group, 1)), step_report{});
                      *scalars = group.scalars;
                      return r;
+                   }});
+  }
+  {
+    ademamix_options o;
+    o.learning_rate = 1e-2, o.weight_decay = 1e-2, o.alpha_warmup = 2, o.b3_warmup = 3;
+    out.push_back({"ademamix warm-ups wd", "ademamix",
+                   [](inertia_optimizer* h) {
+                     set(h, "learning_rate", 1e-2), set(h, "weight_decay", 1e-2), set(h, "alpha_warmup", 2);
+                     set(h, "b3_warmup", 3);
+                   },
+                   [o](auto& data, long long step, const step_policy* policy) {
+                     std::vector<ademamix_tensor<T>> tensors;
+                     for (auto& d : data)
+                       tensors.push_back({view(d.param), cview(d.grad), view(d.state[0]), view(d.state[1]), view(d.state[2])});
+                     return call_group(ademamix_group<T>{o, tensors, step - 1}, policy, INERTIA_GROUP_CALL(ademamix_step));
                    }});
   }
   return out;

@@ -15,6 +15,7 @@
 #include "peers/peers.hpp"
 #include "reference/adagrad.hpp"
 #include "reference/adam.hpp"
+#include "reference/ademamix.hpp"
 #include "reference/aggmo.hpp"
 #include "reference/ema.hpp"
 #include "reference/heavy_ball.hpp"
@@ -268,6 +269,30 @@ range_step<T> schedule_free_adamw(const variant& v) {
   };
 }
 
+template <class T>
+range_step<T> ademamix(const variant& v) {
+  const ademamix_options o{.learning_rate = v.option("learning_rate"),
+                           .b1 = v.option("b1"),
+                           .b2 = v.option("b2"),
+                           .b3 = v.option("b3"),
+                           .alpha = v.option("alpha"),
+                           .eps = v.option("eps"),
+                           .eps_root = v.option("eps_root"),
+                           .weight_decay = v.option("weight_decay"),
+                           .alpha_warmup = v.option("alpha_warmup"),
+                           .b3_warmup = v.option("b3_warmup")};
+  return [o, step = v.step](const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+    const ademamix_options options = o;
+    const std::size_t n = end - begin;
+    reference::ademamix(ademamix_tensor<T>{{b.param + begin, n},
+                                           {b.grad + begin, n},
+                                           {b.state + begin, n},
+                                           {b.extra_state[0] + begin, n},
+                                           {b.extra_state[1] + begin, n}},
+                        options, step);
+  };
+}
+
 #define INERTIA_PEER_STEP(NAME) peer_entry{#NAME, &NAME<float>, &NAME<double>}
 constexpr std::array steps{
     INERTIA_PEER_STEP(heavy_ball), INERTIA_PEER_STEP(sutskever),  INERTIA_PEER_STEP(ema),
@@ -275,7 +300,7 @@ constexpr std::array steps{
     INERTIA_PEER_STEP(lion),       INERTIA_PEER_STEP(signum),     INERTIA_PEER_STEP(lars),
     INERTIA_PEER_STEP(weight_ema), INERTIA_PEER_STEP(adam),       INERTIA_PEER_STEP(adamw),
     INERTIA_PEER_STEP(nadam),      INERTIA_PEER_STEP(adagrad),    INERTIA_PEER_STEP(schedule_free_sgd),
-    INERTIA_PEER_STEP(schedule_free_adamw)};
+    INERTIA_PEER_STEP(schedule_free_adamw), INERTIA_PEER_STEP(ademamix)};
 #undef INERTIA_PEER_STEP
 
 }  // namespace

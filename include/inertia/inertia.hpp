@@ -3,6 +3,7 @@
 // One header per variant; this one includes them all.
 #include "inertia/adagrad.hpp"
 #include "inertia/adam.hpp"
+#include "inertia/ademamix.hpp"
 #include "inertia/aggmo.hpp"
 #include "inertia/arch.hpp"
 #include "inertia/demon.hpp"
