@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <stdexcept>
+#include <tuple>
 
 #include "registry/optimizer.hpp"
 #include "reference/adam.hpp"
@@ -52,6 +53,15 @@ std::vector<variant> named_settings() {
   setting mu_product = number("mu_product", reference::nadam_mu_product(nadam_options{}, default_step - 1));
   mu_product.every_call = true;
   add("nadam", "nadam", {mu_product}, default_step, "torch NAdam");
+  // Schedule-Free's group scalars as schedulefree holds them before step 10
+  // at a constant lr (lr_max = lr, weight_sum = 9 lr^2: ckp1 = 1/10), put
+  // back before every call as NAdam's mu_product is.
+  for (const auto& [name, lr, note] : {std::tuple{"schedule_free_sgd", 1.0, "schedulefree SGDScheduleFree"},
+                                       std::tuple{"schedule_free_adamw", 0.0025, "schedulefree AdamWScheduleFree"}}) {
+    setting lr_max = number("lr_max", lr), weight_sum = number("weight_sum", (default_step - 1) * lr * lr);
+    lr_max.every_call = weight_sum.every_call = true;
+    add(name, name, {number("lr", lr), lr_max, weight_sum}, default_step, note);
+  }
   return out;
 }
 
