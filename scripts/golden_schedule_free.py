@@ -5,7 +5,9 @@ package (SGDScheduleFree, AdamWScheduleFree; PyPI, pure Python over torch) on CP
 Run once per torch, in a throwaway environment (never in CI):
     /tmp/torch2/bin/python scripts/golden_schedule_free.py          (torch 2.x, pip install schedulefree)
     PYTHONPATH=<dir holding schedulefree/> /usr/bin/python3 scripts/golden_schedule_free.py   (Debian torch 1.13)
-Writes tests/data/schedule_free_torch<major>_<minor>.json, replayed by tests/test_schedule_free.cpp.
+Writes tests/data/schedule_free_torch<major>_<minor>.json, replayed by tests/test_schedule_free.cpp, and
+under torch 2.x also tests/data/schedule_free_check_tool.json (one case per variant and dtype, no swaps,
+initial.z recorded), which inertia-check replays (tests/check_tool/test_check_tool.cpp).
 
 Each case: one tensor of gp.N_ELEMENTS (37) elements, 8 steps, p.grad assigned before each step,
 param_groups[0]['lr'] set per step (it rises once, so lr_max moves), and the evaluation swap
@@ -64,7 +66,7 @@ def use_ieee_sqrt(torch):
     torch._foreach_sqrt_ = foreach_sqrt_
 
 
-def torch_trajectory(torch, schedulefree, variant, hp, dtype, w0, grads, foreach):
+def torch_trajectory(torch, schedulefree, variant, hp, dtype, w0, grads, foreach, swap_after=SWAP_AFTER):
     tdtype = getattr(torch, dtype)
     p = torch.nn.Parameter(torch.tensor(w0, dtype=tdtype))
     cls = schedulefree.SGDScheduleFree if variant == "schedule_free_sgd" else schedulefree.AdamWScheduleFree
@@ -81,7 +83,7 @@ def torch_trajectory(torch, schedulefree, variant, hp, dtype, w0, grads, foreach
              "lr_max": group["lr_max"], "weight_sum": group["weight_sum"]}
         if variant == "schedule_free_adamw":
             r["exp_avg_sq"] = s["exp_avg_sq"].numpy().copy()
-        if step in SWAP_AFTER:
+        if step in swap_after:
             opt.eval()
             r["eval_param"] = p.detach().numpy().copy()
             opt.train()
@@ -105,7 +107,7 @@ def lerp(start, end, weight, dtype):
     return vfma(T(w - T(1)), end - start, end, dtype)
 
 
-def model_trajectory(variant, hp, dtype, w0, grads):
+def model_trajectory(variant, hp, dtype, w0, grads, swap_after=SWAP_AFTER):
     """The documented order, in numpy: the same records as torch_trajectory."""
     T = gp.np_dtype(dtype)
     y = w0.astype(T)
@@ -140,7 +142,7 @@ def model_trajectory(variant, hp, dtype, w0, grads):
         r = {"param": y.copy(), "z": z.copy(), "lr_max": lr_max, "weight_sum": weight_sum}
         if variant == "schedule_free_adamw":
             r["exp_avg_sq"] = v.copy()
-        if step in SWAP_AFTER:
+        if step in swap_after:
             y = lerp(y, z, 1 - 1 / beta1, dtype)
             r["eval_param"] = y.copy()
             y = lerp(y, z, 1 - beta1, dtype)
@@ -184,6 +186,7 @@ def main(argv=None):
     print(source)
     ok = True
     cases = []
+    check_tool_cases = []  # no swaps, z recorded before step 1: what inertia-check replays
     for variant, table, defaults in (("schedule_free_sgd", SGD_CASES, SGD_DEFAULTS),
                                      ("schedule_free_adamw", ADAMW_CASES, ADAMW_DEFAULTS)):
         for k, (name, overrides) in enumerate(table):
@@ -213,6 +216,20 @@ def main(argv=None):
                 hp_out = {key: (list(value) if isinstance(value, tuple) else value) for key, value in hp.items()}
                 cases.append({"name": name, "variant": variant, "dtype": dtype, "hyperparameters": hp_out,
                               "lr": LRS, "initial": {"param": gp.to_list(w0.astype(T))}, "steps": steps})
+                if k == 1 and torch2:
+                    plain = torch_trajectory(torch, schedulefree, variant, hp, dtype, w0, grads, foreach=True,
+                                             swap_after=())
+                    modelled = model_trajectory(variant, hp, dtype, w0, grads, swap_after=())
+                    for a, b in zip(plain, modelled):
+                        ok = ok and all(same(a[key], b[key]) for key in a)
+                    tool_steps = [dict({"grad": gp.to_list(g.astype(T))},
+                                       **{key: (v if isinstance(v, float) else gp.to_list(v)) for key, v in r.items()})
+                                  for g, r in zip(grads, plain)]
+                    check_tool_cases.append({"name": f"{variant} {name} {dtype}", "variant": variant, "dtype": dtype,
+                                             "hyperparameters": hp_out, "lr": LRS,
+                                             "initial": {"param": gp.to_list(w0.astype(T)),
+                                                         "z": gp.to_list(w0.astype(T))},
+                                             "steps": tool_steps})
     dump = lambda obj: json.dumps(obj, separators=(",", ":"), allow_nan=False)
     header = {"format": "inertia-trajectory", "version": 1, "source": source,
               "generator": "scripts/golden_schedule_free.py"}
@@ -237,6 +254,19 @@ def main(argv=None):
     with open(path, "w") as f:
         f.write(text)
     print(f"  wrote {os.path.relpath(path, repo)}: {len(cases)} cases, {len(text.encode())} bytes")
+    if check_tool_cases:
+        header = dict(header, source=source.split(", eval()")[0] + ", no eval()/train(); initial.z = the parameters")
+        text = "{\n" + "".join(f"{dump(k)}:{dump(v)},\n" for k, v in header.items()) + '"cases":[\n'
+        bodies = []
+        for c in check_tool_cases:
+            fields = "".join(f"{dump(k)}:{dump(c[k])},\n" for k in ("name", "variant", "dtype", "hyperparameters",
+                                                                    "lr", "initial"))
+            bodies.append("{\n" + fields + '"steps":[\n' + ",\n".join(dump(s) for s in c["steps"]) + "\n]\n}")
+        text += ",\n".join(bodies) + "\n]\n}\n"
+        path = os.path.join(args.out_dir, "schedule_free_check_tool.json")
+        with open(path, "w") as f:
+            f.write(text)
+        print(f"  wrote {os.path.relpath(path, repo)}: {len(check_tool_cases)} cases, {len(text.encode())} bytes")
     return 0
 
 

@@ -341,10 +341,10 @@ std::vector<variant_case<T>> cases() {
   }
   {
     ademamix_options o;
-    o.learning_rate = 1e-2, o.weight_decay = 1e-2, o.alpha_warmup = 2, o.b3_warmup = 3;
+    o.lr = 1e-2, o.weight_decay = 1e-2, o.alpha_warmup = 2, o.b3_warmup = 3;
     out.push_back({"ademamix warm-ups wd", "ademamix",
                    [](inertia_optimizer* h) {
-                     set(h, "learning_rate", 1e-2), set(h, "weight_decay", 1e-2), set(h, "alpha_warmup", 2);
+                     set(h, "lr", 1e-2), set(h, "weight_decay", 1e-2), set(h, "alpha_warmup", 2);
                      set(h, "b3_warmup", 3);
                    },
                    [o](auto& data, long long step, const step_policy* policy) {

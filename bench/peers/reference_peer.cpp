@@ -271,7 +271,7 @@ range_step<T> schedule_free_adamw(const variant& v) {
 
 template <class T>
 range_step<T> ademamix(const variant& v) {
-  const ademamix_options o{.learning_rate = v.option("learning_rate"),
+  const ademamix_options o{.lr = v.option("lr"),
                            .b1 = v.option("b1"),
                            .b2 = v.option("b2"),
                            .b3 = v.option("b3"),

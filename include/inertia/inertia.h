@@ -408,7 +408,7 @@ INERTIA_API inertia_status inertia_nadam_step_f64(double *param, const double *g
  * lr, momentum / betas, weight_decay, warmup_steps, r, weight_lr_power, eps;
  * state z[, exp_avg_sq]; scalar state lr_max and weight_sum, which a resumed
  * schedulefree run sets from its param_groups), ademamix (optax.contrib.ademamix:
- * learning_rate, b1, b2, b3, alpha, eps, eps_root, weight_decay, alpha_warmup,
+ * lr (Optax's learning_rate), b1, b2, b3, alpha, eps, eps_root, weight_decay, alpha_warmup,
  * b3_warmup; state m1, m2, nu). Each one's equations
  * and numerics are its per-variant section below and its C++ header; a step
  * through this call is bit-identical to the per-variant call.

@@ -21,7 +21,7 @@ struct ademamix_variant {
   static constexpr bool takes_policy = true;
 
   static constexpr std::array options{
-      number<&ademamix_options::learning_rate>("learning_rate", value_range::nonnegative),
+      number<&ademamix_options::lr>("lr", value_range::nonnegative),
       number<&ademamix_options::b1>("b1", value_range::unit_open),
       number<&ademamix_options::b2>("b2", value_range::unit_open),
       number<&ademamix_options::b3>("b3", value_range::unit_open),

@@ -43,7 +43,7 @@ struct ademamix_rule {
     return {t.param.data(), {t.grad.data()}, t.m1.data(), t.m2.data(), t.nu.data(),
             T(o.b1), T(1.0 - o.b1), T(s.b3), T(1.0 - s.b3), T(o.b2), T(1.0 - o.b2),
             inverse_bias_correction(o.b1, step), inverse_bias_correction(o.b2, step), T(s.alpha), T(o.eps_root),
-            T(o.eps), T(o.weight_decay), T(-o.learning_rate), o.weight_decay != 0.0};
+            T(o.eps), T(o.weight_decay), T(-o.lr), o.weight_decay != 0.0};
   }
 
   const T* anchor() const { return param; }

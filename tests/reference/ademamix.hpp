@@ -30,7 +30,7 @@ void ademamix(const ademamix_tensor<T>& t, const ademamix_options& o, std::int64
     const T nu = t.nu[i] = T(T(1 - o.b2) * T(g * g)) + T(T(o.b2) * t.nu[i]);  // (1 - b2) * g**2 + b2 * nu
     T u = T(T(m1 * inv1) + T(T(alpha) * m2)) / T(std::sqrt(T(nu * inv2) + T(o.eps_root)) + T(o.eps));
     if (o.weight_decay != 0) u = u + T(T(o.weight_decay) * w);           // add_decayed_weights
-    t.param[i] = w + T(T(-o.learning_rate) * u);                         // scale(-lr), apply_updates
+    t.param[i] = w + T(T(-o.lr) * u);                         // scale(-lr), apply_updates
   }
 }
 
