@@ -112,11 +112,12 @@ void sweep() {
       [](const adamw_case& c) { return describe(c); });
 }
 
-/// The trajectories start at step 1 whatever the case says: the first case of
-/// each list would repeat another's (and the zero-lr SGD case stays at ckp1 0).
+/// The trajectories start at step 1 whatever the case says: one case each,
+/// SGD's with warm-up and weight decay, AdamW's with r = 1 and
+/// weight_lr_power = 0 (the sweep has every case at one step).
 template <class Case>
-std::vector<Case> trajectory_cases(std::vector<Case> all) {
-  return {all[1], all[2]};
+std::vector<Case> trajectory_cases(std::vector<Case> all, std::size_t which) {
+  return {all[which]};
 }
 
 /// 100 steps through the group call, whose scalars and step carry over, with
@@ -131,7 +132,7 @@ void trajectories() {
     REQUIRE(library_scalars->weight_sum == reference_scalars->weight_sum);
   };
   require_trajectories_match<T>(
-      3, 1, trajectory_cases(sgd_cases()),
+      3, 1, trajectory_cases(sgd_cases(), 1),
       [](sgd_case c, int step) {
         c.step = step;
         if (step > 50) c.options.lr *= 0.5;
@@ -152,7 +153,7 @@ void trajectories() {
       },
       [](const sgd_case& c) { return describe(c); });
   require_trajectories_match<T>(
-      4, 1, trajectory_cases(adamw_cases()), [](adamw_case c, int step) { return c.step = step, c; },
+      4, 1, trajectory_cases(adamw_cases(), 2), [](adamw_case c, int step) { return c.step = step, c; },
       [=](buffers<T>& b, const adamw_case& c, const execution& e) {
         if (c.step == 1) *library_scalars = {};
         const schedule_free_adamw_tensor<T> t = adamw_tensor(b);
@@ -229,6 +230,8 @@ void swap_sweep() {
       for (const double beta : {0.9, 0.3})  // 1 - 1/beta: small (-0.11) and not (-2.3)
         for (const bool to_eval : {true, false}) {
           if (beta == 0.3 && !to_eval) continue;  // 1 - beta = 0.7 takes the same branch as eval's -2.3
+          // The largest size (threads split it) once: the pass is weight_ema's rule, swept there too.
+          if (size > 100000 && !(beta == 0.9 && to_eval)) continue;
           auto initial = random_buffers<T>(2, size, offset, size * 3 + offset);
           auto expected = initial.clone();
           reference::schedule_free_swap<T>(expected[0], expected[1], beta, to_eval);
