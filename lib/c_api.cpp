@@ -23,6 +23,7 @@
 #include "inertia/lars.hpp"
 #include "inertia/lion.hpp"
 #include "inertia/lookahead.hpp"
+#include "inertia/schedule_free.hpp"
 #include "inertia/multi_tensor.hpp"
 #include "inertia/qhm.hpp"
 #include "inertia/signum.hpp"
@@ -287,6 +288,19 @@ inertia_status nesterov_lookahead(const char* function, const T* param, const T*
     require_data("lookahead", lookahead, n);
     inertia::nesterov_lookahead(std::span<const T>(param, n), std::span<const T>(velocity, n), momentum,
                                 std::span<T>(lookahead, n), current_execution());
+  });
+}
+
+template <class T>
+inertia_status schedule_free_swap(const char* function, T* param, const T* z, std::size_t n, double beta,
+                                  bool to_eval) noexcept {
+  return guarded(function, [&] {
+    require_data("param", param, n);
+    require_data("z", z, n);
+    const std::span<T> p(param, n);
+    const std::span<const T> zs(z, n);
+    to_eval ? inertia::schedule_free_eval(p, zs, beta, current_execution())
+            : inertia::schedule_free_train(p, zs, beta, current_execution());
   });
 }
 
@@ -778,3 +792,16 @@ inertia_status inertia_optimizer_step(inertia_optimizer* opt, inertia_dtype dtyp
 }
 
 }  // extern "C"
+
+inertia_status inertia_schedule_free_eval_f32(float* param, const float* z, size_t n, double beta) {
+  return schedule_free_swap("inertia_schedule_free_eval_f32", param, z, n, beta, true);
+}
+inertia_status inertia_schedule_free_eval_f64(double* param, const double* z, size_t n, double beta) {
+  return schedule_free_swap("inertia_schedule_free_eval_f64", param, z, n, beta, true);
+}
+inertia_status inertia_schedule_free_train_f32(float* param, const float* z, size_t n, double beta) {
+  return schedule_free_swap("inertia_schedule_free_train_f32", param, z, n, beta, false);
+}
+inertia_status inertia_schedule_free_train_f64(double* param, const double* z, size_t n, double beta) {
+  return schedule_free_swap("inertia_schedule_free_train_f64", param, z, n, beta, false);
+}

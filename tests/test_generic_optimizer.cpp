@@ -16,6 +16,7 @@
 #include "inertia/adagrad.hpp"
 #include "inertia/adan.hpp"
 #include "inertia/adam.hpp"
+#include "inertia/ademamix.hpp"
 #include "inertia/aggmo.hpp"
 #include "inertia/ema.hpp"
 #include "inertia/heavy_ball.hpp"
@@ -25,6 +26,8 @@
 #include "inertia/multi_tensor.hpp"
 #include "inertia/qhm.hpp"
 #include "inertia/rmsprop.hpp"
+#include "inertia/schedule_free_adamw.hpp"
+#include "inertia/schedule_free_sgd.hpp"
 #include "inertia/signum.hpp"
 #include "inertia/sutskever.hpp"
 #include "inertia/weight_ema.hpp"
@@ -330,6 +333,63 @@ std::vector<variant_case<T>> cases() {
                                           with_momentum ? view(d.state[1]) : std::span<T>(),
                                           view(d.state[with_momentum ? 2 : 1])});
                      return call_group(rmsprop_group<T>{o, tensors, step - 1}, policy, INERTIA_GROUP_CALL(rmsprop_step));
+                   }});
+  }
+  {
+    // The reference keeps its own lr_max and weight_sum across steps, as the handle does.
+    auto scalars = std::make_shared<schedule_free_scalars>();
+    schedule_free_sgd_options o;
+    o.lr = 0.1, o.momentum = 0.8, o.weight_decay = 1e-3, o.warmup_steps = 2;
+    out.push_back({"schedule_free_sgd warmup wd", "schedule_free_sgd",
+                   [](inertia_optimizer* h) {
+                     set(h, "lr", 0.1), set(h, "momentum", 0.8), set(h, "weight_decay", 1e-3);
+                     set(h, "warmup_steps", 2);
+                   },
+                   [o, scalars](auto& data, long long step, const step_policy* policy) {
+                     if (step == 1) *scalars = {};
+                     std::vector<schedule_free_sgd_tensor<T>> tensors;
+                     for (auto& d : data) tensors.push_back({view(d.param), cview(d.grad), view(d.state[0])});
+                     schedule_free_sgd_group<T> group{o, tensors, step - 1, *scalars};
+                     const step_report r = policy != nullptr ? schedule_free_sgd_step(std::span(&group, 1), *policy)
+                                                             : (schedule_free_sgd_step(std::span(&group, 1)), step_report{});
+                     *scalars = group.scalars;
+                     return r;
+                   }});
+  }
+  {
+    auto scalars = std::make_shared<schedule_free_scalars>();
+    schedule_free_adamw_options o;
+    o.lr = 1e-2, o.beta1 = 0.85, o.beta2 = 0.99, o.weight_decay = 1e-2, o.r = 0.5;
+    out.push_back({"schedule_free_adamw betas wd r", "schedule_free_adamw",
+                   [](inertia_optimizer* h) {
+                     set(h, "lr", 1e-2), set_array(h, "betas", {0.85, 0.99}), set(h, "weight_decay", 1e-2);
+                     set(h, "r", 0.5);
+                   },
+                   [o, scalars](auto& data, long long step, const step_policy* policy) {
+                     if (step == 1) *scalars = {};
+                     std::vector<schedule_free_adamw_tensor<T>> tensors;
+                     for (auto& d : data)
+                       tensors.push_back({view(d.param), cview(d.grad), view(d.state[0]), view(d.state[1])});
+                     schedule_free_adamw_group<T> group{o, tensors, step - 1, *scalars};
+                     const step_report r = policy != nullptr ? schedule_free_adamw_step(std::span(&group, 1), *policy)
+                                                             : (schedule_free_adamw_step(std::span(&group, 1)), step_report{});
+                     *scalars = group.scalars;
+                     return r;
+                   }});
+  }
+  {
+    ademamix_options o;
+    o.lr = 1e-2, o.weight_decay = 1e-2, o.alpha_warmup = 2, o.b3_warmup = 3;
+    out.push_back({"ademamix warm-ups wd", "ademamix",
+                   [](inertia_optimizer* h) {
+                     set(h, "lr", 1e-2), set(h, "weight_decay", 1e-2), set(h, "alpha_warmup", 2);
+                     set(h, "b3_warmup", 3);
+                   },
+                   [o](auto& data, long long step, const step_policy* policy) {
+                     std::vector<ademamix_tensor<T>> tensors;
+                     for (auto& d : data)
+                       tensors.push_back({view(d.param), cview(d.grad), view(d.state[0]), view(d.state[1]), view(d.state[2])});
+                     return call_group(ademamix_group<T>{o, tensors, step - 1}, policy, INERTIA_GROUP_CALL(ademamix_step));
                    }});
   }
   return out;

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <stdexcept>
+#include <tuple>
 
 #include "registry/optimizer.hpp"
 #include "reference/adam.hpp"
@@ -56,6 +57,15 @@ std::vector<variant> named_settings() {
   add("rmsprop", "rmsprop", {}, default_step, "torch RMSprop");
   add("rmsprop_centered_momentum", "rmsprop", {number("momentum", 0.9), number("centered", 1)}, default_step,
       "torch RMSprop");
+  // Schedule-Free's group scalars as schedulefree holds them before step 10
+  // at a constant lr (lr_max = lr, weight_sum = 9 lr^2: ckp1 = 1/10), put
+  // back before every call as NAdam's mu_product is.
+  for (const auto& [name, lr, note] : {std::tuple{"schedule_free_sgd", 1.0, "schedulefree SGDScheduleFree"},
+                                       std::tuple{"schedule_free_adamw", 0.0025, "schedulefree AdamWScheduleFree"}}) {
+    setting lr_max = number("lr_max", lr), weight_sum = number("weight_sum", (default_step - 1) * lr * lr);
+    lr_max.every_call = weight_sum.every_call = true;
+    add(name, name, {number("lr", lr), lr_max, weight_sum}, default_step, note);
+  }
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include "reference/adagrad.hpp"
 #include "reference/adam.hpp"
 #include "reference/adan.hpp"
+#include "reference/ademamix.hpp"
 #include "reference/aggmo.hpp"
 #include "reference/ema.hpp"
 #include "reference/heavy_ball.hpp"
@@ -24,6 +25,7 @@
 #include "reference/lookahead.hpp"
 #include "reference/qhm.hpp"
 #include "reference/rmsprop.hpp"
+#include "reference/schedule_free.hpp"
 #include "reference/signum.hpp"
 #include "reference/sutskever.hpp"
 #include "reference/weight_ema.hpp"
@@ -259,6 +261,77 @@ range_step<T> rmsprop(const variant& v) {
   };
 }
 
+/// The handle's lr_max and weight_sum before this step: a copy, so every call is the same step.
+schedule_free_scalars schedule_free_scalars_of(const variant& v) {
+  return {v.option("lr_max"), v.option("weight_sum")};
+}
+
+template <class T>
+range_step<T> schedule_free_sgd(const variant& v) {
+  const schedule_free_sgd_options o{.lr = v.option("lr"),
+                                    .momentum = v.option("momentum"),
+                                    .weight_decay = v.option("weight_decay"),
+                                    .warmup_steps = v.option("warmup_steps"),
+                                    .r = v.option("r"),
+                                    .weight_lr_power = v.option("weight_lr_power")};
+  return [o, step = v.step, before = schedule_free_scalars_of(v)](const step_buffers<T>& b, std::size_t begin,
+                                                                   std::size_t end) {
+    const schedule_free_sgd_options options = o;
+    schedule_free_scalars scalars = before;
+    const std::size_t n = end - begin;
+    reference::schedule_free_sgd(
+        schedule_free_sgd_tensor<T>{{b.param + begin, n}, {b.grad + begin, n}, {b.state + begin, n}}, options, step,
+        scalars);
+  };
+}
+
+template <class T>
+range_step<T> schedule_free_adamw(const variant& v) {
+  const schedule_free_adamw_options o{.lr = v.option("lr"),
+                                      .beta1 = v.option("betas[0]"),
+                                      .beta2 = v.option("betas[1]"),
+                                      .eps = v.option("eps"),
+                                      .weight_decay = v.option("weight_decay"),
+                                      .warmup_steps = v.option("warmup_steps"),
+                                      .r = v.option("r"),
+                                      .weight_lr_power = v.option("weight_lr_power")};
+  return [o, step = v.step, before = schedule_free_scalars_of(v)](const step_buffers<T>& b, std::size_t begin,
+                                                                   std::size_t end) {
+    const schedule_free_adamw_options options = o;
+    schedule_free_scalars scalars = before;
+    const std::size_t n = end - begin;
+    reference::schedule_free_adamw(schedule_free_adamw_tensor<T>{{b.param + begin, n},
+                                                                 {b.grad + begin, n},
+                                                                 {b.state + begin, n},
+                                                                 {b.extra_state[0] + begin, n}},
+                                   options, step, scalars);
+  };
+}
+
+template <class T>
+range_step<T> ademamix(const variant& v) {
+  const ademamix_options o{.lr = v.option("lr"),
+                           .b1 = v.option("b1"),
+                           .b2 = v.option("b2"),
+                           .b3 = v.option("b3"),
+                           .alpha = v.option("alpha"),
+                           .eps = v.option("eps"),
+                           .eps_root = v.option("eps_root"),
+                           .weight_decay = v.option("weight_decay"),
+                           .alpha_warmup = v.option("alpha_warmup"),
+                           .b3_warmup = v.option("b3_warmup")};
+  return [o, step = v.step](const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+    const ademamix_options options = o;
+    const std::size_t n = end - begin;
+    reference::ademamix(ademamix_tensor<T>{{b.param + begin, n},
+                                           {b.grad + begin, n},
+                                           {b.state + begin, n},
+                                           {b.extra_state[0] + begin, n},
+                                           {b.extra_state[1] + begin, n}},
+                        options, step);
+  };
+}
+
 #define INERTIA_PEER_STEP(NAME) peer_entry{#NAME, &NAME<float>, &NAME<double>}
 constexpr std::array steps{
     INERTIA_PEER_STEP(heavy_ball), INERTIA_PEER_STEP(sutskever),  INERTIA_PEER_STEP(ema),
@@ -266,7 +339,8 @@ constexpr std::array steps{
     INERTIA_PEER_STEP(lion),       INERTIA_PEER_STEP(signum),     INERTIA_PEER_STEP(lars),
     INERTIA_PEER_STEP(weight_ema), INERTIA_PEER_STEP(adam),       INERTIA_PEER_STEP(adamw),
     INERTIA_PEER_STEP(nadam),      INERTIA_PEER_STEP(adagrad),    INERTIA_PEER_STEP(rmsprop),
-    INERTIA_PEER_STEP(adan)};
+    INERTIA_PEER_STEP(adan),       INERTIA_PEER_STEP(schedule_free_sgd), INERTIA_PEER_STEP(schedule_free_adamw),
+    INERTIA_PEER_STEP(ademamix)};
 #undef INERTIA_PEER_STEP
 
 }  // namespace

@@ -175,6 +175,19 @@ INERTIA_API inertia_status inertia_nesterov_lookahead_f32(const float *param, co
 INERTIA_API inertia_status inertia_nesterov_lookahead_f64(const double *param, const double *velocity,
                                                           double *lookahead, size_t n, double momentum);
 
+/* ---- Schedule-Free evaluation swap (schedulefree's optimizer.eval()/train()) --
+ * The parameters of a schedule_free_sgd / schedule_free_adamw handle are y,
+ * where the gradient is taken; evaluate (and checkpoint) at x. In place:
+ *   eval:   param = lerp(param, z, 1 - 1/beta)    (y -> x)
+ *   train:  param = lerp(param, z, 1 - beta)      (x -> y)
+ * with z the handle's state "z", beta its momentum (SGD) or betas[0] (AdamW),
+ * in (0, 1), and ATen's CPU lerp rounding (include/inertia/schedule_free.hpp):
+ * bit-identical to schedulefree on torch. */
+INERTIA_API inertia_status inertia_schedule_free_eval_f32(float *param, const float *z, size_t n, double beta);
+INERTIA_API inertia_status inertia_schedule_free_eval_f64(double *param, const double *z, size_t n, double beta);
+INERTIA_API inertia_status inertia_schedule_free_train_f32(float *param, const float *z, size_t n, double beta);
+INERTIA_API inertia_status inertia_schedule_free_train_f64(double *param, const double *z, size_t n, double beta);
+
 /* ---- EMA form (Optax ema + scale(-lr)) ----------------------------------
  *   v = (1 - beta) * g + beta * v
  *   w = w + (-lr) * (bias_correction ? v * (1 / (1 - beta^step)) : v)
@@ -390,7 +403,13 @@ INERTIA_API inertia_status inertia_nadam_step_f64(double *param, const double *g
  * Variants (names as inertia-profile's): heavy_ball (also "sgd": torch.optim.SGD),
  * sutskever (Keras SGD), ema (Optax ema + scale), qhm, aggmo, lion, signum,
  * lars, adam, adamw (Adam with decoupled_weight_decay = 1 and weight_decay
- * 1e-2, torch.optim.AdamW), nadam, weight_ema, adagrad. Each one's equations
+ * 1e-2, torch.optim.AdamW), nadam, weight_ema, adagrad, schedule_free_sgd and
+ * schedule_free_adamw (schedulefree's SGDScheduleFree, AdamWScheduleFree: keys
+ * lr, momentum / betas, weight_decay, warmup_steps, r, weight_lr_power, eps;
+ * state z[, exp_avg_sq]; scalar state lr_max and weight_sum, which a resumed
+ * schedulefree run sets from its param_groups), ademamix (optax.contrib.ademamix:
+ * lr (Optax's learning_rate), b1, b2, b3, alpha, eps, eps_root, weight_decay, alpha_warmup,
+ * b3_warmup; state m1, m2, nu). Each one's equations
  * and numerics are its per-variant section below and its C++ header; a step
  * through this call is bit-identical to the per-variant call.
  *

@@ -4,6 +4,7 @@
 // stores (streams_output, store_policy.hpp) is also listed in
 // INERTIA_FOR_EACH_STREAMING_RULE, which compiles its streaming kernels.
 #include "variants/adagrad.hpp"
+#include "variants/ademamix.hpp"
 #include "variants/adam.hpp"
 #include "variants/adan.hpp"
 #include "variants/aggmo.hpp"
@@ -14,6 +15,7 @@
 #include "variants/lookahead.hpp"
 #include "variants/qhm.hpp"
 #include "variants/rmsprop.hpp"
+#include "variants/schedule_free.hpp"
 #include "variants/sutskever.hpp"
 #include "variants/weight_ema.hpp"
 
@@ -31,6 +33,9 @@
   X(lookahead_rule<float>) X(lookahead_rule<double>)                              \
   X(adagrad_rule<float>) X(adagrad_rule<double>)                                    \
   X(rmsprop_rule<float>) X(rmsprop_rule<double>)                                    \
-  X(adan_rule<float>) X(adan_rule<double>)
+  X(adan_rule<float>) X(adan_rule<double>)                                          \
+  X(schedule_free_sgd_rule<float>) X(schedule_free_sgd_rule<double>)                \
+  X(schedule_free_adamw_rule<float>) X(schedule_free_adamw_rule<double>)            \
+  X(ademamix_rule<float>) X(ademamix_rule<double>)
 
 #define INERTIA_FOR_EACH_STREAMING_RULE(X) X(lookahead_rule<float>) X(lookahead_rule<double>)

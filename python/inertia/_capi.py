@@ -133,6 +133,11 @@ def _load():
         # tensors: the packed table's address (an int); policy, report: structures or None.
         "inertia_optimizer_step": (c_int, [c_void_p, c_int, c_void_p, c_size_t, ctypes.c_longlong,
                                            ctypes.POINTER(StepPolicy), ctypes.POINTER(StepReport)]),
+        # Schedule-Free's eval()/train() swap: param (in place), z, n, beta; pointers as ints.
+        "inertia_schedule_free_eval_f32": (c_int, [c_void_p, c_void_p, c_size_t, c_double]),
+        "inertia_schedule_free_eval_f64": (c_int, [c_void_p, c_void_p, c_size_t, c_double]),
+        "inertia_schedule_free_train_f32": (c_int, [c_void_p, c_void_p, c_size_t, c_double]),
+        "inertia_schedule_free_train_f64": (c_int, [c_void_p, c_void_p, c_size_t, c_double]),
     }
     for name, (restype, argtypes) in signatures.items():
         function = getattr(lib, name)
@@ -265,6 +270,14 @@ class Handle:
 
 
 _UNSET = object()
+
+
+def schedule_free_swap(to_eval, dtype, param_pointer, z_pointer, n, beta):
+    """schedulefree's optimizer.eval() (to_eval) or .train() on one tensor, in place (include/inertia/schedule_free.hpp)."""
+    name = f"inertia_schedule_free_{'eval' if to_eval else 'train'}_{'f32' if dtype == FLOAT32 else 'f64'}"
+    status = getattr(lib, name)(param_pointer, z_pointer, n, float(beta))
+    if status != OK:
+        raise_status(status)
 
 
 def pack(rows):

@@ -23,8 +23,8 @@ import torch as _torch
 
 from . import _capi
 
-__all__ = ["SGD", "Adam", "AdamW", "NAdam", "Adagrad", "RMSprop", "Lion", "Signum", "QHM", "AggMo", "LARS", "Sutskever",
-           "EMA", "Adan", "numerics_mode", "TORCH_VERSION"]
+__all__ = ["SGD", "Adam", "AdamW", "NAdam", "Adagrad", "RMSprop", "Lion", "Signum", "QHM", "AggMo", "LARS",
+           "Sutskever", "EMA", "Adan", "SGDScheduleFree", "AdamWScheduleFree", "numerics_mode", "TORCH_VERSION"]
 
 
 def _version_tuple(text):
@@ -679,6 +679,123 @@ def _library_class(class_name, variant, keys, flags=(), doc="", required_lr=Fals
         "__module__": __name__})
     cls.__signature__ = signature.replace(parameters=parameters)
     return cls
+
+
+class _ScheduleFree(_InertiaStep, _torch.optim.Optimizer):
+    """schedulefree's SGDScheduleFree / AdamWScheduleFree (PyPI `schedulefree`), stepped by inertia: the same
+    group keys (k, lr_max, weight_sum, scheduled_lr, train_mode), state z (and exp_avg_sq), and train() /
+    eval(), which must be called as schedulefree's are. Bit for bit with schedulefree on the same torch (on
+    torch 2.x wheels, up to MKL's sqrt in AdamW: include/inertia/schedule_free_adamw.hpp). A group's k,
+    lr_max and weight_sum advance when a step runs for it, as in schedulefree; a group none of whose
+    parameters has a gradient is not stepped and does not advance (schedulefree advances it)."""
+
+    _step_key = None  # schedulefree counts steps per group (group['k']), not per parameter
+    _beta_key = None
+
+    def __init__(self, params, defaults):
+        super().__init__(params, defaults)
+        for index, group in enumerate(self.param_groups):
+            self._configure(index, group, _capi.FLOAT32)
+        self._inertia_ready = True
+
+    def _configure(self, index, group, dtype_code):
+        # One order, the same on every torch: no numerics to choose (and no warning on torch 2).
+        handle = self._handle(index, dtype_code, self._variant)
+        try:
+            for key, value in self._library_options(group).items():
+                handle.set(key, value.item() if isinstance(value, _torch.Tensor) else value)
+        except _capi.InertiaError as error:
+            raise ValueError(f"{type(self).__name__}: {error}") from None
+        return handle
+
+    def _beta(self, group):
+        return group["momentum"] if self._variant == "schedule_free_sgd" else group["betas"][0]
+
+    def _new_state(self, p, name, group):
+        if name == "z":  # schedulefree: torch.clone(p) at the first step
+            return p.detach().clone(memory_format=_torch.contiguous_format)
+        return _torch.zeros_like(p, memory_format=_torch.contiguous_format)
+
+    def _bucket_key(self, state, group):
+        return group["k"], None
+
+    def _scalars_before(self, plan):
+        # Every plan of a group starts from the group's scalars before this step (a group with tensors of
+        # two dtypes is two plans, each one library call).
+        lr_max, weight_sum = plan.group.get("_inertia_before", (plan.group["lr_max"], plan.group["weight_sum"]))
+        plan.group["_inertia_before"] = (lr_max, weight_sum)
+        for key, value in (("lr_max", lr_max), ("weight_sum", weight_sum)):
+            plan.handle.forget(key)
+            plan.handle.set(key, value)
+
+    def _scalars_after(self, plan):
+        group = plan.group
+        group["lr_max"], group["weight_sum"] = plan.handle.get("lr_max"), plan.handle.get("weight_sum")
+        for key in ("lr_max", "weight_sum"):
+            plan.handle.forget(key)
+        warmup = group["warmup_steps"]
+        group["scheduled_lr"] = group["lr"] * ((plan.steps + 1) / warmup if plan.steps < warmup else 1.0)
+        group["k"] = plan.steps + 1
+
+    @_torch.no_grad()
+    def step(self, closure=None, **kwargs):
+        if not self.param_groups[0]["train_mode"]:
+            raise Exception("Optimizer was not in train mode when step is called. Please insert .train() and "
+                            ".eval() calls on the optimizer. See documentation for details.")
+        try:
+            return super().step(closure, **kwargs)
+        finally:
+            for group in self.param_groups:
+                group.pop("_inertia_before", None)
+
+    @_torch.no_grad()
+    def _swap(self, to_eval):
+        for group in self.param_groups:
+            if group["train_mode"] != to_eval:
+                continue
+            beta = self._beta(group)
+            for p in group["params"]:
+                z = self.state[p].get("z")
+                if z is None:
+                    continue
+                _check_param(type(self).__name__, p, 0)
+                z = z.to(device=p.device, dtype=p.dtype).contiguous()
+                _capi.schedule_free_swap(to_eval, _DTYPE_CODES[p.dtype], p.data_ptr(), z.data_ptr(), p.numel(), beta)
+            group["train_mode"] = not to_eval
+
+    def eval(self):
+        """Sets each parameter to x, the point to evaluate (and checkpoint) at: p.lerp_(z, 1 - 1/beta)."""
+        self._swap(True)
+
+    def train(self):
+        """Sets each parameter back to y, where gradients are taken: p.lerp_(z, 1 - beta)."""
+        self._swap(False)
+
+
+class SGDScheduleFree(_ScheduleFree):
+    _variant = "schedule_free_sgd"
+    _options = (("lr", "lr"), ("momentum", "momentum"), ("weight_decay", "weight_decay"),
+                ("warmup_steps", "warmup_steps"), ("r", "r"), ("weight_lr_power", "weight_lr_power"))
+
+    def __init__(self, params, lr=1.0, momentum=0.9, weight_decay=0, warmup_steps=0, r=0.0, weight_lr_power=2,
+                 foreach=None):
+        if momentum <= 0 or momentum >= 1:  # as SGDScheduleFree's constructor (the library checks it per step)
+            raise ValueError(f"Momentum must be between 0 and 1 exclusive: {momentum}")
+        super().__init__(params, dict(lr=lr, momentum=momentum, r=r, k=0, warmup_steps=warmup_steps,
+                                      train_mode=False, weight_sum=0.0, lr_max=-1.0, scheduled_lr=0.0,
+                                      weight_lr_power=weight_lr_power, weight_decay=weight_decay, foreach=foreach))
+
+
+class AdamWScheduleFree(_ScheduleFree):
+    _variant = "schedule_free_adamw"
+    _options = (("lr", "lr"), ("betas", "betas"), ("eps", "eps"), ("weight_decay", "weight_decay"),
+                ("warmup_steps", "warmup_steps"), ("r", "r"), ("weight_lr_power", "weight_lr_power"))
+
+    def __init__(self, params, lr=0.0025, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, warmup_steps=0, r=0.0,
+                 weight_lr_power=2.0, foreach=None):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, r=r, k=0, warmup_steps=warmup_steps,
+                                      train_mode=False, weight_sum=0.0, lr_max=-1.0, scheduled_lr=0.0,
+                                      weight_lr_power=weight_lr_power, weight_decay=weight_decay, foreach=foreach))
 
 
 Lion = _library_class("Lion", "lion", ("lr", "betas", "weight_decay"),

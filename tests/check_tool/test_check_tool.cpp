@@ -351,6 +351,28 @@ json report_of(const json& doc, const std::string& name, int expected, std::vect
 
 }  // namespace
 
+TEST_CASE("Schedule-Free and AdEMAMix replay through the registry", "[check-tool][registry]") {
+  // schedulefree on torch 2.15, no eval() swaps, initial.z recorded (scripts/golden_schedule_free.py): 0 ULP,
+  // lr_max and weight_sum compared as scalar state.
+  const auto sf = run({data("schedule_free_check_tool.json"), "--json"}, false);
+  INFO(sf.output);
+  REQUIRE(sf.status == 0);
+  const json report = json::parse(sf.output);
+  REQUIRE(report["cases"].size() == 4);
+  for (const auto& c : report["cases"])
+    for (const auto& step : c["steps"]) {
+      REQUIRE(step["states"]["weight_sum"]["max_ulp"] == 0);
+      REQUIRE(step["states"]["z"]["max_ulp"] == 0);
+    }
+  // Optax's AdEMAMix (scripts/golden_ademamix.py), free-running: 0 ULP.
+  for (const char* file : {"ademamix_float32.json", "ademamix_float64.json"}) {
+    const auto r = run({data(file)});
+    INFO(file << "\n" << r.output);
+    REQUIRE(r.status == 0);
+    REQUIRE(r.output.find("PASS: 3 of 3") != std::string::npos);
+  }
+}
+
 TEST_CASE("the registry's variants replay their framework goldens at --max-ulp 0", "[check-tool][registry]") {
   // torch.optim.Adam, AdamW, NAdam and Adagrad (scripts/golden_adam.py,
   // golden_adagrad.py): the tool had no way to replay these before it

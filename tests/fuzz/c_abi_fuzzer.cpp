@@ -204,7 +204,8 @@ void fuzz_generic(FuzzedDataProvider& in) {
                                      "amsgrad", "momentum_decay", "nu", "eta", "beta", "betas", "bias_correction",
                                      "decay", "warmup", "lr_decay", "initial_accumulator_value", "mu_product",
                                      "numerics", "rounding", "alpha", "centered", "eps_in_sqrt", "initial_scale",
-                                     "no_such_key"};
+                                     "warmup_steps", "r", "weight_lr_power", "lr_max", "weight_sum", "b1", "b2",
+                                     "b3", "eps_root", "alpha_warmup", "b3_warmup", "no_such_key"};
   for (int k = in.ConsumeIntegralInRange<int>(0, 4); k > 0; --k) {
     const char* key = keys[in.ConsumeIntegralInRange<std::size_t>(0, std::size(keys) - 1)];
     double before = 0, after = 0;
