@@ -16,7 +16,10 @@ struct gradient_source {
   T grad_scale = 1, clip_coefficient = 1, clip_value = 0;
   bool unscale = false, rescale = false, clamp = false;
 
-  bool transforms() const { return unscale || rescale || clamp; }
+  /// always_inline: the rules call it from their loops in the targets' translation units, and a body left
+  /// there would be a symbol compiled with one target's flags (lib/targets/instantiate.hpp); the sanitizer
+  /// build's inliner left one in the avx2 target once the new rules' loops made that object larger.
+  [[gnu::always_inline]] bool transforms() const { return unscale || rescale || clamp; }
 
   /// `transform` false (a constant, in a specialised loop) skips every test:
   /// the caller knows transforms() is false.

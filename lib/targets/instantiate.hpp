@@ -18,7 +18,10 @@
 // test "target objects share no symbols" (tests/CMakeLists.txt) checks all of
 // it on the objects as built. (Marking those members always_inline would not
 // depend on the optimiser, but it changed the register allocation of 17 of
-// the avx2 target's 54 loops; -O0 builds share std:: functions anyway.)
+// the avx2 target's 54 loops; -O0 builds share std:: functions anyway.
+// gradient_source::transforms() is always_inline all the same: the rules call
+// it inside their loops, and the sanitizer build left a body of it in the
+// avx2 object.)
 #include "dispatch.hpp"
 #include "simd/range.hpp"
 #include "simd/reductions.hpp"
