@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "inertia/adam.hpp"
+#include "inertia/half.hpp"
 #include "inertia/aggmo.hpp"
 #include "inertia/arch.hpp"
 #include "inertia/demon.hpp"
@@ -781,13 +782,49 @@ inertia_status inertia_optimizer_step(inertia_optimizer* opt, inertia_dtype dtyp
     if (opt == nullptr) fail_null("opt", "");
     require_array("tensors", tensors, "count", count);
     const int type = int_value_of(dtype);
-    if (type != INERTIA_FLOAT32 && type != INERTIA_FLOAT64)
+    if (type != INERTIA_FLOAT32 && type != INERTIA_FLOAT64 && type != INERTIA_BFLOAT16 && type != INERTIA_FLOAT16)
       throw inertia::invalid_argument(inertia::error_kind::dtype, "dtype",
                                       "dtype = " + std::to_string(type) + " is not an inertia_dtype value");
     const inertia::step_policy converted = policy != nullptr ? policy_of(*policy) : inertia::step_policy{};
     const inertia::step_report outcome = opt->step(dtype, std::span<const inertia_tensor>(tensors, count), step,
                                                    policy != nullptr ? &converted : nullptr, current_execution());
     if (report != nullptr) *report = report_of(outcome);
+  });
+}
+
+inertia_status inertia_convert(inertia_dtype destination_dtype, void* destination, inertia_dtype source_dtype,
+                               const void* source, size_t count) {
+  return guarded("inertia_convert", [&] {
+    require_data("destination", destination, count);
+    require_data("source", source, count);
+    const int to = int_value_of(destination_dtype), from = int_value_of(source_dtype);
+    const auto known = [](int type) { return type >= INERTIA_FLOAT32 && type <= INERTIA_FLOAT16; };
+    if (!known(to))
+      throw inertia::invalid_argument(inertia::error_kind::dtype, "destination_dtype",
+                                      "destination_dtype = " + std::to_string(to) + " is not an inertia_dtype value");
+    if (!known(from))
+      throw inertia::invalid_argument(inertia::error_kind::dtype, "source_dtype",
+                                      "source_dtype = " + std::to_string(from) + " is not an inertia_dtype value");
+    const inertia::execution exec = current_execution();
+    const auto half = [](int type) { return type == INERTIA_BFLOAT16 || type == INERTIA_FLOAT16; };
+    if (from == INERTIA_FLOAT32 && half(to)) {
+      const std::span<const float> in(static_cast<const float*>(source), count);
+      if (to == INERTIA_BFLOAT16)
+        inertia::convert(in, std::span(static_cast<inertia::bfloat16*>(destination), count), exec);
+      else
+        inertia::convert(in, std::span(static_cast<inertia::float16*>(destination), count), exec);
+    } else if (half(from) && to == INERTIA_FLOAT32) {
+      const std::span<float> out(static_cast<float*>(destination), count);
+      if (from == INERTIA_BFLOAT16)
+        inertia::convert(std::span(static_cast<const inertia::bfloat16*>(source), count), out, exec);
+      else
+        inertia::convert(std::span(static_cast<const inertia::float16*>(source), count), out, exec);
+    } else {
+      throw inertia::invalid_argument(inertia::error_kind::dtype, "destination_dtype",
+                                      "converts float32 to bfloat16 or float16 and back; destination_dtype = " +
+                                          std::to_string(to) + " from source_dtype = " + std::to_string(from) +
+                                          " is not one of those");
+    }
   });
 }
 

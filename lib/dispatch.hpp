@@ -7,6 +7,7 @@
 // SIMD flags.
 #include <cstddef>
 
+#include "half_conversion.hpp"
 #include "inertia/arch.hpp"
 #include "store_policy.hpp"
 #include "targets/list.hpp"
@@ -16,7 +17,7 @@ namespace inertia::detail {
 template <class Rule>
 using range_kernel = void (*)(const Rule&, std::size_t begin, std::size_t end);
 template <class T>
-using sum_squares_kernel = T (*)(const T*, std::size_t);
+using sum_squares_kernel = math_type_t<T> (*)(const T*, std::size_t);
 template <class T>
 using any_non_finite_kernel = bool (*)(const T*, std::size_t);
 
@@ -31,7 +32,7 @@ struct target_entry_points;
   void run_range(const Rule& rule, std::size_t begin, std::size_t end);                               \
   /* Chunk reductions (simd/reductions.hpp). */                                                       \
   template <class T>                                                                                  \
-  T sum_squares_chunk(const T* data, std::size_t count);                                              \
+  math_type_t<T> sum_squares_chunk(const T* data, std::size_t count);                                 \
   template <class T>                                                                                  \
   bool any_non_finite_chunk(const T* data, std::size_t count);                                        \
   }                                                                                                   \

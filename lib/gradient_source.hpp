@@ -6,14 +6,15 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "half_conversion.hpp"
 #include "simd/ops.hpp"
 
 namespace inertia::detail {
 
 template <class T>
 struct gradient_source {
-  const T* data = nullptr;
-  T grad_scale = 1, clip_coefficient = 1, clip_value = 0;
+  const T* data = nullptr;  ///< stored as T; the transforms compute in math_type_t<T>
+  math_type_t<T> grad_scale = 1, clip_coefficient = 1, clip_value = 0;
   bool unscale = false, rescale = false, clamp = false;
 
   /// always_inline: the rules call it from their loops in the targets' translation units, and a body left

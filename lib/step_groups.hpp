@@ -101,12 +101,13 @@ void refuse_policy(const char* function, const step_policy& policy);
 /// Sets the fused gradient transforms of a rule (its `grad` member).
 template <class T>
 void apply_policy(gradient_source<T>& grad, const step_policy& policy, double clip_coefficient) {
+  using M = math_type_t<T>;
   grad.unscale = policy.grad_scale != 1.0;
-  grad.grad_scale = T(policy.grad_scale);
+  grad.grad_scale = M(policy.grad_scale);
   grad.rescale = clip_coefficient != 1.0;
-  grad.clip_coefficient = T(clip_coefficient);
+  grad.clip_coefficient = M(clip_coefficient);
   grad.clamp = policy.clip_value > 0.0;
-  grad.clip_value = T(policy.clip_value);
+  grad.clip_value = M(policy.clip_value);
 }
 
 /// The policy's call-wide part, after every check and before the first write:

@@ -434,7 +434,26 @@ INERTIA_API inertia_status inertia_nadam_step_f64(double *param, const double *g
  * the variant and the key, tensor index or buffer (inertia_last_error()), and
  * changes nothing: not the handle, not a buffer. */
 
-typedef enum inertia_dtype { INERTIA_FLOAT32 = 0, INERTIA_FLOAT64 = 1 } inertia_dtype; /* more later */
+/* The element type of every buffer of a step: param, grad and state alike.
+ * INERTIA_BFLOAT16 and INERTIA_FLOAT16 store 16-bit elements (uint16_t bits)
+ * and compute in float: each element is widened to float, the variant's rule
+ * runs exactly as for INERTIA_FLOAT32, and each stored value is rounded back
+ * to nearest even (NaN stays NaN): torch 2.x's fused CPU optimizers on
+ * bf16/fp16 parameters and state. include/inertia/half.hpp gives the rounding. */
+typedef enum inertia_dtype {
+  INERTIA_FLOAT32 = 0,
+  INERTIA_FLOAT64 = 1,
+  INERTIA_BFLOAT16 = 2,
+  INERTIA_FLOAT16 = 3
+} inertia_dtype;
+
+/* count elements of source (source_dtype) into destination (destination_dtype):
+ * INERTIA_FLOAT32 to INERTIA_BFLOAT16 or INERTIA_FLOAT16 (rounded as a step
+ * stores: nearest even, NaN stays NaN), or either half type to INERTIA_FLOAT32
+ * (exact). Threaded and vectorised as a step is (inertia_set_num_threads). The
+ * buffers must not overlap; NULL only when count is 0. */
+INERTIA_API inertia_status inertia_convert(inertia_dtype destination_dtype, void *destination,
+                                           inertia_dtype source_dtype, const void *source, size_t count);
 
 typedef struct inertia_optimizer inertia_optimizer; /* opaque */
 

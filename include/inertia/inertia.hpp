@@ -12,6 +12,7 @@
 #include "inertia/error.hpp"
 #include "inertia/execution.hpp"
 #include "inertia/flat_buffer.hpp"
+#include "inertia/half.hpp"
 #include "inertia/heavy_ball.hpp"
 #include "inertia/lars.hpp"
 #include "inertia/lion.hpp"

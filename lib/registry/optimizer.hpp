@@ -251,8 +251,12 @@ class variant_optimizer final : public inertia_optimizer {
 
   step_report step(inertia_dtype dtype, std::span<const inertia_tensor> tensors, long long step,
                    const step_policy* policy, const execution& exec) override {
-    if (dtype == INERTIA_FLOAT32) return step_typed<float>(tensors, step, policy, exec);
-    return step_typed<double>(tensors, step, policy, exec);
+    switch (dtype) {
+      case INERTIA_FLOAT32: return step_typed<float>(tensors, step, policy, exec);
+      case INERTIA_BFLOAT16: return step_typed<bfloat16>(tensors, step, policy, exec);
+      case INERTIA_FLOAT16: return step_typed<float16>(tensors, step, policy, exec);
+      default: return step_typed<double>(tensors, step, policy, exec);
+    }
   }
 
  private:

@@ -18,6 +18,7 @@
 #include <immintrin.h>
 #endif
 
+#include "simd/half_lanes.hpp"
 #include "store_policy.hpp"
 
 namespace inertia::detail {
@@ -37,6 +38,25 @@ struct scalar_lanes {
   static void store(T* p, vec v) { *p = v; }
   /// One element of a write-only output: always an ordinary store.
   static void store_output(T* p, vec v) { *p = v; }
+  // Half-precision storage (float lanes only): widen on load, round to nearest even on store.
+  template <class Half>
+    requires(std::is_same_v<T, float> && is_half_v<Half>)
+  static vec load(const Half* p) {
+    return widen(*p);
+  }
+  template <class Half>
+    requires(std::is_same_v<T, float> && is_half_v<Half>)
+  static void store(Half* p, vec v) {
+    if constexpr (std::is_same_v<Half, bfloat16>)
+      *p = narrow_to_bfloat16(v);
+    else
+      *p = narrow_to_float16(v);
+  }
+  template <class Half>
+    requires(std::is_same_v<T, float> && is_half_v<Half>)
+  static void store_output(Half* p, vec v) {
+    store(p, v);
+  }
 };
 
 /// A non-temporal store of a whole vector to a vector-aligned address.
@@ -83,6 +103,25 @@ struct simd_lanes {
     } else {
       store(p, v);
     }
+  }
+  // Half-precision storage (float lanes only): width elements widened on load,
+  // rounded to nearest even on store (simd/half_lanes.hpp). A half output is
+  // never streamed: the stores are 16 or 32 bytes, and the driver's streaming
+  // choice is made for float outputs (store_policy.hpp).
+  template <class Half>
+    requires(std::is_same_v<T, float> && is_half_v<Half>)
+  static vec load(const Half* p) {
+    return load_widened<Arch>(p);
+  }
+  template <class Half>
+    requires(std::is_same_v<T, float> && is_half_v<Half>)
+  static void store(Half* p, vec v) {
+    store_narrowed<Arch>(p, v);
+  }
+  template <class Half>
+    requires(std::is_same_v<T, float> && is_half_v<Half>)
+  static void store_output(Half* p, vec v) {
+    store_narrowed<Arch>(p, v);
   }
 };
 

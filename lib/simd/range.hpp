@@ -25,7 +25,8 @@ inline constexpr std::size_t min_vectors_to_align = 8;
 // Stores: how full vectors of the rule's output are stored (store_policy.hpp).
 template <class Arch, store_policy Stores, class Rule>
 [[gnu::always_inline]] inline void run_loops_for(const Rule& shared_rule, std::size_t begin, std::size_t end) {
-  using T = typename Rule::value_type;
+  using stored = typename Rule::value_type;  // the element type in memory
+  using T = math_type_t<stored>;             // the lanes' type
   // A local copy: the compiler can then keep coefficients in registers instead
   // of reloading them after every store through a T* that might alias them.
   const Rule rule = shared_rule;
@@ -36,7 +37,7 @@ template <class Arch, store_policy Stores, class Rule>
   } else {
     using full = simd_lanes<T, Arch, Stores>;
     constexpr std::size_t width = full::width;
-    constexpr std::uintptr_t vector_bytes = width * sizeof(T);
+    constexpr std::uintptr_t vector_bytes = width * sizeof(stored);
     const auto* anchor = rule.anchor();
     // Aligning the anchor pays on long ranges (no store splits a cache line);
     // on a range of a few vectors the scalar peel (up to width - 1 elements)
@@ -53,9 +54,12 @@ template <class Arch, store_policy Stores, class Rule>
   }
 }
 
+// Half-precision storage runs every rule unspecialised: each specialisation
+// is one more copy of the loops per target, and a half step is for models
+// too large for cache, where the flag tests per vector cost nothing measurable.
 template <class Arch, class Rule, store_policy Stores = store_policy::cached>
 void run_range_for(const Rule& rule, std::size_t begin, std::size_t end) {
-  if constexpr (specialisable<Rule>) {
+  if constexpr (specialisable<Rule> && !is_half_v<typename Rule::value_type>) {
     rule.specialize([&](const auto& specialised) { run_loops_for<Arch, Stores>(specialised, begin, end); });
   } else {
     run_loops_for<Arch, Stores>(rule, begin, end);

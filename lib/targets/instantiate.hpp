@@ -49,11 +49,13 @@ void run_range(const Rule& rule, std::size_t begin, std::size_t end) {
 }
 
 template <class T>
-T sum_squares_chunk(const T* data, std::size_t count) {
+math_type_t<T> sum_squares_chunk(const T* data, std::size_t count) {
   return sum_squares_chunk_for<loop_arch>(data, count);
 }
 template float sum_squares_chunk<float>(const float*, std::size_t);
 template double sum_squares_chunk<double>(const double*, std::size_t);
+template float sum_squares_chunk<bfloat16>(const bfloat16*, std::size_t);
+template float sum_squares_chunk<float16>(const float16*, std::size_t);
 
 template <class T>
 bool any_non_finite_chunk(const T* data, std::size_t count) {
@@ -61,6 +63,8 @@ bool any_non_finite_chunk(const T* data, std::size_t count) {
 }
 template bool any_non_finite_chunk<float>(const float*, std::size_t);
 template bool any_non_finite_chunk<double>(const double*, std::size_t);
+template bool any_non_finite_chunk<bfloat16>(const bfloat16*, std::size_t);
+template bool any_non_finite_chunk<float16>(const float16*, std::size_t);
 
 #define INERTIA_INSTANTIATE_RULE(RULE) \
   template void run_range<RULE, store_policy::cached>(const RULE&, std::size_t, std::size_t);

@@ -13,10 +13,11 @@ namespace inertia::detail {
 template <class T>
 struct adagrad_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* param;
   gradient_source<T> grad;
   T* sum;
-  T weight_decay, eps, neg_clr;
+  M weight_decay, eps, neg_clr;
   bool maximize, use_weight_decay;
 
   /// step: the 1-based number of this step.
@@ -26,7 +27,7 @@ struct adagrad_rule {
     const double t_minus_1 = static_cast<double>(step - 1);
     const double clr = o.numerics == adagrad_numerics::pytorch_fused ? o.lr / std::fma(t_minus_1, o.lr_decay, 1.0)
                                                                      : o.lr / (1.0 + t_minus_1 * o.lr_decay);
-    return {t.param.data(), {t.grad.data()}, t.sum.data(), T(o.weight_decay), T(o.eps), T(-clr),
+    return {t.param.data(), {t.grad.data()}, t.sum.data(), M(o.weight_decay), M(o.eps), M(-clr),
             o.maximize, o.weight_decay != 0.0};
   }
 

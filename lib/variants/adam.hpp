@@ -21,20 +21,21 @@ namespace inertia::detail {
 /// kernel's scalar tail, as its contracted exp_avg_sq * beta2 + c * g * g.
 template <class T>
 struct adam_moments {
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* exp_avg;
   T* exp_avg_sq;
-  T beta1, one_minus_beta1, beta2, one_minus_beta2;
+  M beta1, one_minus_beta1, beta2, one_minus_beta2;
   /// ATen's lerp with weight w = r(1 - beta1): fma(coefficient, g - m, base),
   /// coefficient w and base m when |w| < 0.5, else w - 1 and base g.
-  T lerp_coefficient;
+  M lerp_coefficient;
   bool lerp_from_gradient;
 
   static adam_moments make(const adam_tensor<T>& t, double beta1, double beta2) {
-    // 1 - beta is formed in double, as Python does, then rounded to T once.
-    const T weight = T(1.0 - beta1);
-    const bool small = std::abs(weight) < T(0.5);
-    return {t.exp_avg.data(), t.exp_avg_sq.data(), T(beta1), weight, T(beta2), T(1.0 - beta2),
-            small ? weight : T(weight - T(1)), !small};
+    // 1 - beta is formed in double, as Python does, then rounded to M once.
+    const M weight = M(1.0 - beta1);
+    const bool small = std::abs(weight) < M(0.5);
+    return {t.exp_avg.data(), t.exp_avg_sq.data(), M(beta1), weight, M(beta2), M(1.0 - beta2),
+            small ? weight : M(weight - M(1)), !small};
   }
 
   /// Stores and returns the new (m, v) at i. lerp: torch 2.x's first moment;
@@ -77,11 +78,12 @@ struct adam_flags {
 template <class T>
 struct adam_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* param;
   gradient_source<T> grad;
   T* max_exp_avg_sq;
   adam_moments<T> moments;
-  T weight_decay, decay_factor, bias_correction2_sqrt, eps, neg_step_size;
+  M weight_decay, decay_factor, bias_correction2_sqrt, eps, neg_step_size;
   bool maximize, coupled_decay, decoupled_decay, amsgrad, lerp, fused_tail;
   /// pytorch_fused: elements from here on take the fused kernel's tail order.
   std::size_t fused_tail_begin;
@@ -102,11 +104,11 @@ struct adam_rule {
             {t.grad.data()},
             o.amsgrad ? t.max_exp_avg_sq.data() : nullptr,
             adam_moments<T>::make(t, o.beta1, o.beta2),
-            T(o.weight_decay),
-            T(decay_factor),
-            T(bias_correction2_sqrt),
-            T(o.eps),
-            T(-(o.lr / bias_correction1)),
+            M(o.weight_decay),
+            M(decay_factor),
+            M(bias_correction2_sqrt),
+            M(o.eps),
+            M(-(o.lr / bias_correction1)),
             o.maximize,
             !o.decoupled_weight_decay && o.weight_decay != 0.0,
             o.decoupled_weight_decay,
@@ -150,7 +152,7 @@ struct adam_rule {
     if constexpr (Lanes::width > 1) {
       if (flags.fused_tail && i + Lanes::width > fused_tail_begin) {  // a vector reaching into the fused tail
         for (std::size_t lane = 0; lane < Lanes::width; ++lane)
-          apply<scalar_lanes<T, typename Lanes::arch_type>>(i + lane, flags);
+          apply<scalar_lanes<M, typename Lanes::arch_type>>(i + lane, flags);
         return;
       }
     }
@@ -192,10 +194,11 @@ struct nadam_schedule {
 template <class T>
 struct nadam_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* param;
   gradient_source<T> grad;
   adam_moments<T> moments;
-  T weight_decay, decay_factor, bias_correction2, eps, grad_step, momentum_step;
+  M weight_decay, decay_factor, bias_correction2, eps, grad_step, momentum_step;
   bool maximize, coupled_decay, decoupled_decay, lerp;
   /// foreach: sqrt(v) / r(sqrt(c2)) instead of sqrt(v / r(c2)); the divisor is bias_correction2 either way.
   bool divide_after_sqrt;
@@ -208,12 +211,12 @@ struct nadam_rule {
     return {t.param.data(),
             {t.grad.data()},
             adam_moments<T>::make(t, o.beta1, o.beta2),
-            T(o.weight_decay),
-            T(1.0 - o.lr * o.weight_decay),
-            T(foreach ? std::pow(bias_correction2, 0.5) : bias_correction2),
-            T(o.eps),
-            T(-o.lr * (1.0 - s.mu) / (1.0 - static_cast<double>(s.mu_product))),
-            T(-o.lr * s.mu_next / (1.0 - s.mu_product_next)),
+            M(o.weight_decay),
+            M(1.0 - o.lr * o.weight_decay),
+            M(foreach ? std::pow(bias_correction2, 0.5) : bias_correction2),
+            M(o.eps),
+            M(-o.lr * (1.0 - s.mu) / (1.0 - static_cast<double>(s.mu_product))),
+            M(-o.lr * s.mu_next / (1.0 - s.mu_product_next)),
             o.maximize,
             !o.decoupled_weight_decay && o.weight_decay != 0.0,
             o.decoupled_weight_decay && o.weight_decay != 0.0,

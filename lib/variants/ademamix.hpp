@@ -26,24 +26,25 @@ inline ademamix_schedule ademamix_at(const ademamix_options& o, std::int64_t ste
 template <class T>
 struct ademamix_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* param;
   gradient_source<T> grad;
   T *m1, *m2, *nu;
-  T b1, one_minus_b1, b3, one_minus_b3, b2, one_minus_b2;
-  T inverse_correction1, inverse_correction2, alpha, eps_root, eps, weight_decay, neg_lr;
+  M b1, one_minus_b1, b3, one_minus_b3, b2, one_minus_b2;
+  M inverse_correction1, inverse_correction2, alpha, eps_root, eps, weight_decay, neg_lr;
   bool use_weight_decay;
 
-  /// Optax's 1 / (1 - b^t), formed in T from T(b) (ema_rule's).
-  static T inverse_bias_correction(double b, std::int64_t step) {
-    return T(1) / (T(1) - std::pow(T(b), T(step)));
+  /// Optax's 1 / (1 - b^t), formed in M from M(b) (ema_rule's).
+  static M inverse_bias_correction(double b, std::int64_t step) {
+    return M(1) / (M(1) - std::pow(M(b), M(step)));
   }
 
   static ademamix_rule make(const ademamix_tensor<T>& t, const ademamix_options& o, std::int64_t step) {
     const ademamix_schedule s = ademamix_at(o, step);
     return {t.param.data(), {t.grad.data()}, t.m1.data(), t.m2.data(), t.nu.data(),
-            T(o.b1), T(1.0 - o.b1), T(s.b3), T(1.0 - s.b3), T(o.b2), T(1.0 - o.b2),
-            inverse_bias_correction(o.b1, step), inverse_bias_correction(o.b2, step), T(s.alpha), T(o.eps_root),
-            T(o.eps), T(o.weight_decay), T(-o.lr), o.weight_decay != 0.0};
+            M(o.b1), M(1.0 - o.b1), M(s.b3), M(1.0 - s.b3), M(o.b2), M(1.0 - o.b2),
+            inverse_bias_correction(o.b1, step), inverse_bias_correction(o.b2, step), M(s.alpha), M(o.eps_root),
+            M(o.eps), M(o.weight_decay), M(-o.lr), o.weight_decay != 0.0};
   }
 
   const T* anchor() const { return param; }

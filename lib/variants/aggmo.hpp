@@ -11,17 +11,18 @@ namespace inertia::detail {
 template <class T>
 struct aggmo_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* param;
   gradient_source<T> grad;
   const std::span<T>* velocities;  ///< K of them, velocities[k] decays by betas[k]
   const double* betas;
   std::size_t count;               ///< K
-  T step_size, weight_decay;       ///< lr / K
+  M step_size, weight_decay;       ///< lr / K
   bool use_weight_decay;
 
   static aggmo_rule make(T* param, const T* grad, std::span<const std::span<T>> velocities, const aggmo_options& o) {
-    return {param,       {grad}, velocities.data(), o.betas.data(), o.betas.size(), T(o.lr / double(o.betas.size())),
-            T(o.weight_decay), o.weight_decay != 0.0};
+    return {param,       {grad}, velocities.data(), o.betas.data(), o.betas.size(), M(o.lr / double(o.betas.size())),
+            M(o.weight_decay), o.weight_decay != 0.0};
   }
 
   const T* anchor() const { return param; }
@@ -36,9 +37,9 @@ struct aggmo_rule {
     if (use_weight_decay) d = fused_multiply_add(V(weight_decay), w, d);
     for (std::size_t k = 0; k < count; ++k) {
       T* velocity = velocities[k].data() + i;
-      // Each beta is rounded to T here, per vector: a conversion and a
+      // Each beta is rounded to M here, per vector: a conversion and a
       // broadcast, nothing next to the 2K + 3 memory streams.
-      const V v = Lanes::load(velocity) * V(T(betas[k])) - d;
+      const V v = Lanes::load(velocity) * V(M(betas[k])) - d;
       Lanes::store(velocity, v);
       w = fused_multiply_add(V(step_size), v, w);
     }

@@ -23,20 +23,21 @@ struct ema_flags {
 template <class T>
 struct ema_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* param;
   gradient_source<T> grad;
   T* velocity;
-  T neg_lr, beta, one_minus_beta, inverse_correction;
+  M neg_lr, beta, one_minus_beta, inverse_correction;
   bool bias_correction;
 
-  /// Optax's 1 / (1 - beta^step), formed in T from T(beta) as JAX does.
-  static T inverse_bias_correction(double beta, std::int64_t step) {
-    return T(1) / (T(1) - std::pow(T(beta), T(step)));
+  /// Optax's 1 / (1 - beta^step), formed in M from M(beta) as JAX does.
+  static M inverse_bias_correction(double beta, std::int64_t step) {
+    return M(1) / (M(1) - std::pow(M(beta), M(step)));
   }
 
   static ema_rule make(T* param, const T* grad, T* velocity, const ema_options& o, std::int64_t step) {
-    const T inverse = o.bias_correction ? inverse_bias_correction(o.beta, step) : T(1);
-    return {param, {grad}, velocity, T(-o.lr), T(o.beta), T(1.0 - o.beta), inverse, o.bias_correction};
+    const M inverse = o.bias_correction ? inverse_bias_correction(o.beta, step) : M(1);
+    return {param, {grad}, velocity, M(-o.lr), M(o.beta), M(1.0 - o.beta), inverse, o.bias_correction};
   }
 
   const T* anchor() const { return param; }

@@ -27,10 +27,11 @@ struct heavy_ball_flags {
 template <class T>
 struct heavy_ball_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* param;
   gradient_source<T> grad;
   T* momentum_buffer;
-  T neg_lr, momentum, one_minus_dampening, weight_decay;
+  M neg_lr, momentum, one_minus_dampening, weight_decay;
   bool use_momentum, first_step, nesterov, maximize, use_weight_decay;
   /// pytorch_fused on a span whose size is not a multiple of fused_kernel_lanes:
   /// its last elements, from fused_tail_begin, take the fused kernel's tail order.
@@ -46,9 +47,9 @@ struct heavy_ball_rule {
                               const heavy_ball_options& o, bool first_step) {
     const bool fused = o.numerics == heavy_ball_numerics::pytorch_fused;
     const std::size_t fused_tail_size = fused ? size % fused_kernel_lanes : 0;
-    // Coefficients are rounded to T once, as torch casts a Python float alpha
+    // Coefficients are rounded to M once, as torch casts a Python float alpha
     // to the tensor's dtype; 1 - dampening is formed in double first, as Python does.
-    return {param, {grad}, momentum_buffer, T(-o.lr), T(o.momentum), T(1.0 - o.dampening), T(o.weight_decay),
+    return {param, {grad}, momentum_buffer, M(-o.lr), M(o.momentum), M(1.0 - o.dampening), M(o.weight_decay),
             o.momentum != 0.0, first_step, o.nesterov, o.maximize, o.weight_decay != 0.0,
             fused_tail_size != 0, size - fused_tail_size};
   }
@@ -91,7 +92,7 @@ struct heavy_ball_rule {
     if constexpr (Lanes::width > 1) {
       if (flags.fused_tail && i + Lanes::width > fused_tail_begin) {  // a vector reaching into the fused tail
         for (std::size_t lane = 0; lane < Lanes::width; ++lane)
-          apply<scalar_lanes<T, typename Lanes::arch_type>>(i + lane, flags);
+          apply<scalar_lanes<M, typename Lanes::arch_type>>(i + lane, flags);
         return;
       }
     }

@@ -13,10 +13,11 @@ namespace inertia::detail {
 template <class T>
 struct lars_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* param;
   gradient_source<T> grad;
   T* momentum_buffer;
-  T scale, momentum, weight_decay;
+  M scale, momentum, weight_decay;
 
   /// scale = lr * local_lr from the tensor's sums of squares (in double).
   static lars_rule make(T* param, const T* grad, T* momentum_buffer, const lars_options& o, double param_squares,
@@ -25,7 +26,7 @@ struct lars_rule {
     const double local_lr = param_norm > 0.0 && grad_norm > 0.0
                                 ? o.eta * param_norm / (grad_norm + o.weight_decay * param_norm)
                                 : 1.0;
-    return {param, {grad}, momentum_buffer, T(o.lr * local_lr), T(o.momentum), T(o.weight_decay)};
+    return {param, {grad}, momentum_buffer, M(o.lr * local_lr), M(o.momentum), M(o.weight_decay)};
   }
 
   const T* anchor() const { return param; }

@@ -12,18 +12,19 @@ namespace inertia::detail {
 template <class T>
 struct lion_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* param;
   gradient_source<T> grad;
   T* momentum;
-  T neg_lr, beta1, one_minus_beta1, beta2, one_minus_beta2, weight_decay;
+  M neg_lr, beta1, one_minus_beta1, beta2, one_minus_beta2, weight_decay;
   /// beta1 == beta2: the new momentum is c itself (the same operations on the
   /// same operands), so it is not computed twice.
   bool same_betas, use_weight_decay;
 
   static lion_rule make(T* param, const T* grad, T* momentum, const lion_options& o) {
-    return {param,          {grad},           momentum,           T(-o.lr),
-            T(o.beta1),     T(1.0 - o.beta1), T(o.beta2),         T(1.0 - o.beta2),
-            T(o.weight_decay), o.beta1 == o.beta2, o.weight_decay != 0.0};
+    return {param,          {grad},           momentum,           M(-o.lr),
+            M(o.beta1),     M(1.0 - o.beta1), M(o.beta2),         M(1.0 - o.beta2),
+            M(o.weight_decay), o.beta1 == o.beta2, o.weight_decay != 0.0};
   }
 
   const T* anchor() const { return param; }

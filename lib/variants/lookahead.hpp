@@ -10,15 +10,17 @@ namespace inertia::detail {
 template <class T>
 struct lookahead_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   const T* param;
   const T* velocity;
   T* lookahead;
-  T momentum;
+  M momentum;
 
   /// A fresh output nothing here reads: above the last-level cache it is
   /// written with streaming stores (store_policy.hpp), so it is the anchor
   /// the range loop aligns.
-  static constexpr bool streams_output = true;
+  // Half-precision outputs are never streamed (simd/lanes.hpp).
+  static constexpr bool streams_output = !is_half_v<T>;
   const T* anchor() const { return lookahead; }
   std::size_t bytes_per_element() const { return sizeof(T) * 3; }
 

@@ -11,16 +11,17 @@ namespace inertia::detail {
 template <class T>
 struct qhm_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* param;
   gradient_source<T> grad;
   T* velocity;
-  T beta, one_minus_beta, momentum_step, gradient_step, weight_decay;
+  M beta, one_minus_beta, momentum_step, gradient_step, weight_decay;
   bool use_weight_decay;
 
   static qhm_rule make(T* param, const T* grad, T* velocity, const qhm_options& o) {
     // qhoptim's alphas, as Python forms them: -lr * nu and -lr * (1.0 - nu).
-    return {param,          {grad},           velocity, T(o.beta), T(1.0 - o.beta), T(-o.lr * o.nu),
-            T(-o.lr * (1.0 - o.nu)), T(o.weight_decay), o.weight_decay != 0.0};
+    return {param,          {grad},           velocity, M(o.beta), M(1.0 - o.beta), M(-o.lr * o.nu),
+            M(-o.lr * (1.0 - o.nu)), M(o.weight_decay), o.weight_decay != 0.0};
   }
 
   const T* anchor() const { return param; }

@@ -31,35 +31,36 @@ struct rmsprop_flags {
 template <class T>
 struct rmsprop_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* param;
   gradient_source<T> grad;
   T* square_avg;
   T* momentum_buffer;
   T* grad_avg;
-  T alpha, one_minus_alpha, eps, weight_decay, momentum, neg_lr;
+  M alpha, one_minus_alpha, eps, weight_decay, momentum, neg_lr;
   /// ATen's lerp with weight c = r(1 - alpha): fma(coefficient, g - a, base),
   /// coefficient c and base a when |c| < 0.5, else c - 1 and base g.
-  T lerp_coefficient;
+  M lerp_coefficient;
   bool lerp_from_gradient;
   bool centered, use_momentum, use_weight_decay, maximize, lerp, nesterov, eps_in_sqrt;
 
   static rmsprop_rule make(const rmsprop_tensor<T>& t, const rmsprop_options& o) {
-    // 1 - alpha is formed in double, as Python does, then rounded to T once.
-    const T weight = T(1.0 - o.alpha);
-    const bool small = std::abs(weight) < T(0.5);
+    // 1 - alpha is formed in double, as Python does, then rounded to M once.
+    const M weight = M(1.0 - o.alpha);
+    const bool small = std::abs(weight) < M(0.5);
     const bool use_momentum = o.momentum > 0.0;
     return {t.param.data(),
             {t.grad.data()},
             t.square_avg.data(),
             use_momentum ? t.momentum_buffer.data() : nullptr,
             o.centered ? t.grad_avg.data() : nullptr,
-            T(o.alpha),
+            M(o.alpha),
             weight,
-            T(o.eps),
-            T(o.weight_decay),
-            T(o.momentum),
-            T(-o.lr),
-            small ? weight : T(weight - T(1)),
+            M(o.eps),
+            M(o.weight_decay),
+            M(o.momentum),
+            M(-o.lr),
+            small ? weight : M(weight - M(1)),
             !small,
             o.centered,
             use_momentum,

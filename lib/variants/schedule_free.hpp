@@ -31,14 +31,15 @@ inline schedule_free_schedule schedule_free_at(double lr, double warmup_steps, d
 /// step along g, and z's step, in schedulefree's order.
 template <class T>
 struct schedule_free_interpolation {
-  T lerp_coefficient;  ///< r(ckp1), or r(ckp1) - 1 when |r(ckp1)| >= 0.5
-  T alpha, neg_lr;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
+  M lerp_coefficient;  ///< r(ckp1), or r(ckp1) - 1 when |r(ckp1)| >= 0.5
+  M alpha, neg_lr;
   bool lerp_from_z;
 
   static schedule_free_interpolation make(const schedule_free_schedule& s, double beta) {
-    const T weight = T(s.ckp1);
-    const bool small = std::abs(weight) < T(0.5);
-    return {small ? weight : T(weight - T(1)), T(s.lr * (beta * (1.0 - s.ckp1) - 1.0)), T(-s.lr), !small};
+    const M weight = M(s.ckp1);
+    const bool small = std::abs(weight) < M(0.5);
+    return {small ? weight : M(weight - M(1)), M(s.lr * (beta * (1.0 - s.ckp1) - 1.0)), M(-s.lr), !small};
   }
 
   template <class Lanes>
@@ -54,17 +55,18 @@ struct schedule_free_interpolation {
 template <class T>
 struct schedule_free_sgd_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* param;
   gradient_source<T> grad;
   T* z;
   schedule_free_interpolation<T> step;
-  T weight_decay;
+  M weight_decay;
   bool use_weight_decay;
 
   static schedule_free_sgd_rule make(const schedule_free_sgd_tensor<T>& t, const schedule_free_sgd_options& o,
                                      const schedule_free_schedule& s) {
     return {t.param.data(), {t.grad.data()}, t.z.data(), schedule_free_interpolation<T>::make(s, o.momentum),
-            T(o.weight_decay), o.weight_decay != 0.0};
+            M(o.weight_decay), o.weight_decay != 0.0};
   }
 
   const T* anchor() const { return param; }
@@ -84,12 +86,13 @@ struct schedule_free_sgd_rule {
 template <class T>
 struct schedule_free_adamw_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* param;
   gradient_source<T> grad;
   T* z;
   T* exp_avg_sq;
   schedule_free_interpolation<T> step;
-  T beta2, one_minus_beta2, bias_correction2, eps, weight_decay;
+  M beta2, one_minus_beta2, bias_correction2, eps, weight_decay;
   bool use_weight_decay;
 
   static schedule_free_adamw_rule make(const schedule_free_adamw_tensor<T>& t, const schedule_free_adamw_options& o,
@@ -97,7 +100,7 @@ struct schedule_free_adamw_rule {
     const double bias_correction2 = 1.0 - std::pow(o.beta2, static_cast<double>(step));
     return {t.param.data(),   {t.grad.data()}, t.z.data(), t.exp_avg_sq.data(),
             schedule_free_interpolation<T>::make(s, o.beta1),
-            T(o.beta2),       T(1.0 - o.beta2), T(bias_correction2), T(o.eps), T(o.weight_decay),
+            M(o.beta2),       M(1.0 - o.beta2), M(bias_correction2), M(o.eps), M(o.weight_decay),
             o.weight_decay != 0.0};
   }
 

@@ -22,14 +22,15 @@ struct sutskever_flags {
 template <class T>
 struct sutskever_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* param;
   gradient_source<T> grad;
   T* velocity;
-  T lr, momentum;
+  M lr, momentum;
   bool use_momentum, nesterov;
 
   static sutskever_rule make(T* param, const T* grad, T* velocity, const sutskever_options& o) {
-    return {param, {grad}, velocity, T(o.lr), T(o.momentum), o.momentum != 0.0, o.nesterov};
+    return {param, {grad}, velocity, M(o.lr), M(o.momentum), o.momentum != 0.0, o.nesterov};
   }
 
   const T* anchor() const { return param; }

@@ -14,12 +14,13 @@ namespace inertia::detail {
 template <class T>
 struct weight_ema_rule {
   using value_type = T;
+  using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   T* average;
   const T* param;
   /// torch_lerp: w or w - 1; mul_add: decay_t.
-  T coefficient;
+  M coefficient;
   /// mul_add: 1 - decay_t.
-  T param_weight;
+  M param_weight;
   bool lerp;
   /// torch_lerp with |w| < 0.5: the FMA adds to the average, otherwise to param.
   bool from_average;
@@ -28,11 +29,11 @@ struct weight_ema_rule {
     const double t = static_cast<double>(updates);
     const double decay = o.warmup ? std::min(o.decay, (1.0 + t) / (10.0 + t)) : o.decay;
     if (o.rounding == weight_ema_rounding::torch_lerp) {
-      const T weight = T(1.0 - decay);  // lerp_(param, weight=1 - decay): a Python float cast to the dtype
-      const bool small = std::abs(weight) < T(0.5);
-      return {average, param, small ? weight : weight - T(1), T(0), true, small};
+      const M weight = M(1.0 - decay);  // lerp_(param, weight=1 - decay): a Python float cast to the dtype
+      const bool small = std::abs(weight) < M(0.5);
+      return {average, param, small ? weight : weight - M(1), M(0), true, small};
     }
-    return {average, param, T(decay), T(1.0 - decay), false, false};
+    return {average, param, M(decay), M(1.0 - decay), false, false};
   }
 
   const T* anchor() const { return average; }

@@ -1,0 +1,142 @@
+#pragma once
+// Vector loads that widen bfloat16 / float16 to float lanes and stores that
+// round float lanes back, for the rules' Lanes (simd/lanes.hpp). Each gives the
+// bits of the one-element code in half_conversion.hpp on every lane: AVX-512F
+// and F16C convert float16 in hardware (round to nearest even, NaN quieted with
+// its top payload bits: the same rule); bfloat16 is integer code on every
+// target (the rounding add and shift are as cheap as a conversion instruction
+// at these speeds, and AVX512-BF16 would be one more target to compile).
+// A target without an instruction for a conversion converts lane by lane.
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include <xsimd/xsimd.hpp>
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+#include "half_conversion.hpp"
+
+namespace inertia::detail {
+
+template <class Arch>
+xsimd::batch<float, Arch> load_widened_by_lane(const auto* p) {
+  using batch = xsimd::batch<float, Arch>;
+  alignas(64) float lanes[batch::size];
+  for (std::size_t lane = 0; lane < batch::size; ++lane) lanes[lane] = widen(p[lane]);
+  return batch::load_aligned(lanes);
+}
+
+template <class Arch, class Half>
+void store_narrowed_by_lane(Half* p, const xsimd::batch<float, Arch>& v) {
+  using batch = xsimd::batch<float, Arch>;
+  alignas(64) float lanes[batch::size];
+  v.store_aligned(lanes);
+  for (std::size_t lane = 0; lane < batch::size; ++lane) {
+    if constexpr (std::is_same_v<Half, bfloat16>)
+      p[lane] = narrow_to_bfloat16(lanes[lane]);
+    else
+      p[lane] = narrow_to_float16(lanes[lane]);
+  }
+}
+
+template <class Arch>
+xsimd::batch<float, Arch> load_widened(const bfloat16* p) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f>)
+    // The zero-masking forms with every lane selected: GCC 12's unmasked ones warn
+    // -Wmaybe-uninitialized about their own undefined pass-through operand (as for square_root).
+    return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(
+        __mmask16(0xFFFF), _mm512_maskz_cvtepu16_epi32(__mmask16(0xFFFF), _mm256_loadu_si256((const __m256i*)p)), 16));
+#endif
+#if defined(__AVX2__)
+  if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>)
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)p)), 16));
+#endif
+#if defined(__SSE2__)
+  if constexpr (std::is_same_v<Arch, xsimd::sse2>)
+    return _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), _mm_loadl_epi64((const __m128i*)p)));
+#endif
+  return load_widened_by_lane<Arch>(p);
+}
+
+template <class Arch>
+void store_narrowed(bfloat16* p, const xsimd::batch<float, Arch>& v) {
+  // u + 0x7FFF + bit 16 of u, shifted down 16; a NaN lane takes u >> 16 with the quiet bit instead.
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+    // Zero-masking forms with every lane selected, as in load_widened.
+    const __mmask16 all = 0xFFFF;
+    const __m512i u = _mm512_castps_si512(v);
+    const __m512i high = _mm512_maskz_srli_epi32(all, u, 16);
+    const __m512i bias = _mm512_add_epi32(_mm512_and_si512(high, _mm512_set1_epi32(1)), _mm512_set1_epi32(0x7FFF));
+    const __m512i rounded = _mm512_maskz_srli_epi32(all, _mm512_add_epi32(u, bias), 16);
+    const __m512i quiet = _mm512_or_si512(high, _mm512_set1_epi32(0x40));
+    const __m512i out = _mm512_mask_blend_epi32(_mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), rounded, quiet);
+    _mm256_storeu_si256((__m256i*)p, _mm512_maskz_cvtepi32_epi16(all, out));
+    return;
+  }
+#endif
+#if defined(__AVX2__)
+  if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+    const __m256i u = _mm256_castps_si256(v);
+    const __m256i high = _mm256_srli_epi32(u, 16);
+    const __m256i bias = _mm256_add_epi32(_mm256_and_si256(high, _mm256_set1_epi32(1)), _mm256_set1_epi32(0x7FFF));
+    const __m256i rounded = _mm256_srli_epi32(_mm256_add_epi32(u, bias), 16);
+    const __m256i quiet = _mm256_or_si256(high, _mm256_set1_epi32(0x40));
+    const __m256i out = _mm256_blendv_epi8(rounded, quiet, _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)));
+    // Every lane is < 2^16: the unsigned-saturating pack keeps it as it is.
+    _mm_storeu_si128((__m128i*)p, _mm_packus_epi32(_mm256_castsi256_si128(out), _mm256_extracti128_si256(out, 1)));
+    return;
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (std::is_same_v<Arch, xsimd::sse2>) {
+    const __m128i u = _mm_castps_si128(v);
+    const __m128i high = _mm_srli_epi32(u, 16);
+    const __m128i bias = _mm_add_epi32(_mm_and_si128(high, _mm_set1_epi32(1)), _mm_set1_epi32(0x7FFF));
+    const __m128i rounded = _mm_srli_epi32(_mm_add_epi32(u, bias), 16);
+    const __m128i quiet = _mm_or_si128(high, _mm_set1_epi32(0x40));
+    const __m128i nan = _mm_castps_si128(_mm_cmpunord_ps(v, v));
+    const __m128i out = _mm_or_si128(_mm_and_si128(nan, quiet), _mm_andnot_si128(nan, rounded));
+    // SSE2 packs with signed saturation only: sign-extend the low 16 bits first, so nothing saturates.
+    const __m128i extended = _mm_srai_epi32(_mm_slli_epi32(out, 16), 16);
+    _mm_storel_epi64((__m128i*)p, _mm_packs_epi32(extended, extended));
+    return;
+  }
+#endif
+  store_narrowed_by_lane<Arch>(p, v);
+}
+
+template <class Arch>
+xsimd::batch<float, Arch> load_widened(const float16* p) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f>)
+    return _mm512_maskz_cvtph_ps(__mmask16(0xFFFF), _mm256_loadu_si256((const __m256i*)p));  // masked: see above
+#endif
+#if defined(__F16C__)
+  if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)p));
+#endif
+  return load_widened_by_lane<Arch>(p);
+}
+
+template <class Arch>
+void store_narrowed(float16* p, const xsimd::batch<float, Arch>& v) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+    _mm256_storeu_si256((__m256i*)p, _mm512_maskz_cvtps_ph(__mmask16(0xFFFF), v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    return;
+  }
+#endif
+#if defined(__F16C__)
+  if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+    _mm_storeu_si128((__m128i*)p, _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    return;
+  }
+#endif
+  store_narrowed_by_lane<Arch>(p, v);
+}
+
+}  // namespace inertia::detail
