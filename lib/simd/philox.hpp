@@ -1,0 +1,194 @@
+#pragma once
+// Philox4x32-10, the counter-based generator of Salmon, Moraes, Dror and Shaw,
+// "Parallel random numbers: as easy as 1, 2, 3" (SC 2011), exactly as
+// Random123 (and numpy's Philox, and torch's CUDA Philox) defines it: a
+// 128-bit counter and a 64-bit key go through ten rounds of
+//   (hi0, lo0) = mulhilo(0xD2511F53, c0)   (hi1, lo1) = mulhilo(0xCD9E8D57, c2)
+//   c = (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0)
+// with the key bumped by the Weyl constants (0x9E3779B9, 0xBB67AE85) between
+// rounds. Random123's kat_vectors are the test (tests/test_stochastic_rounding.cpp).
+//
+// Counter-based is the point: the random words of an element are a pure
+// function of (seed, element index, step, stream), so a result never depends
+// on which target, thread or block computed it, nor on the order of the work.
+// The layout (philox_counter_of, philox_key_of):
+//   key     = the 64-bit seed: k0 its low word, k1 its high word;
+//   counter = (c0, c1) the element's index within its tensor (low, high word),
+//             c2 the step number (mod 2^32: the words repeat only after four
+//             billion steps of one tensor), c3 a stream word that tells apart
+//             the tensors (or buffers) sharing one seed.
+// Each call gives four independent words per element; a caller rounding
+// several buffers of the same element takes word k for its k-th buffer rather
+// than a second call.
+//
+// The vector version takes xsimd 8.1 batches of uint32_t. xsimd 8.1 has no
+// 32x32->64 multiply, so mulhilo is written per x86 arch with the even-lane
+// widening multiply (pmuludq: _mm_mul_epu32 / _mm256_mul_epu32 /
+// _mm512_mul_epu32) applied to the even lanes and to the odd lanes shifted
+// down, and, for every other arch, from 16-bit pieces with 32-bit multiplies
+// (philox_mulhilo_portable, also tested on x86). Every path computes the same
+// exact integers, so every target gives the same words.
+//
+// Scalar functions are `static` so that each target translation unit keeps
+// its own copy compiled with its own flags (as in simd/ops.hpp); the vector
+// ones are templates on the target's own xsimd arch.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include <xsimd/xsimd.hpp>
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+namespace inertia::detail {
+
+inline constexpr std::uint32_t philox_m0 = 0xD2511F53u;  // multiplier of c0
+inline constexpr std::uint32_t philox_m1 = 0xCD9E8D57u;  // multiplier of c2
+inline constexpr std::uint32_t philox_w0 = 0x9E3779B9u;  // key bump of k0 (golden ratio)
+inline constexpr std::uint32_t philox_w1 = 0xBB67AE85u;  // key bump of k1 (sqrt(3) - 1)
+inline constexpr int philox_rounds = 10;
+
+using philox_counter = std::array<std::uint32_t, 4>;
+using philox_key = std::array<std::uint32_t, 2>;
+using philox_words = std::array<std::uint32_t, 4>;
+
+/// The key of a 64-bit seed: (low word, high word).
+static inline philox_key philox_key_of(std::uint64_t seed) {
+  return {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)};
+}
+
+/// The counter of one element (see the layout above).
+static inline philox_counter philox_counter_of(std::uint64_t index, std::uint32_t step, std::uint32_t stream) {
+  return {static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(index >> 32), step, stream};
+}
+
+/// Philox4x32-10 of one counter: the reference every vector path must equal.
+static inline philox_words philox4x32_10(philox_counter counter, philox_key key) {
+  for (int round = 0; round < philox_rounds; ++round) {
+    if (round > 0) {
+      key[0] += philox_w0;
+      key[1] += philox_w1;
+    }
+    const std::uint64_t product0 = std::uint64_t{philox_m0} * counter[0];
+    const std::uint64_t product1 = std::uint64_t{philox_m1} * counter[2];
+    const auto hi0 = static_cast<std::uint32_t>(product0 >> 32), lo0 = static_cast<std::uint32_t>(product0);
+    const auto hi1 = static_cast<std::uint32_t>(product1 >> 32), lo1 = static_cast<std::uint32_t>(product1);
+    counter = {hi1 ^ counter[1] ^ key[0], lo1, hi0 ^ counter[3] ^ key[1], lo0};
+  }
+  return counter;
+}
+
+/// The four words of element `index` of a tensor at `step` on `stream`.
+static inline philox_words philox_element_words(std::uint64_t seed, std::uint64_t index, std::uint32_t step,
+                                                std::uint32_t stream) {
+  return philox4x32_10(philox_counter_of(index, step, stream), philox_key_of(seed));
+}
+
+template <class Arch>
+using philox_batch = xsimd::batch<std::uint32_t, Arch>;
+
+/// The high and the low 32 bits of the 64-bit product of each lane.
+template <class Arch>
+struct philox_product {
+  philox_batch<Arch> hi, lo;
+};
+
+/// mulhilo from 16-bit pieces and 32-bit (low-half) multiplies: exact on any
+/// arch xsimd has uint32_t batches for. a*b = (a1*b1 << 32) + ((a1*b0 + a0*b1) << 16) + a0*b0.
+template <class Arch>
+philox_product<Arch> philox_mulhilo_portable(const philox_batch<Arch>& a, const philox_batch<Arch>& b) {
+  using batch = philox_batch<Arch>;
+  const batch low_half(0xFFFFu);
+  const batch a0 = a & low_half, a1 = a >> 16, b0 = b & low_half, b1 = b >> 16;
+  const batch p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;  // each < 2^32: exact
+  // The carries into the high word: at most 3 * (2^16 - 1), no overflow.
+  const batch middle = (p00 >> 16) + (p01 & low_half) + (p10 & low_half);
+  return {p11 + (p01 >> 16) + (p10 >> 16) + (middle >> 16), (middle << 16) | (p00 & low_half)};
+}
+
+/// mulhilo with the x86 widening multiply where the arch has it (see above),
+/// the portable pieces elsewhere.
+template <class Arch>
+philox_product<Arch> philox_mulhilo(const philox_batch<Arch>& a, const philox_batch<Arch>& b) {
+  using batch = philox_batch<Arch>;
+  // pmuludq multiplies the low words of each 64-bit pair: the even lanes of
+  // a and b, and the odd lanes once shifted down by 32 bits. The even
+  // products' low words are the even lanes of lo, their high words (shifted
+  // down) the even lanes of hi; the odd products the other way round.
+#define INERTIA_PHILOX_MULHILO(mul, srli, slli, and_, or_, set1)                  \
+  {                                                                                \
+    const auto even = mul(a, b);                                                   \
+    const auto odd = mul(srli(a, 32), srli(b, 32));                                \
+    const auto low_words = set1(0x00000000FFFFFFFFll);                             \
+    return {batch(or_(srli(even, 32), and_(odd, slli(low_words, 32)))),           \
+            batch(or_(and_(even, low_words), slli(odd, 32)))};                     \
+  }
+  if constexpr (false) {
+#if defined(__AVX512F__)
+  } else if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
+    INERTIA_PHILOX_MULHILO(_mm512_mul_epu32, _mm512_srli_epi64, _mm512_slli_epi64, _mm512_and_si512,
+                           _mm512_or_si512, _mm512_set1_epi64)
+#endif
+#if defined(__AVX2__)
+  } else if constexpr (std::is_base_of_v<xsimd::avx2, Arch>) {
+    INERTIA_PHILOX_MULHILO(_mm256_mul_epu32, _mm256_srli_epi64, _mm256_slli_epi64, _mm256_and_si256,
+                           _mm256_or_si256, _mm256_set1_epi64x)
+#endif
+#if defined(__SSE2__)
+  } else if constexpr (std::is_base_of_v<xsimd::sse2, Arch>) {
+    INERTIA_PHILOX_MULHILO(_mm_mul_epu32, _mm_srli_epi64, _mm_slli_epi64, _mm_and_si128, _mm_or_si128,
+                           _mm_set1_epi64x)
+#endif
+  } else {
+    return philox_mulhilo_portable<Arch>(a, b);
+  }
+#undef INERTIA_PHILOX_MULHILO
+}
+
+/// Philox4x32-10 of one counter per lane; the key is the same for every lane.
+/// Mulhilo is a parameter so that the tests can run the portable pieces on x86.
+template <class Arch, philox_product<Arch> (*Mulhilo)(const philox_batch<Arch>&, const philox_batch<Arch>&) =
+                          philox_mulhilo<Arch>>
+std::array<philox_batch<Arch>, 4> philox4x32_10(std::array<philox_batch<Arch>, 4> counter, philox_key key) {
+  using batch = philox_batch<Arch>;
+  const batch m0(philox_m0), m1(philox_m1);
+  for (int round = 0; round < philox_rounds; ++round) {
+    if (round > 0) {
+      key[0] += philox_w0;
+      key[1] += philox_w1;
+    }
+    const philox_product<Arch> product0 = Mulhilo(m0, counter[0]);
+    const philox_product<Arch> product1 = Mulhilo(m1, counter[2]);
+    counter = {product1.hi ^ counter[1] ^ batch(key[0]), product1.lo, product0.hi ^ counter[3] ^ batch(key[1]),
+               product0.lo};
+  }
+  return counter;
+}
+
+/// The counters of the batch::size consecutive elements first_index,
+/// first_index + 1, ... (the carry into the high word of the index included).
+template <class Arch>
+std::array<philox_batch<Arch>, 4> philox_counters_of(std::uint64_t first_index, std::uint32_t step,
+                                                     std::uint32_t stream) {
+  using batch = philox_batch<Arch>;
+  alignas(64) std::uint32_t low[batch::size], high[batch::size];
+  for (std::size_t lane = 0; lane < batch::size; ++lane) {
+    low[lane] = static_cast<std::uint32_t>(first_index + lane);
+    high[lane] = static_cast<std::uint32_t>((first_index + lane) >> 32);
+  }
+  return {batch::load_aligned(low), batch::load_aligned(high), batch(step), batch(stream)};
+}
+
+/// The four words of each of the elements first_index ... first_index +
+/// batch::size - 1: lane k of word w equals
+/// philox_element_words(seed, first_index + k, step, stream)[w].
+template <class Arch>
+std::array<philox_batch<Arch>, 4> philox_element_words(std::uint64_t seed, std::uint64_t first_index,
+                                                       std::uint32_t step, std::uint32_t stream) {
+  return philox4x32_10<Arch>(philox_counters_of<Arch>(first_index, step, stream), philox_key_of(seed));
+}
+
+}  // namespace inertia::detail
