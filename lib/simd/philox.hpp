@@ -32,8 +32,8 @@
 // Cost: ten rounds of two mulhilo per element, far more work than a
 // memory-bound step does per element. Measured on this VM (loaded, best of
 // 7, 2^20 elements, philox plus the rounding, one word per element):
-// about 5 ns/element with avx512f, 8-9 with fma3<avx2>, 11-13 with sse2,
-// 8 scalar (one 64-bit multiply does a whole mulhilo there); the portable
+// about 5 ns/element with avx512f, 7-9 with fma3<avx2>, 11-13 with sse2,
+// 8-15 scalar (one 64-bit multiply does a whole mulhilo there); the portable
 // pieces 3-4x slower than pmuludq. A rule rounding several buffers of an
 // element should take the other words of the same call.
 //
@@ -125,35 +125,37 @@ philox_product<Arch> philox_mulhilo(const philox_batch<Arch>& a, const philox_ba
   // pmuludq multiplies the low words of each 64-bit pair: the even lanes of
   // a and b, and the odd lanes once shifted down by 32 bits. The even
   // products' low words are the even lanes of lo, their high words (shifted
-  // down) the even lanes of hi; the odd products the other way round.
-#define INERTIA_PHILOX_MULHILO(mul, srli, slli, and_, or_, set1)                  \
-  {                                                                                \
-    const auto even = mul(a, b);                                                   \
-    const auto odd = mul(srli(a, 32), srli(b, 32));                                \
-    const auto low_words = set1(0x00000000FFFFFFFFll);                             \
-    return {batch(or_(srli(even, 32), and_(odd, slli(low_words, 32)))),           \
-            batch(or_(and_(even, low_words), slli(odd, 32)))};                     \
-  }
+  // down) the even lanes of hi; the odd products the other way round. avx2
+  // and avx512f merge the halves with one blend each; sse2 (no blend before
+  // SSE4.1) with an and and an or.
   if constexpr (false) {
 #if defined(__AVX512F__)
   } else if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
-    INERTIA_PHILOX_MULHILO(_mm512_mul_epu32, _mm512_srli_epi64, _mm512_slli_epi64, _mm512_and_si512,
-                           _mm512_or_si512, _mm512_set1_epi64)
+    const __m512i even = _mm512_mul_epu32(a, b);
+    const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(b, 32));
+    constexpr __mmask16 odd_lanes = 0xAAAA;
+    return {batch(_mm512_mask_blend_epi32(odd_lanes, _mm512_srli_epi64(even, 32), odd)),
+            batch(_mm512_mask_blend_epi32(odd_lanes, even, _mm512_slli_epi64(odd, 32)))};
 #endif
 #if defined(__AVX2__)
   } else if constexpr (std::is_base_of_v<xsimd::avx2, Arch>) {
-    INERTIA_PHILOX_MULHILO(_mm256_mul_epu32, _mm256_srli_epi64, _mm256_slli_epi64, _mm256_and_si256,
-                           _mm256_or_si256, _mm256_set1_epi64x)
+    const __m256i even = _mm256_mul_epu32(a, b);
+    const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(b, 32));
+    constexpr int odd_lanes = 0xAA;
+    return {batch(_mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, odd_lanes)),
+            batch(_mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), odd_lanes))};
 #endif
 #if defined(__SSE2__)
   } else if constexpr (std::is_base_of_v<xsimd::sse2, Arch>) {
-    INERTIA_PHILOX_MULHILO(_mm_mul_epu32, _mm_srli_epi64, _mm_slli_epi64, _mm_and_si128, _mm_or_si128,
-                           _mm_set1_epi64x)
+    const __m128i even = _mm_mul_epu32(a, b);
+    const __m128i odd = _mm_mul_epu32(_mm_srli_epi64(a, 32), _mm_srli_epi64(b, 32));
+    const __m128i low_words = _mm_set1_epi64x(0x00000000FFFFFFFFll);
+    return {batch(_mm_or_si128(_mm_srli_epi64(even, 32), _mm_andnot_si128(low_words, odd))),
+            batch(_mm_or_si128(_mm_and_si128(even, low_words), _mm_slli_epi64(odd, 32)))};
 #endif
   } else {
     return philox_mulhilo_portable<Arch>(a, b);
   }
-#undef INERTIA_PHILOX_MULHILO
 }
 
 /// Philox4x32-10 of one counter per lane; the key is the same for every lane.
