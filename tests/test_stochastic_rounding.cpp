@@ -11,8 +11,11 @@
 //   - round-to-nearest-even equals PyTorch's c10::BFloat16 / c10::Half
 //     algorithms (written out below) on a structured sweep;
 //   - stochastic rounding: only the two neighbours, exact values kept,
-//     unbiased within 5 sigma, deterministic, independent of how the elements
-//     are split, NaN / Inf / zero / subnormal / overflow as documented.
+//     unbiased within 5 sigma, deterministic, different at another step or
+//     seed, NaN / Inf / zero / subnormal / overflow as documented;
+//   - the same bits through the library's range loop (simd/range.hpp, the
+//     scalar_arch path and each compiled arch) for blocks of 1 to 4099
+//     elements on 1, 2 and 3 threads: what a rule will see.
 #include <array>
 #include <bit>
 #include <cmath>
@@ -27,6 +30,7 @@
 
 #include "simd/half_scalar.hpp"
 #include "simd/philox.hpp"
+#include "simd/range.hpp"
 #include "simd/stochastic_rounding.hpp"
 
 using namespace inertia::detail;
@@ -548,6 +552,74 @@ TEST_CASE("Stochastic rounding: the bits do not depend on how the elements are s
       CHECK(f16 == reference_f16);
     }
   });
+}
+
+// A rule as lib/variants/ writes them, run by the library's own range loop
+// (simd/range.hpp: alignment peel, vectors, tail): it rounds x to bf16 (word
+// 0) and to fp16 (word 1) with the words of each element's index.
+struct rounding_rule {
+  using value_type = float;
+  const float* x;
+  std::uint16_t* bf16;
+  std::uint16_t* f16;
+  std::uint64_t seed;
+  std::uint32_t step, stream;
+
+  const float* anchor() const { return x; }
+
+  template <class Lanes>
+  void apply(std::size_t i) const {
+    const auto words = philox_lanes_words<Lanes>(seed, i, step, stream);
+    const auto v = Lanes::load(x + i);
+    if constexpr (Lanes::width == 1) {
+      bf16[i] = stochastic_round_to_bf16(v, words[0]);
+      f16[i] = stochastic_round_to_f16(v, words[1]);
+    } else {
+      alignas(64) std::uint32_t b[Lanes::width], h[Lanes::width];
+      stochastic_round_to_bf16(v, words[0]).store_aligned(b);
+      stochastic_round_to_f16(v, words[1]).store_aligned(h);
+      for (std::size_t lane = 0; lane < Lanes::width; ++lane) {
+        bf16[i + lane] = static_cast<std::uint16_t>(b[lane]);
+        f16[i + lane] = static_cast<std::uint16_t>(h[lane]);
+      }
+    }
+  }
+};
+
+TEST_CASE("Stochastic rounding in the library's range loop: the same bits for every arch, block size and thread count",
+          "[stochastic_rounding]") {
+  constexpr std::size_t size = 4099;  // odd: a tail on every width
+  std::vector<float> storage(size + 16);
+  float* x = storage.data() + 1;  // not vector-aligned: the peel runs
+  std::mt19937 generator(6);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (std::size_t k = 0; k < size; ++k) x[k] = normal(generator) * std::ldexp(1.0f, int(k % 40) - 30);
+  std::vector<std::uint16_t> reference_bf16(size), reference_f16(size);
+  for (std::size_t k = 0; k < size; ++k) {
+    const philox_words words = philox_element_words(11, k, 4, 9);
+    reference_bf16[k] = stochastic_round_to_bf16(x[k], words[0]);
+    reference_f16[k] = stochastic_round_to_f16(x[k], words[1]);
+  }
+  const auto check_arch = [&](auto tag, const char* name) {
+    using Arch = typename decltype(tag)::type;
+    // Block sizes below one vector, odd, and above min_vectors_to_align
+    // vectors (so that blocks start unaligned and peel); 1 to 3 threads.
+    for (std::size_t block : {std::size_t{1}, std::size_t{5}, std::size_t{64}, std::size_t{333}, size})
+      for (int threads = 1; threads <= 3; ++threads) {
+        std::vector<std::uint16_t> bf16(size, 0xDEAD), f16(size, 0xDEAD);
+        const rounding_rule rule{x, bf16.data(), f16.data(), 11, 4, 9};
+        const auto blocks = static_cast<long>((size + block - 1) / block);
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+        for (long b = 0; b < blocks; ++b)
+          run_range_for<Arch>(rule, static_cast<std::size_t>(b) * block,
+                              std::min(size, static_cast<std::size_t>(b + 1) * block));
+        INFO(name << ", blocks of " << block << ", " << threads << " threads");
+        CHECK(bf16 == reference_bf16);
+        CHECK(f16 == reference_f16);
+      }
+  };
+  check_arch(arch_tag<scalar_arch>{}, "scalar");
+  for_each_compiled_arch(check_arch);
 }
 
 TEST_CASE("Stochastic rounding: NaN, Inf, zeros, subnormals and overflow", "[stochastic_rounding]") {

@@ -201,4 +201,18 @@ std::array<philox_batch<Arch>, 4> philox_element_words(std::uint64_t seed, std::
   return philox4x32_10<Arch>(philox_counters_of<Arch>(first_index, step, stream), philox_key_of(seed));
 }
 
+/// The words of the Lanes::width elements index, index + 1, ... for a rule's
+/// apply<Lanes> (simd/lanes.hpp): philox_words for scalar_lanes (a plain
+/// value per word), batches of the lanes' arch for simd_lanes. Either way the
+/// element's words are the same, so the peel, the vectors and the tail of a
+/// range agree.
+template <class Lanes>
+auto philox_lanes_words(std::uint64_t seed, std::uint64_t index, std::uint32_t step, std::uint32_t stream) {
+  if constexpr (std::is_arithmetic_v<typename Lanes::vec>) {
+    return philox_element_words(seed, index, step, stream);
+  } else {
+    return philox_element_words<typename Lanes::arch_type>(seed, index, step, stream);
+  }
+}
+
 }  // namespace inertia::detail
