@@ -42,8 +42,10 @@
 //     by 21. Exact for |x| >= 2^-22, whose bits all lie above 2^-45; below
 //     that the probability of rounding up is the truncated fraction, low by
 //     less than 2^-21 (an absolute bias under 2^-45). |x| < 2^-45 (float32
-//     subnormals included) always rounds to +-0. The rounding up from just
-//     below 2^-14 gives 0x400, 2^-14's encoding.
+//     subnormals included) always rounds to +-0, so flush-to-zero or
+//     denormals-are-zero, if a caller had set them, would change nothing: the
+//     scaled product is never subnormal. The rounding up from just below
+//     2^-14 gives 0x400, 2^-14's encoding.
 //   - Overflow: as for bf16, Inf plays the part of 2^16, the step after 65504:
 //     65504 < |x| < 65536 rounds to Inf with probability (|x| - 65504) / 32,
 //     and |x| >= 65536 is always Inf. (Round-to-nearest, torch's c10::Half
