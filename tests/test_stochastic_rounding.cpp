@@ -147,7 +147,8 @@ TEST_CASE("Philox mulhilo is the exact 64-bit product on every arch", "[stochast
 TEST_CASE("Philox element words: vector lanes equal the scalar words, index carry included", "[stochastic_rounding]") {
   const std::uint64_t seed = 0x0123456789ABCDEFull;
   // Around 0: the first vector; around 2^32: the carry into the index's high word.
-  for (std::uint64_t first_index : {std::uint64_t{0}, std::uint64_t{5}, (std::uint64_t{1} << 32) - 3})
+  for (std::uint64_t first_index : {std::uint64_t{0}, std::uint64_t{5}, (std::uint64_t{1} << 32) - 3,
+                                    (std::uint64_t{1} << 32) - 1, (std::uint64_t{3} << 32) - 15})
     for_each_compiled_arch([&](auto tag, const char* name) {
       using Arch = typename decltype(tag)::type;
       using batch = philox_batch<Arch>;

@@ -30,12 +30,13 @@
 // exact integers, so every target gives the same words.
 //
 // Cost: ten rounds of two mulhilo per element, far more work than a
-// memory-bound step does per element. Measured on this VM (loaded, best of
-// 7, 2^20 elements, philox plus the rounding, one word per element):
-// about 5 ns/element with avx512f, 7-9 with fma3<avx2>, 11-13 with sse2,
-// 8-15 scalar (one 64-bit multiply does a whole mulhilo there); the portable
-// pieces 3-4x slower than pmuludq. A rule rounding several buffers of an
-// element should take the other words of the same call.
+// memory-bound step does per element. Measured on this VM (loaded: 2 cores,
+// load average 4; best of 7 over 2^20 elements, philox plus the rounding, one
+// word per element, -O3): about 3.3 ns/element with avx512f, 4-4.5 with
+// fma3<avx2>, 12-13 with sse2 (pmuludq does two lanes), 8-16 scalar (one
+// 64-bit multiply does a whole mulhilo there); the portable pieces 3-6x slower
+// than pmuludq. A rule rounding several buffers of an element should take the
+// other words of the same call.
 //
 // Scalar functions are `static` so that each target translation unit keeps
 // its own copy compiled with its own flags (as in simd/ops.hpp); the vector
@@ -180,16 +181,29 @@ std::array<philox_batch<Arch>, 4> philox4x32_10(std::array<philox_batch<Arch>, 4
 
 /// The counters of the batch::size consecutive elements first_index,
 /// first_index + 1, ... (the carry into the high word of the index included).
+/// Vector arithmetic from a constant 0, 1, 2, ... rather than lanes written
+/// one by one: a vector load of just-stored scalars stalls on store
+/// forwarding.
 template <class Arch>
 std::array<philox_batch<Arch>, 4> philox_counters_of(std::uint64_t first_index, std::uint32_t step,
                                                      std::uint32_t stream) {
   using batch = philox_batch<Arch>;
-  alignas(64) std::uint32_t low[batch::size], high[batch::size];
-  for (std::size_t lane = 0; lane < batch::size; ++lane) {
-    low[lane] = static_cast<std::uint32_t>(first_index + lane);
-    high[lane] = static_cast<std::uint32_t>((first_index + lane) >> 32);
-  }
-  return {batch::load_aligned(low), batch::load_aligned(high), batch(step), batch(stream)};
+  using signed_batch = xsimd::batch<std::int32_t, Arch>;
+  constexpr std::size_t lanes = batch::size;
+  static_assert(lanes <= 64);
+  alignas(64) static constexpr std::int32_t lane_numbers[64] = {
+      0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+      22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+      44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+  const signed_batch lane = signed_batch::load_aligned(lane_numbers);
+  const auto low_word = static_cast<std::uint32_t>(first_index);
+  const auto high_word = static_cast<std::uint32_t>(first_index >> 32);
+  // The lanes from `carried` on wrap past 2^32 in the low word (none when
+  // carried == lanes). Signed compares of small numbers: xsimd 8.1 has no
+  // unsigned compare on sse2 and avx2.
+  const auto carried = static_cast<std::int32_t>(low_word > 0xFFFFFFFFu - (lanes - 1) ? 0u - low_word : lanes);
+  const batch carry = xsimd::bitwise_cast<batch>(xsimd::select(lane >= signed_batch(carried), signed_batch(1), signed_batch(0)));
+  return {batch(low_word) + xsimd::bitwise_cast<batch>(lane), batch(high_word) + carry, batch(step), batch(stream)};
 }
 
 /// The four words of each of the elements first_index ... first_index +
