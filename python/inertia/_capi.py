@@ -19,6 +19,8 @@ TENSOR_WORDS = 2 + MAX_STATE + 1  # param, grad, state[MAX_STATE], size
 
 FLOAT32 = 0
 FLOAT64 = 1
+BFLOAT16 = 2  # 16-bit storage, float math (include/inertia/half.hpp)
+FLOAT16 = 3
 
 # inertia_status, in the header's order.
 OK = 0
@@ -138,6 +140,8 @@ def _load():
         "inertia_schedule_free_eval_f64": (c_int, [c_void_p, c_void_p, c_size_t, c_double]),
         "inertia_schedule_free_train_f32": (c_int, [c_void_p, c_void_p, c_size_t, c_double]),
         "inertia_schedule_free_train_f64": (c_int, [c_void_p, c_void_p, c_size_t, c_double]),
+        # float32 <-> bfloat16 / float16: destination dtype, destination, source dtype, source, count.
+        "inertia_convert": (c_int, [c_int, c_void_p, c_int, c_void_p, c_size_t]),
     }
     for name, (restype, argtypes) in signatures.items():
         function = getattr(lib, name)
@@ -276,6 +280,13 @@ def schedule_free_swap(to_eval, dtype, param_pointer, z_pointer, n, beta):
     """schedulefree's optimizer.eval() (to_eval) or .train() on one tensor, in place (include/inertia/schedule_free.hpp)."""
     name = f"inertia_schedule_free_{'eval' if to_eval else 'train'}_{'f32' if dtype == FLOAT32 else 'f64'}"
     status = getattr(lib, name)(param_pointer, z_pointer, n, float(beta))
+    if status != OK:
+        raise_status(status)
+
+
+def convert(destination_dtype, destination_pointer, source_dtype, source_pointer, count):
+    """count elements from source into destination (float32 <-> bfloat16 / float16; include/inertia/half.hpp)."""
+    status = lib.inertia_convert(destination_dtype, destination_pointer, source_dtype, source_pointer, count)
     if status != OK:
         raise_status(status)
 

@@ -1,4 +1,5 @@
-"""In-place optimizer steps on NumPy arrays (any C-contiguous float32/float64 buffer).
+"""In-place optimizer steps on NumPy arrays (any C-contiguous float32/float64/float16 buffer;
+float16 steps compute in float and round each stored value to nearest even, include/inertia/half.hpp).
 
 One function per variant the library registers (``inertia.variant_names()``), made from the
 registry through the generic C ABI, so a new variant appears here without an edit:
@@ -30,7 +31,8 @@ from . import _capi
 
 __all__ = ["state_names", "variants"]
 
-_DTYPES = {_np.dtype(_np.float32): _capi.FLOAT32, _np.dtype(_np.float64): _capi.FLOAT64}
+_DTYPES = {_np.dtype(_np.float32): _capi.FLOAT32, _np.dtype(_np.float64): _capi.FLOAT64,
+           _np.dtype(_np.float16): _capi.FLOAT16}  # numpy has no bfloat16
 # Scalar state a handle keeps between steps and a step changes (the C ABI reads it by key).
 _SCALAR_STATE = ("mu_product",)
 
@@ -50,7 +52,7 @@ def _as_array(value, name, writable):
             raise TypeError(f"{name} must be a NumPy array or a buffer of float32/float64, "
                             f"got {type(value).__name__}") from None
     if array.dtype not in _DTYPES:
-        raise TypeError(f"{name} has dtype {array.dtype}; inertia steps float32 and float64")
+        raise TypeError(f"{name} has dtype {array.dtype}; inertia steps float32, float64 and float16")
     if not array.flags.c_contiguous:
         raise ValueError(f"{name} is not C-contiguous (steps work on contiguous memory; pass "
                          f"np.ascontiguousarray of it and copy back)")

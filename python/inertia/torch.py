@@ -11,7 +11,11 @@ installed torch select (``numerics_mode``).
 ``ema`` + ``scale(-lr)``) and ``Adan`` (Optax ``adan``) are ``torch.optim.Optimizer`` subclasses whose
 defaults are the library's (read from it); see each class's signature.
 
-CPU tensors, float32 and float64, contiguous parameters. A step validates every group (devices,
+CPU tensors, float32, float64, bfloat16 and float16, contiguous parameters. bfloat16 and float16 parameters
+step with torch 2.x's fused semantics whatever ``foreach=``/``fused=`` say: the state is kept in the
+parameter's dtype and every element is computed in float and rounded to nearest even as it is stored
+(``fused=True``'s bits; torch's loop and foreach paths compute op by op in the half type instead). Where the
+variant declares ``pytorch_fused``, that is the numerics mode they get unless ``numerics=`` says otherwise. A step validates every group (devices,
 sparse or mismatched gradients, layout, hyperparameters) before it writes anything.
 """
 
@@ -101,7 +105,9 @@ def numerics_mode(variant, *, foreach=None, fused=None, numerics=None, torch_ver
 
 # ---- validation --------------------------------------------------------------------------------
 
-_DTYPE_CODES = {_torch.float32: _capi.FLOAT32, _torch.float64: _capi.FLOAT64}
+_DTYPE_CODES = {_torch.float32: _capi.FLOAT32, _torch.float64: _capi.FLOAT64, _torch.bfloat16: _capi.BFLOAT16,
+                _torch.float16: _capi.FLOAT16}
+_HALF_CODES = (_capi.BFLOAT16, _capi.FLOAT16)
 
 
 def _check_param(name, p, index):
@@ -111,7 +117,8 @@ def _check_param(name, p, index):
     if p.layout is not _torch.strided:
         raise RuntimeError(f"{name}: parameter {index} has layout {p.layout}; inertia steps dense (strided) tensors")
     if p.dtype not in _DTYPE_CODES:
-        raise TypeError(f"{name}: parameter {index} has dtype {p.dtype}; inertia steps float32 and float64")
+        raise TypeError(f"{name}: parameter {index} has dtype {p.dtype}; inertia steps float32, float64, bfloat16 and "
+                        "float16")
     if not p.is_contiguous():
         raise ValueError(f"{name}: parameter {index} is not contiguous (shape {tuple(p.shape)}, stride "
                          f"{p.stride()}); inertia steps contiguous memory")
@@ -224,7 +231,9 @@ class _InertiaStep:
         variant = self._variant_of(group)
         handle = self._handle(index, dtype_code, variant)
         options = self._library_options(group)
-        mode = numerics_mode(variant, foreach=group.get("foreach"), fused=group.get("fused"),
+        # Half parameters: torch's one path with float math is the fused one (see the module's docstring).
+        fused = group.get("fused") or (dtype_code in _HALF_CODES and "pytorch_fused" in (declared_numerics(variant) or ()))
+        mode = numerics_mode(variant, foreach=group.get("foreach"), fused=fused,
                              numerics=group.get("numerics", self.__dict__.get("_inertia_numerics")))
         if mode is not None:
             options["numerics"] = mode
@@ -750,6 +759,17 @@ class _ScheduleFree(_InertiaStep, _torch.optim.Optimizer):
 
     @_torch.no_grad()
     def _swap(self, to_eval):
+        # Every parameter is checked before the first one is swapped: an error leaves them all as they were.
+        for group in self.param_groups:
+            if group["train_mode"] != to_eval:
+                continue
+            for p in group["params"]:
+                if self.state[p].get("z") is None:
+                    continue
+                _check_param(type(self).__name__, p, 0)
+                if _DTYPE_CODES[p.dtype] in _HALF_CODES:
+                    raise TypeError(f"{type(self).__name__}.{'eval' if to_eval else 'train'}: a parameter has "
+                                    f"dtype {p.dtype}; the swap is float32 and float64 only")
         for group in self.param_groups:
             if group["train_mode"] != to_eval:
                 continue
@@ -758,7 +778,6 @@ class _ScheduleFree(_InertiaStep, _torch.optim.Optimizer):
                 z = self.state[p].get("z")
                 if z is None:
                     continue
-                _check_param(type(self).__name__, p, 0)
                 z = z.to(device=p.device, dtype=p.dtype).contiguous()
                 _capi.schedule_free_swap(to_eval, _DTYPE_CODES[p.dtype], p.data_ptr(), z.data_ptr(), p.numel(), beta)
             group["train_mode"] = not to_eval
