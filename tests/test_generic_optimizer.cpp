@@ -21,6 +21,7 @@
 #include "inertia/ema.hpp"
 #include "inertia/heavy_ball.hpp"
 #include "inertia/inertia.h"
+#include "inertia/lamb.hpp"
 #include "inertia/lars.hpp"
 #include "inertia/lion.hpp"
 #include "inertia/multi_tensor.hpp"
@@ -310,6 +311,22 @@ std::vector<variant_case<T>> cases() {
                                           view(d.state[2]), view(d.state[3])});
                      return call_group(adan_group<T>{o, tensors, step - 1}, policy, INERTIA_GROUP_CALL(adan_step));
                    }});
+  }
+  {
+    const lamb_options o{.lr = 1e-2, .b2 = 0.99, .eps_root = 1e-6, .weight_decay = 0.01};
+    out.push_back({"lamb b2 eps_root wd", "lamb",
+                   [](inertia_optimizer* h) {
+                     set(h, "lr", 1e-2), set(h, "b2", 0.99), set(h, "eps_root", 1e-6), set(h, "weight_decay", 0.01);
+                   },
+                   [o](auto& data, long long step, const step_policy*) {
+                     std::vector<lamb_tensor<T>> tensors;
+                     for (auto& d : data)
+                       tensors.push_back({view(d.param), cview(d.grad), view(d.state[0]), view(d.state[1])});
+                     lamb_group<T> group{o, tensors, step - 1};
+                     lamb_step(std::span(&group, 1));
+                     return step_report{};
+                   },
+                   false});
   }
   // rmsprop keeps momentum_buffer and grad_avg by options: centered alone
   // passes grad_avg as state[1], centered with momentum as state[2].

@@ -13,6 +13,7 @@
 #include "inertia/execution.hpp"
 #include "inertia/flat_buffer.hpp"
 #include "inertia/heavy_ball.hpp"
+#include "inertia/lamb.hpp"
 #include "inertia/lars.hpp"
 #include "inertia/lion.hpp"
 #include "inertia/lookahead.hpp"

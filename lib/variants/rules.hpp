@@ -10,6 +10,7 @@
 #include "variants/aggmo.hpp"
 #include "variants/ema.hpp"
 #include "variants/heavy_ball.hpp"
+#include "variants/lamb.hpp"
 #include "variants/lars.hpp"
 #include "variants/lion.hpp"
 #include "variants/lookahead.hpp"
@@ -36,6 +37,8 @@
   X(adan_rule<float>) X(adan_rule<double>)                                          \
   X(schedule_free_sgd_rule<float>) X(schedule_free_sgd_rule<double>)                \
   X(schedule_free_adamw_rule<float>) X(schedule_free_adamw_rule<double>)            \
-  X(ademamix_rule<float>) X(ademamix_rule<double>)
+  X(ademamix_rule<float>) X(ademamix_rule<double>)                                  \
+  X(lamb_moments_rule<float>) X(lamb_moments_rule<double>)                          \
+  X(lamb_update_rule<float>) X(lamb_update_rule<double>)
 
 #define INERTIA_FOR_EACH_STREAMING_RULE(X) X(lookahead_rule<float>) X(lookahead_rule<double>)

@@ -1,0 +1,240 @@
+// lamb entry points, its declaration (Optax's option and state names) and its
+// two-pass runner (moments and norms, then the update), after lars's.
+#include "variants/lamb.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include <omp.h>
+
+#include "reduction.hpp"
+#include "registry/optimizer.hpp"
+#include "step_groups.hpp"
+
+namespace inertia {
+namespace {
+
+using namespace detail::option_builders;
+using detail::value_range;
+
+template <class T>
+void step_groups(std::span<lamb_group<T>> groups, const execution& exec);
+
+struct lamb_variant {
+  static constexpr const char* function = "inertia::lamb_step";
+  static constexpr const char* name = "lamb";
+  using options_type = lamb_options;
+  /// Its norms are of the updates from the gradients as given: no step policy (yet), as lars.
+  static constexpr bool takes_policy = false;
+
+  static constexpr std::array options{number<&lamb_options::lr>("lr", value_range::nonnegative),
+                                      number<&lamb_options::b1>("b1", value_range::unit_open),
+                                      number<&lamb_options::b2>("b2", value_range::unit_open),
+                                      number<&lamb_options::eps>("eps", value_range::nonnegative),
+                                      number<&lamb_options::eps_root>("eps_root", value_range::nonnegative),
+                                      number<&lamb_options::weight_decay>("weight_decay", value_range::nonnegative)};
+  /// Optax's ScaleByAdamState fields.
+  static constexpr std::array state{detail::state_buffer<lamb_options>{"mu", detail::always<lamb_options>},
+                                    detail::state_buffer<lamb_options>{"nu", detail::always<lamb_options>}};
+
+  template <class T>
+  using tensor_type = lamb_tensor<T>;
+  template <class T>
+  static lamb_tensor<T> tensor_of(std::span<T> param, std::span<const T> grad, std::span<const std::span<T>> state,
+                                  std::vector<std::span<T>>&) {
+    return {param, grad, state[0], state[1]};
+  }
+  /// Its own two-pass runner, not the shared one.
+  static constexpr bool group_step_declared = true;
+  /// The first pass reads param, grad, mu and nu (and writes mu, nu) before the update pass.
+  static constexpr std::size_t norm_pass_reads = 4;
+  template <class T>
+  static step_report group_step(lamb_options& o, detail::no_scalars&, std::span<const lamb_tensor<T>> tensors,
+                                std::int64_t steps_taken, const step_policy*, const execution& exec) {
+    lamb_group<T> group{o, tensors, steps_taken};
+    step_groups(std::span(&group, 1), exec);
+    return {};
+  }
+
+  static void check_options(const detail::argument_checks& check, const lamb_options& o) {
+    detail::check_declared<options>(check, o);
+    if (o.eps == 0.0 && o.eps_root == 0.0)
+      check.fail(error_kind::hyperparameter, "eps", "eps and eps_root are both 0: the denominator can be 0");
+  }
+
+  template <class T>
+  static void check_tensor(const detail::argument_checks& check, const lamb_tensor<T>& t, const lamb_options&) {
+    check.same_length("grad", t.grad.size(), "param", t.param.size());
+    check.same_length("mu", t.mu.size(), "param", t.param.size());
+    check.same_length("nu", t.nu.size(), "param", t.param.size());
+    // No two buffers may share memory; the later one of a pair is named.
+    std::array<std::pair<const char*, std::span<const std::byte>>, 4> earlier;
+    std::size_t count = 0;
+    for_each_buffer(t, [&](const char* name, auto span) {
+      const auto bytes = std::as_bytes(span);
+      for (std::size_t k = 0; k < count; ++k) check.disjoint(name, bytes, earlier[k].first, earlier[k].second);
+      earlier[count++] = {name, bytes};
+    });
+  }
+
+  template <class T, class Visit>
+  static void for_each_buffer(const lamb_tensor<T>& t, Visit visit) {
+    visit("param", t.param);
+    visit("grad", t.grad);
+    visit("mu", t.mu);
+    visit("nu", t.nu);
+  }
+};
+
+/// A tensor whose param, mu and nu (what pass 2 reads again) fit in this many
+/// bytes is done by one thread back-to-back, so its second pass hits L2.
+constexpr std::size_t l2_resident_bytes = 512 * 1024;
+
+template <class T>
+struct lamb_job {
+  lamb_tensor<T> tensor;
+  lamb_options options;
+  std::int64_t step;  ///< this step's 1-based number
+};
+
+/// Sums of squares of w and u over one reduction chunk, after pass 1 on it.
+struct chunk_squares {
+  double param = 0.0, update = 0.0;
+};
+
+/// One parallel region, as lars's: small tensors whole on one thread each
+/// (contiguous runs balanced by size, the same every step); then each large
+/// tensor by every thread: pass 1 and the sums of squares chunk by chunk,
+/// the sums combined in chunk order, pass 2 on the chunks each thread did.
+template <class T>
+void run_lamb(const std::vector<lamb_job<T>>& jobs, const execution& exec) {
+  using moments_rule = detail::lamb_moments_rule<T>;
+  using update_rule = detail::lamb_update_rule<T>;
+  const arch target = active_arch();
+  const auto moments = detail::kernel_for<moments_rule>(target);
+  const auto update = detail::kernel_for<update_rule>(target);
+  const auto squares = detail::sum_squares_kernel_for<T>(target);
+
+  std::vector<std::size_t> small, large;
+  std::size_t total = 0, small_total = 0, largest_chunks = 0;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    const std::size_t n = jobs[j].tensor.param.size();
+    total += n;
+    if (n == 0) continue;
+    if (3 * n * sizeof(T) <= l2_resident_bytes) {
+      small.push_back(j);
+      small_total += n;
+    } else {
+      large.push_back(j);
+      largest_chunks = std::max(largest_chunks, detail::chunk_count(n));
+    }
+  }
+  // Pass 1 moves 6 elements, pass 2 4.
+  const int threads = detail::plan_blocks(total, sizeof(T), total * 10 * sizeof(T), exec).threads;
+  std::vector<chunk_squares> partials(largest_chunks);
+  update_rule shared_rule{};
+
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const int thread = omp_get_thread_num(), team = omp_get_num_threads();
+    alignas(64) T scratch[detail::reduction_chunk];
+    // Pass 1 on chunk c of a job: its moments, and the sums of squares of w and u.
+    const auto first_pass = [&](const lamb_job<T>& job, std::size_t c) {
+      const std::size_t n = job.tensor.param.size(), begin = c * detail::reduction_chunk;
+      const std::size_t end = std::min(n, begin + detail::reduction_chunk);
+      moments_rule rule = moments_rule::make(job.tensor, job.options, job.step);
+      rule.scratch = scratch;
+      rule.first = begin;
+      moments(rule, begin, end);
+      return chunk_squares{detail::chunk_sum_squares(squares, job.tensor.param.data(), n, c),
+                           static_cast<double>(squares(scratch, end - begin))};
+    };
+    // Small tensors: thread t takes those whose first element falls in its
+    // share [t*S/team, (t+1)*S/team) of the small tensors' elements.
+    std::size_t seen = 0;
+    for (std::size_t j : small) {
+      const std::size_t n = jobs[j].tensor.param.size();
+      const auto owner = static_cast<int>((static_cast<unsigned __int128>(seen) * team) / small_total);
+      seen += n;
+      if (owner != thread) continue;
+      const lamb_job<T>& job = jobs[j];
+      double param_squares = 0.0, update_squares = 0.0;
+      for (std::size_t c = 0; c < detail::chunk_count(n); ++c) {
+        const chunk_squares s = first_pass(job, c);
+        param_squares += s.param;
+        update_squares += s.update;
+      }
+      update(update_rule::make(job.tensor, job.options, job.step,
+                               detail::lamb_trust_ratio(param_squares, update_squares)),
+             0, n);
+    }
+    for (std::size_t j : large) {
+      const lamb_job<T>& job = jobs[j];
+      const std::size_t n = job.tensor.param.size(), chunks = detail::chunk_count(n);
+      const std::size_t first = chunks * thread / team, last = chunks * (thread + 1) / team;
+      for (std::size_t c = first; c < last; ++c) partials[c] = first_pass(job, c);
+#pragma omp barrier
+#pragma omp single
+      {
+        double param_squares = 0.0, update_squares = 0.0;
+        for (std::size_t c = 0; c < chunks; ++c) {
+          param_squares += partials[c].param;
+          update_squares += partials[c].update;
+        }
+        shared_rule = update_rule::make(job.tensor, job.options, job.step,
+                                        detail::lamb_trust_ratio(param_squares, update_squares));
+      }  // implicit barrier: every thread sees the rule
+      update(shared_rule, first * detail::reduction_chunk, std::min(n, last * detail::reduction_chunk));
+#pragma omp barrier  // the next tensor's partials overwrite these
+    }
+  }
+}
+
+template <class T>
+void step_groups(std::span<lamb_group<T>> groups, const execution& exec) {
+  std::vector<lamb_job<T>> jobs;
+  detail::check_groups<lamb_variant>(groups, [&](const lamb_group<T>& group, const lamb_tensor<T>& tensor) {
+    jobs.push_back({tensor, group.options, group.step + 1});
+  });
+  run_lamb(jobs, exec);
+  for (auto& group : groups) ++group.step;
+}
+
+/// One tensor: a group of one, through LAMB's own runner.
+template <class T>
+step_report lamb_one(const lamb_tensor<T>& tensor, const lamb_options& options, std::int64_t step,
+                     const step_policy& policy, const execution& exec) {
+  detail::check_step(lamb_variant::function, step);
+  detail::refuse_policy(lamb_variant::function, policy);
+  lamb_group<T> group{options, std::span<const lamb_tensor<T>>(&tensor, 1), step - 1};
+  step_groups(std::span<lamb_group<T>>(&group, 1), exec);
+  return {};
+}
+
+}  // namespace
+
+step_report lamb_step(const lamb_tensor<float>& tensor, const lamb_options& options, std::int64_t step,
+                      const step_policy& policy, const execution& exec) {
+  return lamb_one(tensor, options, step, policy, exec);
+}
+
+step_report lamb_step(const lamb_tensor<double>& tensor, const lamb_options& options, std::int64_t step,
+                      const step_policy& policy, const execution& exec) {
+  return lamb_one(tensor, options, step, policy, exec);
+}
+
+step_report lamb_step(std::span<lamb_group<float>> groups, const step_policy& policy, const execution& exec) {
+  detail::refuse_policy(lamb_variant::function, policy);
+  step_groups(groups, exec);
+  return {};
+}
+
+step_report lamb_step(std::span<lamb_group<double>> groups, const step_policy& policy, const execution& exec) {
+  detail::refuse_policy(lamb_variant::function, policy);
+  step_groups(groups, exec);
+  return {};
+}
+
+}  // namespace inertia
+
+INERTIA_REGISTER_VARIANT(lamb, lamb_variant)
