@@ -24,6 +24,7 @@
 #include "inertia/schedule_free_adamw.hpp"
 #include "inertia/schedule_free_sgd.hpp"
 #include "inertia/signum.hpp"
+#include "inertia/simplified_ademamix.hpp"
 #include "inertia/step_policy.hpp"
 #include "inertia/sutskever.hpp"
 #include "inertia/version.hpp"

@@ -17,6 +17,7 @@
 #include "variants/qhm.hpp"
 #include "variants/rmsprop.hpp"
 #include "variants/schedule_free.hpp"
+#include "variants/simplified_ademamix.hpp"
 #include "variants/sutskever.hpp"
 #include "variants/weight_ema.hpp"
 
@@ -39,6 +40,7 @@
   X(schedule_free_adamw_rule<float>) X(schedule_free_adamw_rule<double>)            \
   X(ademamix_rule<float>) X(ademamix_rule<double>)                                  \
   X(lamb_moments_rule<float>) X(lamb_moments_rule<double>)                          \
-  X(lamb_update_rule<float>) X(lamb_update_rule<double>)
+  X(lamb_update_rule<float>) X(lamb_update_rule<double>)                            \
+  X(simplified_ademamix_rule<float>) X(simplified_ademamix_rule<double>)
 
 #define INERTIA_FOR_EACH_STREAMING_RULE(X) X(lookahead_rule<float>) X(lookahead_rule<double>)
