@@ -28,17 +28,21 @@
 // float reductions and it rounds u * ratio and then * -lr: so this is
 // optax.lamb within a stated bound (tests/test_lamb.cpp), not bit for bit.
 //
-// Passes. The trust ratio needs ||u|| before any w is written, and u is not
-// kept: pass 1 updates mu and nu, forms u and adds up u^2 and w^2 (u goes to a
-// per-thread 4096-element scratch in L1 that the chunk reduction reads);
-// pass 2 forms u again from the stored mu and nu with the same operations and
-// writes w. Memory traffic: pass 1 reads w, g, mu, nu and writes mu, nu; pass 2
-// reads w, mu, nu and writes w: 10 elements (40 / 80 bytes). A tensor whose
-// w, mu and nu fit in 512 KiB is done by one thread back-to-back, so pass 2
-// reads it from L2; larger ones by every thread, each updating the chunks it
-// reduced. Arithmetic per element: pass 1 13 operations (15 with weight
-// decay) and two fma (the squares); pass 2 8 (10): 21 (25) and two fma, of
-// them two square roots and two divisions.
+// Passes. The trust ratio needs ||u|| before any w is written: pass 1
+// updates mu and nu, forms u and adds up u^2 and w^2; pass 2 writes w. A
+// thread that does a tensor, or its share of one, of up to 512 KiB of u keeps
+// u in a per-thread buffer (which lives as long as the thread) and pass 2
+// reads it back from cache; a larger share keeps only one 4096-element chunk
+// of u at a time, for its sum of squares, and pass 2 forms u again from the
+// stored mu and nu with the same operations (the same bits). Memory traffic:
+// pass 1 reads w, g, mu, nu and writes mu, nu; pass 2 reads w, mu, nu (or w
+// and the kept u, from cache) and writes w: 10 elements (40 / 80 bytes). A
+// tensor whose w, mu and nu fit in 512 KiB is done by one thread
+// back-to-back, so pass 2 reads it from L2; larger ones by every thread, each
+// updating the chunks it reduced. Arithmetic per element: pass 1 13
+// operations (15 with weight decay) and two fma (the squares), of them a
+// square root and a division; pass 2 2 with u kept, else 8 (10) with a second
+// square root and division.
 //
 // No step policy (yet): as lars, any but the default is refused.
 #include <cstdint>

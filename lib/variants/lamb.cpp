@@ -89,6 +89,19 @@ struct lamb_variant {
 /// A tensor whose param, mu and nu (what pass 2 reads again) fit in this many
 /// bytes is done by one thread back-to-back, so its second pass hits L2.
 constexpr std::size_t l2_resident_bytes = 512 * 1024;
+/// The most bytes of u one thread keeps from pass 1 for pass 2 (a tensor it
+/// does alone, or its share of a large one): pass 2 then reads u back from
+/// cache instead of forming it again (a division and a square root less per
+/// element, where the step is bound by them). The buffer lives as long as the
+/// thread. Larger shares form u again from the stored moments (there the step
+/// waits on memory, not on the divider).
+constexpr std::size_t kept_bytes = 512 * 1024;
+
+template <class T>
+std::vector<T>& kept_buffer() {
+  thread_local std::vector<T> buffer;
+  return buffer;
+}
 
 template <class T>
 struct lamb_job {
@@ -104,19 +117,24 @@ struct chunk_squares {
 
 /// One parallel region, as lars's: small tensors whole on one thread each
 /// (contiguous runs balanced by size, the same every step); then each large
-/// tensor by every thread: pass 1 and the sums of squares chunk by chunk,
-/// the sums combined in chunk order, pass 2 on the chunks each thread did.
+/// tensor by every thread: pass 1 and the sums of squares chunk by chunk, one
+/// barrier, every thread adding the chunk sums up in chunk order itself (the
+/// same sum on each), pass 2 on the chunks it did. Each large tensor has its
+/// own partials, so the next one needs no barrier before it.
 template <class T>
 void run_lamb(const std::vector<lamb_job<T>>& jobs, const execution& exec) {
   using moments_rule = detail::lamb_moments_rule<T>;
   using update_rule = detail::lamb_update_rule<T>;
+  using apply_rule = detail::lamb_apply_rule<T>;
+  constexpr std::size_t chunk = detail::reduction_chunk;
   const arch target = active_arch();
   const auto moments = detail::kernel_for<moments_rule>(target);
   const auto update = detail::kernel_for<update_rule>(target);
+  const auto apply = detail::kernel_for<apply_rule>(target);
   const auto squares = detail::sum_squares_kernel_for<T>(target);
 
-  std::vector<std::size_t> small, large;
-  std::size_t total = 0, small_total = 0, largest_chunks = 0;
+  std::vector<std::size_t> small, large, first_partial;
+  std::size_t total = 0, small_total = 0, large_chunks = 0;
   for (std::size_t j = 0; j < jobs.size(); ++j) {
     const std::size_t n = jobs[j].tensor.param.size();
     total += n;
@@ -126,28 +144,44 @@ void run_lamb(const std::vector<lamb_job<T>>& jobs, const execution& exec) {
       small_total += n;
     } else {
       large.push_back(j);
-      largest_chunks = std::max(largest_chunks, detail::chunk_count(n));
+      first_partial.push_back(large_chunks);
+      large_chunks += detail::chunk_count(n);
     }
   }
   // Pass 1 moves 6 elements, pass 2 4.
   const int threads = detail::plan_blocks(total, sizeof(T), total * 10 * sizeof(T), exec).threads;
-  std::vector<chunk_squares> partials(largest_chunks);
-  update_rule shared_rule{};
+  std::vector<chunk_squares> partials(large_chunks);
+  const std::size_t kept_capacity = kept_bytes / sizeof(T);
 
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     const int thread = omp_get_thread_num(), team = omp_get_num_threads();
-    alignas(64) T scratch[detail::reduction_chunk];
-    // Pass 1 on chunk c of a job: its moments, and the sums of squares of w and u.
-    const auto first_pass = [&](const lamb_job<T>& job, std::size_t c) {
-      const std::size_t n = job.tensor.param.size(), begin = c * detail::reduction_chunk;
-      const std::size_t end = std::min(n, begin + detail::reduction_chunk);
+    alignas(64) T scratch[chunk];
+    // u for elements [first, end) of one tensor: the kept buffer, or null when they do not fit.
+    const auto keep = [&](std::size_t count) -> T* {
+      if (count > kept_capacity) return nullptr;
+      std::vector<T>& kept = kept_buffer<T>();
+      if (kept.size() < count) kept.resize(kept_capacity);
+      return kept.data();
+    };
+    // Pass 1 on chunk c of a job: its moments, and the sums of squares of w
+    // and u; u to kept[i - first] when kept, else to the chunk's scratch.
+    const auto first_pass = [&](const lamb_job<T>& job, std::size_t c, T* kept, std::size_t first) {
+      const std::size_t n = job.tensor.param.size(), begin = c * chunk, end = std::min(n, begin + chunk);
       moments_rule rule = moments_rule::make(job.tensor, job.options, job.step);
-      rule.scratch = scratch;
-      rule.first = begin;
+      rule.scratch = kept != nullptr ? kept : scratch;
+      rule.first = kept != nullptr ? first : begin;
       moments(rule, begin, end);
       return chunk_squares{detail::chunk_sum_squares(squares, job.tensor.param.data(), n, c),
-                           static_cast<double>(squares(scratch, end - begin))};
+                           static_cast<double>(squares(rule.scratch + (begin - rule.first), end - begin))};
+    };
+    // Pass 2 on elements [first, end) of a job.
+    const auto second_pass = [&](const lamb_job<T>& job, std::size_t first, std::size_t end, const T* kept,
+                                 double ratio) {
+      if (kept != nullptr)
+        apply(apply_rule::make(job.tensor.param.data(), kept, first, job.options, ratio), first, end);
+      else
+        update(update_rule::make(job.tensor, job.options, job.step, ratio), first, end);
     };
     // Small tensors: thread t takes those whose first element falls in its
     // share [t*S/team, (t+1)*S/team) of the small tensors' elements.
@@ -158,34 +192,30 @@ void run_lamb(const std::vector<lamb_job<T>>& jobs, const execution& exec) {
       seen += n;
       if (owner != thread) continue;
       const lamb_job<T>& job = jobs[j];
+      T* const kept = keep(n);
       double param_squares = 0.0, update_squares = 0.0;
       for (std::size_t c = 0; c < detail::chunk_count(n); ++c) {
-        const chunk_squares s = first_pass(job, c);
+        const chunk_squares s = first_pass(job, c, kept, 0);
         param_squares += s.param;
         update_squares += s.update;
       }
-      update(update_rule::make(job.tensor, job.options, job.step,
-                               detail::lamb_trust_ratio(param_squares, update_squares)),
-             0, n);
+      second_pass(job, 0, n, kept, detail::lamb_trust_ratio(param_squares, update_squares));
     }
-    for (std::size_t j : large) {
-      const lamb_job<T>& job = jobs[j];
+    for (std::size_t k = 0; k < large.size(); ++k) {
+      const lamb_job<T>& job = jobs[large[k]];
       const std::size_t n = job.tensor.param.size(), chunks = detail::chunk_count(n);
       const std::size_t first = chunks * thread / team, last = chunks * (thread + 1) / team;
-      for (std::size_t c = first; c < last; ++c) partials[c] = first_pass(job, c);
+      const std::size_t begin = std::min(n, first * chunk), end = std::min(n, last * chunk);
+      chunk_squares* const mine = partials.data() + first_partial[k];
+      T* const kept = keep(end - begin);
+      for (std::size_t c = first; c < last; ++c) mine[c] = first_pass(job, c, kept, begin);
 #pragma omp barrier
-#pragma omp single
-      {
-        double param_squares = 0.0, update_squares = 0.0;
-        for (std::size_t c = 0; c < chunks; ++c) {
-          param_squares += partials[c].param;
-          update_squares += partials[c].update;
-        }
-        shared_rule = update_rule::make(job.tensor, job.options, job.step,
-                                        detail::lamb_trust_ratio(param_squares, update_squares));
-      }  // implicit barrier: every thread sees the rule
-      update(shared_rule, first * detail::reduction_chunk, std::min(n, last * detail::reduction_chunk));
-#pragma omp barrier  // the next tensor's partials overwrite these
+      double param_squares = 0.0, update_squares = 0.0;
+      for (std::size_t c = 0; c < chunks; ++c) {
+        param_squares += mine[c].param;
+        update_squares += mine[c].update;
+      }
+      second_pass(job, begin, end, kept, detail::lamb_trust_ratio(param_squares, update_squares));
     }
   }
 }

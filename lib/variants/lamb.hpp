@@ -37,8 +37,9 @@ struct lamb_direction {
   }
 };
 
-/// Pass 1 over one reduction chunk [first, first + 4096) or less: mu and nu
-/// updated in place, u written to scratch[i - first] for the chunk's sum of squares.
+/// Pass 1 over one reduction chunk: mu and nu updated in place, u written to
+/// scratch[i - first] for the chunk's sum of squares (first: the chunk's start,
+/// or where the kept run of chunks starts, lamb.cpp).
 template <class T>
 struct lamb_moments_rule {
   using value_type = T;
@@ -56,7 +57,7 @@ struct lamb_moments_rule {
   }
 
   const T* anchor() const { return param; }
-  /// Reads w, g, mu, nu; writes mu, nu (the scratch stays in L1).
+  /// Reads w, g, mu, nu; writes mu, nu (the scratch stays in cache).
   std::size_t bytes_per_element() const { return sizeof(T) * 6; }
 
   template <class Lanes>
@@ -95,6 +96,32 @@ struct lamb_update_rule {
     const V w = Lanes::load(param + i);
     const V u = direction.template of<Lanes>(w, Lanes::load(mu + i), Lanes::load(nu + i));
     Lanes::store(param + i, w + V(scale) * u);
+  }
+};
+
+/// Pass 2 where pass 1 kept u (a tensor, or a thread's share of one, whose u
+/// fits the per-thread buffer): w = w + r(-lr * ratio) * kept[i - first], the
+/// same u as lamb_update_rule forms again, without its division and sqrt.
+template <class T>
+struct lamb_apply_rule {
+  using value_type = T;
+  T* param;
+  const T* kept;
+  std::size_t first;
+  T scale;
+
+  static lamb_apply_rule make(T* param, const T* kept, std::size_t first, const lamb_options& o, double ratio) {
+    return {param, kept, first, T(-o.lr * ratio)};
+  }
+
+  const T* anchor() const { return param; }
+  /// Reads w and the kept u; writes w.
+  std::size_t bytes_per_element() const { return sizeof(T) * 3; }
+
+  template <class Lanes>
+  void apply(std::size_t i) const {
+    using V = typename Lanes::vec;
+    Lanes::store(param + i, Lanes::load(param + i) + V(scale) * Lanes::load(kept + (i - first)));
   }
 };
 

@@ -41,6 +41,7 @@
   X(ademamix_rule<float>) X(ademamix_rule<double>)                                  \
   X(lamb_moments_rule<float>) X(lamb_moments_rule<double>)                          \
   X(lamb_update_rule<float>) X(lamb_update_rule<double>)                            \
+  X(lamb_apply_rule<float>) X(lamb_apply_rule<double>)                              \
   X(simplified_ademamix_rule<float>) X(simplified_ademamix_rule<double>)
 
 #define INERTIA_FOR_EACH_STREAMING_RULE(X) X(lookahead_rule<float>) X(lookahead_rule<double>)
