@@ -331,15 +331,12 @@ std::vector<variant_case<T>> cases() {
                    [](inertia_optimizer* h) {
                      set(h, "lr", 1e-2), set(h, "b2", 0.99), set(h, "eps_root", 1e-6), set(h, "weight_decay", 0.01);
                    },
-                   [o](auto& data, long long step, const step_policy*) {
+                   [o](auto& data, long long step, const step_policy* policy) {
                      std::vector<lamb_tensor<T>> tensors;
                      for (auto& d : data)
                        tensors.push_back({view(d.param), cview(d.grad), view(d.state[0]), view(d.state[1])});
-                     lamb_group<T> group{o, tensors, step - 1};
-                     lamb_step(std::span(&group, 1));
-                     return step_report{};
-                   },
-                   false});
+                     return call_group(lamb_group<T>{o, tensors, step - 1}, policy, INERTIA_GROUP_CALL(lamb_step));
+                   }});
   }
   // rmsprop keeps momentum_buffer and grad_avg by options: centered alone
   // passes grad_avg as state[1], centered with momentum as state[2].

@@ -280,6 +280,31 @@ TEST_CASE("lamb uses a trust ratio of 1 when a norm is zero", "[lamb]") {
   lamb_step(lamb_tensor<double>{w2, g2, mu2, nu2}, o, 1);
   for (double x : w2) REQUIRE(x == 3.0);
 }
+TEST_CASE("lamb skips a step with a non-finite gradient, writing nothing", "[lamb][policy]") {
+  auto data = random_buffers<float>(4, 64, 1, 77);
+  make_state_plausible(data);
+  data[1][40] = std::numeric_limits<float>::quiet_NaN();
+  auto before = data.clone();
+  REQUIRE(lamb_step(tensor(data), lamb_options{}, 3, step_policy{.skip_non_finite = true}).skipped);
+  for (std::size_t s = 0; s < 4; ++s) REQUIRE(bitwise_equal<float>(data[s], before[s]));
+}
+TEST_CASE("lamb's fused loss scale and clamp step as the reference on the transformed gradient", "[lamb][policy]") {
+  // 4 is exact; the rule divides by it, then clamps to 0.3 (as gradient_source does); every target and thread count,
+  // one tensor on the one-thread path and one shared.
+  const step_policy policy{.grad_scale = 4.0, .clip_value = 0.3};
+  const lamb_options o{.lr = 0.02, .weight_decay = 0.01};
+  for (std::size_t size : {std::size_t(1003), std::size_t(50003)}) {
+    auto initial = random_buffers<float>(4, size, 1, 90);
+    make_state_plausible(initial);
+    auto expected = initial.clone();
+    for (float& g : expected[1]) g = std::clamp(g / 4.0f, -0.3f, 0.3f);
+    reference::lamb(tensor(expected), o, 2);
+    for (std::size_t i = 0; i < size; ++i) expected[1][i] = initial[1][i];  // the gradient is read, not written
+    require_all_settings_match(initial, expected,
+                               [&](buffers<float>& b, const execution& e) { lamb_step(tensor(b), o, 2, policy, e); },
+                               "grad_scale 4, clip_value 0.3 | size " + std::to_string(size));
+  }
+}
 TEST_CASE("lamb is within its bound of optax.lamb (eager)", "[lamb][golden][optax]") {
   // Measured (Optax 0.2.8, JAX 0.10.2, CPU, on the recorded elements, absolute: the params are of order 1):
   // 2.0 epsilons (float32) and 1.5 (float64) after 30 steps, pinned at 2. Where the orders differ:
@@ -309,7 +334,7 @@ TEST_CASE("lamb rejects bad input before writing anything", "[lamb][validation]"
   bad = good, bad.weight_decay = NAN;
   require_rejected(data, "weight_decay", error_kind::hyperparameter, call(bad, 1, whole));
   require_rejected(data, "step", error_kind::hyperparameter, call(good, 0, whole));
-  require_rejected(data, "policy", error_kind::hyperparameter, call(good, 1, whole, step_policy{.skip_non_finite = true}));
+  require_rejected(data, "grad_scale", error_kind::hyperparameter, call(good, 1, whole, step_policy{.grad_scale = 0}));
   lamb_tensor<float> t = whole;
   t.nu = t.nu.subspan(1);
   require_rejected(data, "nu", error_kind::length, call(good, 1, t));

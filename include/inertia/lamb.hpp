@@ -44,7 +44,11 @@
 // square root and a division; pass 2 2 with u kept, else 8 (10) with a second
 // square root and division.
 //
-// No step policy (yet): as lars, any but the default is refused.
+// Step policy (include/inertia/step_policy.hpp) as the elementwise variants
+// take it: the loss scale, the global-norm clip's factor and the clamp are
+// fused into pass 1's gradient load; the non-finite check (which skips the
+// step, writing nothing) and the global norm run over every gradient of the
+// call before anything is written; flush_denormals holds on every thread.
 #include <cstdint>
 #include <span>
 
@@ -76,7 +80,6 @@ struct lamb_tensor {
 template <class T> using lamb_group = param_group<lamb_options, lamb_tensor<T>>;
 
 /// One step of one tensor. step: t, the 1-based number of this step.
-/// lamb takes no step policy: any but the default is refused.
 INERTIA_API step_report lamb_step(const lamb_tensor<float>& tensor, const lamb_options& options, std::int64_t step,
                                   const step_policy& policy = {}, const execution& exec = {});
 INERTIA_API step_report lamb_step(const lamb_tensor<double>& tensor, const lamb_options& options, std::int64_t step,

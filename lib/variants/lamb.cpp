@@ -18,14 +18,15 @@ using namespace detail::option_builders;
 using detail::value_range;
 
 template <class T>
-void step_groups(std::span<lamb_group<T>> groups, const execution& exec);
+step_report step_groups(std::span<lamb_group<T>> groups, const step_policy& policy, const execution& exec);
 
 struct lamb_variant {
   static constexpr const char* function = "inertia::lamb_step";
   static constexpr const char* name = "lamb";
   using options_type = lamb_options;
-  /// Its norms are of the updates from the gradients as given: no step policy (yet), as lars.
-  static constexpr bool takes_policy = false;
+  /// The policy's transforms are fused into pass 1's gradient load; its
+  /// call-wide checks run before anything is written (lamb.cpp's step_groups).
+  static constexpr bool takes_policy = true;
 
   static constexpr std::array options{number<&lamb_options::lr>("lr", value_range::nonnegative),
                                       number<&lamb_options::b1>("b1", value_range::unit_open),
@@ -50,10 +51,9 @@ struct lamb_variant {
   static constexpr std::size_t norm_pass_reads = 4;
   template <class T>
   static step_report group_step(lamb_options& o, detail::no_scalars&, std::span<const lamb_tensor<T>> tensors,
-                                std::int64_t steps_taken, const step_policy*, const execution& exec) {
+                                std::int64_t steps_taken, const step_policy* policy, const execution& exec) {
     lamb_group<T> group{o, tensors, steps_taken};
-    step_groups(std::span(&group, 1), exec);
-    return {};
+    return step_groups(std::span(&group, 1), policy != nullptr ? *policy : step_policy{}, exec);
   }
 
   static void check_options(const detail::argument_checks& check, const lamb_options& o) {
@@ -121,8 +121,11 @@ struct chunk_squares {
 /// barrier, every thread adding the chunk sums up in chunk order itself (the
 /// same sum on each), pass 2 on the chunks it did. Each large tensor has its
 /// own partials, so the next one needs no barrier before it.
+/// clip_coefficient: the global-norm clip's factor (1: none), fused with the
+/// policy's loss scale and clamp into pass 1's gradient load.
 template <class T>
-void run_lamb(const std::vector<lamb_job<T>>& jobs, const execution& exec) {
+void run_lamb(const std::vector<lamb_job<T>>& jobs, const step_policy& policy, double clip_coefficient,
+              const execution& exec) {
   using moments_rule = detail::lamb_moments_rule<T>;
   using update_rule = detail::lamb_update_rule<T>;
   using apply_rule = detail::lamb_apply_rule<T>;
@@ -152,10 +155,12 @@ void run_lamb(const std::vector<lamb_job<T>>& jobs, const execution& exec) {
   const int threads = detail::plan_blocks(total, sizeof(T), total * 10 * sizeof(T), exec).threads;
   std::vector<chunk_squares> partials(large_chunks);
   const std::size_t kept_capacity = kept_bytes / sizeof(T);
+  const bool transforms = policy.grad_scale != 1.0 || clip_coefficient != 1.0 || policy.clip_value > 0.0;
 
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     const int thread = omp_get_thread_num(), team = omp_get_num_threads();
+    const detail::denormal_scope floating_point(policy.flush_denormals);
     alignas(64) T scratch[chunk];
     // u for elements [first, end) of one tensor: the kept buffer, or null when they do not fit.
     const auto keep = [&](std::size_t count) -> T* {
@@ -169,6 +174,7 @@ void run_lamb(const std::vector<lamb_job<T>>& jobs, const execution& exec) {
     const auto first_pass = [&](const lamb_job<T>& job, std::size_t c, T* kept, std::size_t first) {
       const std::size_t n = job.tensor.param.size(), begin = c * chunk, end = std::min(n, begin + chunk);
       moments_rule rule = moments_rule::make(job.tensor, job.options, job.step);
+      if (transforms) detail::apply_policy(rule.grad, policy, clip_coefficient);
       rule.scratch = kept != nullptr ? kept : scratch;
       rule.first = kept != nullptr ? first : begin;
       moments(rule, begin, end);
@@ -220,14 +226,26 @@ void run_lamb(const std::vector<lamb_job<T>>& jobs, const execution& exec) {
   }
 }
 
+/// As the shared runner's step_groups: every check, then the policy's
+/// call-wide part (the non-finite check, which skips the step writing nothing,
+/// and the global norm), then both passes, then the groups' step counters.
 template <class T>
-void step_groups(std::span<lamb_group<T>> groups, const execution& exec) {
+step_report step_groups(std::span<lamb_group<T>> groups, const step_policy& policy, const execution& exec) {
+  detail::check_policy(detail::argument_checks(lamb_variant::function), policy);
   std::vector<lamb_job<T>> jobs;
+  std::vector<std::span<const T>> grads;
   detail::check_groups<lamb_variant>(groups, [&](const lamb_group<T>& group, const lamb_tensor<T>& tensor) {
     jobs.push_back({tensor, group.options, group.step + 1});
+    grads.push_back(tensor.grad);
   });
-  run_lamb(jobs, exec);
+  step_report report;
+  double clip_coefficient = 1.0;
+  if (policy.skip_non_finite || policy.max_norm > 0.0)
+    if (!detail::call_wide_policy(std::span<const std::span<const T>>(grads), policy, exec, report, clip_coefficient))
+      return report;
+  run_lamb(jobs, policy, clip_coefficient, exec);
   for (auto& group : groups) ++group.step;
+  return report;
 }
 
 /// One tensor: a group of one, through LAMB's own runner.
@@ -235,10 +253,8 @@ template <class T>
 step_report lamb_one(const lamb_tensor<T>& tensor, const lamb_options& options, std::int64_t step,
                      const step_policy& policy, const execution& exec) {
   detail::check_step(lamb_variant::function, step);
-  detail::refuse_policy(lamb_variant::function, policy);
   lamb_group<T> group{options, std::span<const lamb_tensor<T>>(&tensor, 1), step - 1};
-  step_groups(std::span<lamb_group<T>>(&group, 1), exec);
-  return {};
+  return step_groups(std::span<lamb_group<T>>(&group, 1), policy, exec);
 }
 
 }  // namespace
@@ -254,15 +270,11 @@ step_report lamb_step(const lamb_tensor<double>& tensor, const lamb_options& opt
 }
 
 step_report lamb_step(std::span<lamb_group<float>> groups, const step_policy& policy, const execution& exec) {
-  detail::refuse_policy(lamb_variant::function, policy);
-  step_groups(groups, exec);
-  return {};
+  return step_groups(groups, policy, exec);
 }
 
 step_report lamb_step(std::span<lamb_group<double>> groups, const step_policy& policy, const execution& exec) {
-  detail::refuse_policy(lamb_variant::function, policy);
-  step_groups(groups, exec);
-  return {};
+  return step_groups(groups, policy, exec);
 }
 
 }  // namespace inertia
