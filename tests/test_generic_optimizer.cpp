@@ -21,6 +21,7 @@
 #include "inertia/ema.hpp"
 #include "inertia/heavy_ball.hpp"
 #include "inertia/inertia.h"
+#include "inertia/lamb.hpp"
 #include "inertia/lars.hpp"
 #include "inertia/lion.hpp"
 #include "inertia/multi_tensor.hpp"
@@ -29,6 +30,7 @@
 #include "inertia/schedule_free_adamw.hpp"
 #include "inertia/schedule_free_sgd.hpp"
 #include "inertia/signum.hpp"
+#include "inertia/simplified_ademamix.hpp"
 #include "inertia/sutskever.hpp"
 #include "inertia/weight_ema.hpp"
 #include "support.hpp"
@@ -309,6 +311,31 @@ std::vector<variant_case<T>> cases() {
                        tensors.push_back({view(d.param), cview(d.grad), view(d.state[0]), view(d.state[1]),
                                           view(d.state[2]), view(d.state[3])});
                      return call_group(adan_group<T>{o, tensors, step - 1}, policy, INERTIA_GROUP_CALL(adan_step));
+                   }});
+  }
+  {
+    const simplified_ademamix_options o{.lr = 1e-2, .alpha = 2.0, .weight_decay = 0.01};
+    out.push_back({"simplified_ademamix alpha wd", "simplified_ademamix",
+                   [](inertia_optimizer* h) { set(h, "lr", 1e-2), set(h, "alpha", 2.0), set(h, "weight_decay", 0.01); },
+                   [o](auto& data, long long step, const step_policy* policy) {
+                     std::vector<simplified_ademamix_tensor<T>> tensors;
+                     for (auto& d : data)
+                       tensors.push_back({view(d.param), cview(d.grad), view(d.state[0]), view(d.state[1])});
+                     return call_group(simplified_ademamix_group<T>{o, tensors, step - 1}, policy,
+                                       INERTIA_GROUP_CALL(simplified_ademamix_step));
+                   }});
+  }
+  {
+    const lamb_options o{.lr = 1e-2, .b2 = 0.99, .eps_root = 1e-6, .weight_decay = 0.01};
+    out.push_back({"lamb b2 eps_root wd", "lamb",
+                   [](inertia_optimizer* h) {
+                     set(h, "lr", 1e-2), set(h, "b2", 0.99), set(h, "eps_root", 1e-6), set(h, "weight_decay", 0.01);
+                   },
+                   [o](auto& data, long long step, const step_policy* policy) {
+                     std::vector<lamb_tensor<T>> tensors;
+                     for (auto& d : data)
+                       tensors.push_back({view(d.param), cview(d.grad), view(d.state[0]), view(d.state[1])});
+                     return call_group(lamb_group<T>{o, tensors, step - 1}, policy, INERTIA_GROUP_CALL(lamb_step));
                    }});
   }
   // rmsprop keeps momentum_buffer and grad_avg by options: centered alone

@@ -14,6 +14,7 @@ enum class access_pattern {
   update_5r4w,        ///< + two more states (AggMo with K = 3 velocities)
   update_6r5w,        ///< + three more states (Adan: m, v, n and the previous gradient)
   norms_update_5r2w,  ///< reads param and grad for their norms, then update_3r2w (LARS on a large tensor)
+  moments_update_7r3w,  ///< reads param, grad, 2 states, writes the states; then reads param and the states, writes param (LAMB)
   triad_2r1w,         ///< reads param and state; writes grad (the look-ahead point; STREAM's triad)
   copy_1r1w,          ///< reads param; writes grad (reference only)
 };
@@ -27,6 +28,7 @@ constexpr std::size_t moved_elements(access_pattern pattern) {
     case access_pattern::update_5r4w: return 9;
     case access_pattern::update_6r5w: return 11;
     case access_pattern::norms_update_5r2w: return 7;
+    case access_pattern::moments_update_7r3w: return 10;
     case access_pattern::triad_2r1w: return 3;
     case access_pattern::copy_1r1w: return 2;
   }
@@ -42,6 +44,7 @@ constexpr std::size_t arrays_touched(access_pattern pattern) {
     case access_pattern::update_5r4w: return 5;
     case access_pattern::update_6r5w: return 6;
     case access_pattern::norms_update_5r2w: return 3;
+    case access_pattern::moments_update_7r3w: return 4;
     case access_pattern::triad_2r1w: return 3;
     case access_pattern::copy_1r1w: return 2;
   }
@@ -59,6 +62,7 @@ constexpr std::string_view pattern_name(access_pattern pattern) {
     case access_pattern::update_5r4w: return "update_5r4w";
     case access_pattern::update_6r5w: return "update_6r5w";
     case access_pattern::norms_update_5r2w: return "norms_update_5r2w";
+    case access_pattern::moments_update_7r3w: return "moments_update_7r3w";
     case access_pattern::triad_2r1w: return "triad_2r1w";
     case access_pattern::copy_1r1w: return "copy_1r1w";
   }

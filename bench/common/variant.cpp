@@ -89,6 +89,7 @@ std::shared_ptr<inertia_optimizer> create(const std::string& registry_name) {
 // when read), the state buffers, and a norms pass before the update.
 std::optional<access_pattern> pattern_of(const variant& v) {
   if (v.norm_pass_reads == 2 && v.reads_grad && v.state_buffers == 1) return access_pattern::norms_update_5r2w;
+  if (v.norm_pass_reads == 4 && v.reads_grad && v.state_buffers == 2) return access_pattern::moments_update_7r3w;
   if (v.norm_pass_reads != 0) return std::nullopt;
   // Without a gradient, param is read and the state updated (weight_ema):
   // two arrays read, one written, as plain SGD.

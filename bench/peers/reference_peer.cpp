@@ -20,7 +20,9 @@
 #include "reference/aggmo.hpp"
 #include "reference/ema.hpp"
 #include "reference/heavy_ball.hpp"
+#include "reference/lamb.hpp"
 #include "reference/lars.hpp"
+#include "reference/simplified_ademamix.hpp"
 #include "reference/lion.hpp"
 #include "reference/lookahead.hpp"
 #include "reference/qhm.hpp"
@@ -240,6 +242,21 @@ range_step<T> adan(const variant& v) {
   };
 }
 
+/// mu and nu: state, extra_state[0]. As lars's peer: with more than one
+/// thread each chunk takes its own norms (the same passes over the same bytes).
+template <class T>
+range_step<T> lamb(const variant& v) {
+  const lamb_options o{.lr = v.option("lr"), .b1 = v.option("b1"), .b2 = v.option("b2"), .eps = v.option("eps"),
+                       .eps_root = v.option("eps_root"), .weight_decay = v.option("weight_decay")};
+  return [o, step = v.step](const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+    const lamb_options options = o;
+    const std::size_t n = end - begin;
+    reference::lamb(lamb_tensor<T>{{b.param + begin, n}, {b.grad + begin, n}, {b.state + begin, n},
+                                   {b.extra_state[0] + begin, n}},
+                    options, step);
+  };
+}
+
 /// square_avg, then momentum_buffer and grad_avg where the options keep them (the handle's order).
 template <class T>
 range_step<T> rmsprop(const variant& v) {
@@ -332,6 +349,21 @@ range_step<T> ademamix(const variant& v) {
   };
 }
 
+/// m and n: state, extra_state[0].
+template <class T>
+range_step<T> simplified_ademamix(const variant& v) {
+  const simplified_ademamix_options o{.lr = v.option("lr"), .b1 = v.option("b1"), .b2 = v.option("b2"),
+                                      .alpha = v.option("alpha"), .eps = v.option("eps"),
+                                      .eps_root = v.option("eps_root"), .weight_decay = v.option("weight_decay")};
+  return [o, step = v.step](const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+    const simplified_ademamix_options options = o;
+    const std::size_t n = end - begin;
+    reference::simplified_ademamix(simplified_ademamix_tensor<T>{{b.param + begin, n}, {b.grad + begin, n},
+                                                                 {b.state + begin, n}, {b.extra_state[0] + begin, n}},
+                                   options, step);
+  };
+}
+
 #define INERTIA_PEER_STEP(NAME) peer_entry{#NAME, &NAME<float>, &NAME<double>}
 constexpr std::array steps{
     INERTIA_PEER_STEP(heavy_ball), INERTIA_PEER_STEP(sutskever),  INERTIA_PEER_STEP(ema),
@@ -340,7 +372,7 @@ constexpr std::array steps{
     INERTIA_PEER_STEP(weight_ema), INERTIA_PEER_STEP(adam),       INERTIA_PEER_STEP(adamw),
     INERTIA_PEER_STEP(nadam),      INERTIA_PEER_STEP(adagrad),    INERTIA_PEER_STEP(rmsprop),
     INERTIA_PEER_STEP(adan),       INERTIA_PEER_STEP(schedule_free_sgd), INERTIA_PEER_STEP(schedule_free_adamw),
-    INERTIA_PEER_STEP(ademamix)};
+    INERTIA_PEER_STEP(ademamix),   INERTIA_PEER_STEP(lamb),       INERTIA_PEER_STEP(simplified_ademamix)};
 #undef INERTIA_PEER_STEP
 
 }  // namespace

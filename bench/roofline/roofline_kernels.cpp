@@ -83,6 +83,29 @@ void norms_update_loop(const step_buffers<T>& b, std::size_t begin, std::size_t 
   }
 }
 
+// LAMB's traffic: a first pass reading param, grad and both states and
+// writing the states, with a sum of squares of param; then a second pass
+// reading param and the states and writing param. The sum feeds the second
+// pass (a scale of 1 unless it is zero), so neither pass can be dropped.
+template <class T>
+void moments_update_loop(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
+  T* __restrict param = b.param;
+  const T* __restrict grad = b.grad;
+  T* __restrict state0 = b.state;
+  T* __restrict state1 = b.extra_state[0];
+  T total = 0;
+#pragma omp simd reduction(+ : total)
+  for (std::size_t i = begin; i < end; ++i) {
+    const T g = grad[i], w = param[i];
+    state0[i] = g - state0[i];
+    state1[i] = g - state1[i];
+    total += w * w;
+  }
+  const T scale = total > T(0) ? T(1) : T(0);
+#pragma GCC ivdep
+  for (std::size_t i = begin; i < end; ++i) param[i] = scale * (state0[i] + state1[i]) - param[i];
+}
+
 template <class T>
 void triad_loop(const step_buffers<T>& b, std::size_t begin, std::size_t end) {
   const T* __restrict a = b.param;
@@ -192,6 +215,7 @@ constexpr roofline_kernel<T> all_kernels[] = {
     {access_pattern::update_6r5w, "loop", &update_loop<T, 4>},
     {access_pattern::update_6r5w, "prefetch", &update_prefetch<T, 4>},
     {access_pattern::norms_update_5r2w, "loop", &norms_update_loop<T>},
+    {access_pattern::moments_update_7r3w, "loop", &moments_update_loop<T>},
     {access_pattern::triad_2r1w, "loop", &triad_loop<T>},
     {access_pattern::triad_2r1w, "prefetch", &triad_prefetch<T>},
 #if defined(__SSE2__)

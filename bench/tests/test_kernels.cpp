@@ -95,6 +95,7 @@ TEST_CASE("every registered variant is measured", "[bench]") {
   CHECK(find_variant("aggmo")->pattern == access_pattern::update_5r4w);
   CHECK(find_variant("adan")->pattern == access_pattern::update_6r5w);
   CHECK(find_variant("lars")->pattern == access_pattern::norms_update_5r2w);
+  CHECK(find_variant("lamb")->pattern == access_pattern::moments_update_7r3w);
   CHECK(find_variant("weight_ema")->pattern == access_pattern::update_2r1w);
   CHECK(find_variant("heavy_ball")->pattern == access_pattern::update_3r2w);
   CHECK(!find_variant("weight_ema")->takes_policy);

@@ -409,7 +409,10 @@ INERTIA_API inertia_status inertia_nadam_step_f64(double *param, const double *g
  * state z[, exp_avg_sq]; scalar state lr_max and weight_sum, which a resumed
  * schedulefree run sets from its param_groups), ademamix (optax.contrib.ademamix:
  * lr (Optax's learning_rate), b1, b2, b3, alpha, eps, eps_root, weight_decay, alpha_warmup,
- * b3_warmup; state m1, m2, nu). Each one's equations
+ * b3_warmup; state m1, m2, nu), simplified_ademamix (optax.contrib.simplified_ademamix:
+ * lr, b1, b2, alpha, eps, eps_root, weight_decay; state m, n), lamb (optax.lamb: lr, b1,
+ * b2, eps, eps_root, weight_decay; state mu, nu; not elementwise: per-tensor norms).
+ * Each one's equations
  * and numerics are its per-variant section below and its C++ header; a step
  * through this call is bit-identical to the per-variant call.
  *

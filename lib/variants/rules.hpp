@@ -12,12 +12,14 @@
 #include "variants/convert.hpp"
 #include "variants/ema.hpp"
 #include "variants/heavy_ball.hpp"
+#include "variants/lamb.hpp"
 #include "variants/lars.hpp"
 #include "variants/lion.hpp"
 #include "variants/lookahead.hpp"
 #include "variants/qhm.hpp"
 #include "variants/rmsprop.hpp"
 #include "variants/schedule_free.hpp"
+#include "variants/simplified_ademamix.hpp"
 #include "variants/sutskever.hpp"
 #include "variants/weight_ema.hpp"
 
@@ -39,6 +41,11 @@
   X(schedule_free_sgd_rule<float>) X(schedule_free_sgd_rule<double>) X(schedule_free_sgd_rule<bfloat16>) X(schedule_free_sgd_rule<float16>)          \
   X(schedule_free_adamw_rule<float>) X(schedule_free_adamw_rule<double>) X(schedule_free_adamw_rule<bfloat16>) X(schedule_free_adamw_rule<float16>)  \
   X(ademamix_rule<float>) X(ademamix_rule<double>) X(ademamix_rule<bfloat16>) X(ademamix_rule<float16>) \
+  X(lamb_moments_rule<float>) X(lamb_moments_rule<double>) X(lamb_moments_rule<bfloat16>) X(lamb_moments_rule<float16>) \
+  X(lamb_update_rule<float>) X(lamb_update_rule<double>) X(lamb_update_rule<bfloat16>) X(lamb_update_rule<float16>) \
+  X(lamb_apply_rule<float>) X(lamb_apply_rule<double>) X(lamb_apply_rule<bfloat16>) X(lamb_apply_rule<float16>) \
+  X(simplified_ademamix_rule<float>) X(simplified_ademamix_rule<double>) X(simplified_ademamix_rule<bfloat16>) \
+  X(simplified_ademamix_rule<float16>) \
   X(narrow_rule<bfloat16>) X(narrow_rule<float16>) X(widen_rule<bfloat16>) X(widen_rule<float16>)
 
 #define INERTIA_FOR_EACH_STREAMING_RULE(X) X(lookahead_rule<float>) X(lookahead_rule<double>)

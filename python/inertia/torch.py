@@ -8,7 +8,7 @@ checkpoints move both ways) and step hooks are torch's; only ``step`` is inertia
 installed torch select (``numerics_mode``).
 
 ``Lion``, ``Signum``, ``QHM``, ``AggMo``, ``LARS``, ``Sutskever``, ``EMA`` (EMA momentum, Optax
-``ema`` + ``scale(-lr)``) and ``Adan`` (Optax ``adan``) are ``torch.optim.Optimizer`` subclasses whose
+``ema`` + ``scale(-lr)``), ``Adan`` (Optax ``adan``) and ``Lamb`` (Optax ``lamb``) are ``torch.optim.Optimizer`` subclasses whose
 defaults are the library's (read from it); see each class's signature.
 
 CPU tensors, float32, float64, bfloat16 and float16, contiguous parameters. bfloat16 and float16 parameters
@@ -28,7 +28,7 @@ import torch as _torch
 from . import _capi
 
 __all__ = ["SGD", "Adam", "AdamW", "NAdam", "Adagrad", "RMSprop", "Lion", "Signum", "QHM", "AggMo", "LARS",
-           "Sutskever", "EMA", "Adan", "SGDScheduleFree", "AdamWScheduleFree", "numerics_mode", "TORCH_VERSION"]
+           "Sutskever", "EMA", "Adan", "Lamb", "SGDScheduleFree", "AdamWScheduleFree", "numerics_mode", "TORCH_VERSION"]
 
 
 def _version_tuple(text):
@@ -831,6 +831,9 @@ Sutskever = _library_class("Sutskever", "sutskever", ("lr", "momentum", "nestero
 Adan = _library_class("Adan", "adan", ("lr", "b1", "b2", "b3", "eps", "eps_root", "weight_decay"),
                       doc="Adan (optax.adan's equations; bias corrections multiplied): Nesterov momentum on "
                           "gradient differences; state m, v, n and g (the previous gradient).")
+Lamb = _library_class("Lamb", "lamb", ("lr", "b1", "b2", "eps", "eps_root", "weight_decay"),
+                      doc="LAMB (optax.lamb's equations; bias corrections multiplied): Adam's direction plus weight "
+                          "decay, scaled by each parameter tensor's trust ratio ||w|| / ||u||; state mu and nu.")
 EMA = _library_class("EMA", "ema", ("lr", "beta", "bias_correction"), flags=("bias_correction",),
                      doc="EMA momentum: v = beta*v + (1-beta)*g; w -= lr*v (Optax ema + scale(-lr)).")
 del _class

@@ -214,7 +214,8 @@ LIBRARY_OPTIMIZERS = [("Lion", "lion", dict(lr=1e-3)), ("Signum", "signum", dict
                       ("LARS", "lars", dict(lr=0.5, momentum=0.9, weight_decay=1e-4)),
                       ("Sutskever", "sutskever", dict(lr=0.1, momentum=0.9, nesterov=True)),
                       ("EMA", "ema", dict(lr=0.1, beta=0.9, bias_correction=True)),
-                      ("Adan", "adan", dict(lr=1e-2, weight_decay=0.02))]
+                      ("Adan", "adan", dict(lr=1e-2, weight_decay=0.02)),
+                      ("Lamb", "lamb", dict(lr=1e-2, weight_decay=0.01))]
 
 
 @pytest.mark.parametrize("name,variant,options", LIBRARY_OPTIMIZERS)
@@ -243,6 +244,27 @@ def test_library_optimizers_train_and_match_the_numpy_step(digits, name, variant
         getattr(inp, variant)(w_np, g.numpy(), step=t, **state_np, **options)
     np.testing.assert_array_equal(w.detach().numpy(), w_np)
     assert optimizer.state[w]["step"].item() == 3
+
+
+def test_lamb_trust_ratio_is_per_parameter_tensor():
+    """Two parameters in one group step as each alone (each its own ||w|| / ||u||), not as their concatenation."""
+    torch.manual_seed(8)
+    starts, grads = [torch.randn(40), torch.randn(9) * 5], [torch.randn(40), torch.randn(9)]
+    together = [s.clone().requires_grad_() for s in starts]
+    optimizer = it.Lamb(together, lr=0.1, weight_decay=0.01)
+    for p, g in zip(together, grads):
+        p.grad = g.clone()
+    optimizer.step()
+    for p, s, g in zip(together, starts, grads):
+        alone = s.clone().requires_grad_()
+        alone.grad = g.clone()
+        it.Lamb([alone], lr=0.1, weight_decay=0.01).step()
+        assert torch.equal(p.detach(), alone.detach())
+    joined = torch.cat(starts).requires_grad_()
+    joined.grad = torch.cat(grads)
+    it.Lamb([joined], lr=0.1, weight_decay=0.01).step()
+    assert not torch.equal(joined.detach(), torch.cat([p.detach() for p in together]))
+    assert set(optimizer.state[together[0]]) >= {"mu", "nu"}
 
 
 @pytest.mark.parametrize("name,options", [("SGD", dict(lr=0.1, momentum=0.0)), ("Adam", dict(lr=0.01)),

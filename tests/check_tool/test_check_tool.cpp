@@ -364,8 +364,10 @@ TEST_CASE("Schedule-Free and AdEMAMix replay through the registry", "[check-tool
       REQUIRE(step["states"]["weight_sum"]["max_ulp"] == 0);
       REQUIRE(step["states"]["z"]["max_ulp"] == 0);
     }
-  // Optax's AdEMAMix (scripts/golden_ademamix.py), free-running: 0 ULP.
-  for (const char* file : {"ademamix_float32.json", "ademamix_float64.json"}) {
+  // Optax's AdEMAMix and Simplified AdEMAMix (scripts/golden_ademamix.py,
+  // golden_simplified_ademamix.py), free-running: 0 ULP.
+  for (const char* file : {"ademamix_float32.json", "ademamix_float64.json", "simplified_ademamix_float32.json",
+                           "simplified_ademamix_float64.json"}) {
     const auto r = run({data(file)});
     INFO(file << "\n" << r.output);
     REQUIRE(r.status == 0);
