@@ -56,7 +56,7 @@ template <class Pick>
 decltype(auto) on_target(arch target, Pick&& pick) {
   switch (target) {
 #define INERTIA_TARGET_CASE(name, processors, flags, xsimd_arch, cpu_runs_it) \
-  INERTIA_IF_COMPILED(processors, case arch::name: return pick.template operator()<target_entry_points<arch::name>>();)
+  INERTIA_IF_COMPILED(name, case arch::name: return pick.template operator()<target_entry_points<arch::name>>();)
     INERTIA_FOR_EACH_TARGET(INERTIA_TARGET_CASE)
 #undef INERTIA_TARGET_CASE
     default: break;

@@ -33,6 +33,11 @@ std::string joined_names(std::string_view separator) {
   return out;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+// F16C (the avx2 target's float16 conversions): CPUID leaf 1, ECX bit 29, as GCC reads it.
+bool cpu_has_f16c() { return __builtin_cpu_supports("f16c"); }
+#endif
+
 }  // namespace
 
 target_set supported_targets() noexcept {
@@ -40,7 +45,7 @@ target_set supported_targets() noexcept {
     [[maybe_unused]] const auto cpu = xsimd::available_architectures();
     target_set set = 0;
 #define INERTIA_ADD_IF_RUNS(name, processors, flags, xsimd_arch, cpu_runs_it) \
-  INERTIA_IF_COMPILED(processors, if (cpu_runs_it) set |= target_bit(arch::name);)
+  INERTIA_IF_COMPILED(name, if (cpu_runs_it) set |= target_bit(arch::name);)
     INERTIA_FOR_EACH_TARGET(INERTIA_ADD_IF_RUNS)
 #undef INERTIA_ADD_IF_RUNS
     return set;

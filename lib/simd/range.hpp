@@ -54,12 +54,17 @@ template <class Arch, store_policy Stores, class Rule>
   }
 }
 
-// Half-precision storage runs every rule unspecialised: each specialisation
-// is one more copy of the loops per target, and a half step is for models
-// too large for cache, where the flag tests per vector cost nothing measurable.
+// Half-precision storage specialises on the targets that step large models
+// (avx2, avx512f) and runs unspecialised on the others (scalar, sse2), which
+// are there for correctness: each specialisation is one more copy of the
+// loops per target and element type.
+template <class Arch>
+inline constexpr bool specialises_half_rules =
+    std::is_same_v<Arch, xsimd::avx512f> || std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>;
+
 template <class Arch, class Rule, store_policy Stores = store_policy::cached>
 void run_range_for(const Rule& rule, std::size_t begin, std::size_t end) {
-  if constexpr (specialisable<Rule> && !is_half_v<typename Rule::value_type>) {
+  if constexpr (specialisable<Rule> && (!is_half_v<typename Rule::value_type> || specialises_half_rules<Arch>)) {
     rule.specialize([&](const auto& specialised) { run_loops_for<Arch, Stores>(specialised, begin, end); });
   } else {
     run_loops_for<Arch, Stores>(rule, begin, end);

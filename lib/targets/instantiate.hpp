@@ -33,7 +33,7 @@ namespace inertia::detail {
 template <arch Target>
 struct target_arch;
 #define INERTIA_TARGET_ARCH(name, processors, flags, xsimd_arch, cpu_runs_it) \
-  INERTIA_IF_COMPILED(processors, template <> struct target_arch<arch::name> { using type = xsimd_arch; };)
+  INERTIA_IF_COMPILED(name, template <> struct target_arch<arch::name> { using type = xsimd_arch; };)
 INERTIA_FOR_EACH_TARGET(INERTIA_TARGET_ARCH)
 #undef INERTIA_TARGET_ARCH
 

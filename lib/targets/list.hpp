@@ -16,29 +16,28 @@
 // X(name, processors, flags, xsimd_arch, cpu_runs_it)
 //   name        the inertia::arch enumerator (include/inertia/arch.hpp, in the
 //               same order) and the name arch_name() prints and INERTIA_ARCH takes
-//   processors  portable: every build; x86: x86-64 builds only (INERTIA_X86_TARGETS)
+//   processors  portable: every build; x86: x86-64 builds only (INERTIA_X86_TARGETS);
+//               INERTIA_TARGETS may name a subset (lib/CMakeLists.txt)
 //   flags       the compiler flags of the target's translation unit, one string,
 //               space-separated (CMake reads it: keep it a literal on one line)
 //   xsimd_arch  the xsimd architecture of its loops
 //   cpu_runs_it whether this CPU runs it, from `cpu`, xsimd::available_architectures()
 //
 // Slowest first: the best supported target is the last one that runs.
+// (avx2 also converts float16 with F16C, which every AVX2 + FMA processor has;
+// xsimd 8.1 does not report it: cpu_has_f16c(), lib/target_selection.cpp.)
 #define INERTIA_FOR_EACH_TARGET(X)                                                                   \
   X(scalar, portable, "", ::inertia::detail::scalar_arch, true)                                     \
   X(sse2, x86, "-msse2", ::xsimd::sse2, cpu.sse2)                                                    \
-  X(avx2, x86, "-mavx2 -mfma", ::xsimd::fma3<::xsimd::avx2>, cpu.fma3_avx2)                          \
+  X(avx2, x86, "-mavx2 -mfma -mf16c", ::xsimd::fma3<::xsimd::avx2>, cpu.fma3_avx2 && cpu_has_f16c())  \
   X(avx512f, x86, "-mavx512f -mfma", ::xsimd::avx512f, cpu.avx512f && cpu.fma3_avx2)
 
 /// inertia::detail::INERTIA_TARGET_NAMESPACE(avx2) is the avx2 target's namespace.
 #define INERTIA_TARGET_NAMESPACE(name) INERTIA_TARGET_NAMESPACE_PASTE(name)
 #define INERTIA_TARGET_NAMESPACE_PASTE(name) target_##name
 
-/// INERTIA_IF_COMPILED(processors, code...): the code when this build compiles
-/// the targets of that `processors` column, nothing otherwise.
-#define INERTIA_IF_COMPILED(processors, ...) INERTIA_IF_COMPILED_##processors(__VA_ARGS__)
-#define INERTIA_IF_COMPILED_portable(...) __VA_ARGS__
-#if defined(INERTIA_X86_TARGETS)
-#define INERTIA_IF_COMPILED_x86(...) __VA_ARGS__
-#else
-#define INERTIA_IF_COMPILED_x86(...)
-#endif
+/// INERTIA_IF_COMPILED(name, code...): the code when this build compiles the
+/// target `name` (lib/CMakeLists.txt: the processor's targets, or those of
+/// INERTIA_TARGETS), nothing otherwise.
+#include "compiled_targets.hpp"
+#define INERTIA_IF_COMPILED(name, ...) INERTIA_IF_COMPILED_##name(__VA_ARGS__)
