@@ -18,14 +18,11 @@ against a long-double run of inertia's order on the same inputs, inertia's float
 off and Optax's 2.2e-6.
 """
 
-import json
 import os
 import sys
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from golden_layout import HEAD, SIZES, STEPS, TAIL, bits_hex, fnv1a, tensor_seed, values  # noqa: E402
+from optax_golden import record  # noqa: E402
 
 CASES = [
     ("optax_defaults_lr1e-2", {"learning_rate": 1e-2}),
@@ -37,52 +34,16 @@ SEED_CASE_OFFSET = 90
 DEFAULTS = {"b1": 0.98, "b2": 0.92, "b3": 0.99, "eps": 1e-8, "eps_root": 1e-8, "weight_decay": 0.0}
 
 
-def run(jnp, optax, kwargs, dtype, seed_case):
-    streams = [values(tensor_seed(seed_case, j), n * (STEPS + 1)) for j, n in enumerate(SIZES)]
-    params = [jnp.asarray(s[:n], dtype=dtype) for s, n in zip(streams, SIZES)]
-    tx = optax.adan(**kwargs)
-    state = tx.init(params)
-    for step in range(STEPS):
-        grads = [jnp.asarray(s[n * (step + 1): n * (step + 2)], dtype=dtype) for s, n in zip(streams, SIZES)]
-        updates, state = tx.update(grads, state, params)
-        params = optax.apply_updates(params, updates)
-    out = []
-    for p in params:
-        final = np.asarray(p).copy()
-        assert final.dtype == np.dtype(dtype)
-        n = final.size
-        sample = list(range(n)) if n <= HEAD + TAIL else list(range(HEAD)) + list(range(n - TAIL, n))
-        out.append({"n": n, "param_hash": fnv1a(final.tobytes()), "sample_index": sample,
-                    "param_sample": bits_hex(final[sample])})
-    return out
+def inertia_options(kwargs):
+    """The case by inertia's keys: Optax's names, learning_rate as lr."""
+    options = dict(DEFAULTS, **{k: v for k, v in kwargs.items() if k != "learning_rate"})
+    options["lr"] = kwargs["learning_rate"]
+    return options
 
 
 def main():
-    import jax
-    import jax.numpy as jnp
-    import optax
-    cases = []
-    for dtype in ("float32", "float64"):
-        jax.config.update("jax_enable_x64", dtype == "float64")
-        for case_index, (name, kwargs) in enumerate(CASES):
-            seed_case = SEED_CASE_OFFSET + case_index
-            with jax.disable_jit():
-                tensors = run(jnp, optax, kwargs, dtype, seed_case)
-            options = dict(DEFAULTS, **{k: v for k, v in kwargs.items() if k != "learning_rate"})
-            options["lr"] = kwargs["learning_rate"]
-            cases.append({"variant": "adan", "name": name, "path": "eager", "dtype": dtype, "seed_case": seed_case,
-                          "optax": kwargs, "hyperparameters": options, "tensors": tensors})
-    doc = {"format": "inertia-torch2-golden", "version": 1, "optax": optax.__version__, "jax": jax.__version__,
-           "mode": "eager (jax.disable_jit), CPU", "steps": STEPS, "sizes": list(SIZES),
-           "inputs": "splitmix64 values (scripts/golden_layout.py `values`), tensor j of case k seeded "
-                     "1000*(seed_case+1)+j: n initial params, then n gradients per step",
-           "generator": "scripts/golden_optax_adan.py", "cases": cases}
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "adan_optax.json")
-    with open(path, "w") as f:
-        json.dump(doc, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"wrote {path}: {len(cases)} cases, {os.path.getsize(path)} bytes")
-    return 0
+    return record('adan', 'adan', CASES, SEED_CASE_OFFSET, inertia_options, "scripts/golden_optax_adan.py",
+                  'adan_optax.json')
 
 
 if __name__ == "__main__":

@@ -19,14 +19,11 @@ with a constant lr, as here). So only the parameters are compared, and within a 
 centred first moment is a mul-add, `(1 - decay) * g + decay * mu`: inertia's pytorch_1_13 order.
 """
 
-import json
 import os
 import sys
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from golden_layout import HEAD, SIZES, STEPS, TAIL, bits_hex, fnv1a, tensor_seed, values  # noqa: E402
+from optax_golden import record  # noqa: E402
 
 # (case name, optax.rmsprop kwargs): Optax's defaults, then its options one group at a time.
 CASES = [
@@ -50,51 +47,9 @@ def inertia_options(kwargs):
             "nesterov": o["nesterov"]}
 
 
-def run(jax, jnp, optax, kwargs, dtype, seed_case):
-    streams = [values(tensor_seed(seed_case, j), n * (STEPS + 1)) for j, n in enumerate(SIZES)]
-    params = [jnp.asarray(s[:n], dtype=dtype) for s, n in zip(streams, SIZES)]
-    tx = optax.rmsprop(**kwargs)
-    state = tx.init(params)
-    for step in range(STEPS):
-        grads = [jnp.asarray(s[n * (step + 1): n * (step + 2)], dtype=dtype) for s, n in zip(streams, SIZES)]
-        updates, state = tx.update(grads, state, params)
-        params = optax.apply_updates(params, updates)
-    out = []
-    for p in params:
-        final = np.asarray(p).copy()
-        assert final.dtype == np.dtype(dtype)
-        n = final.size
-        sample = list(range(n)) if n <= HEAD + TAIL else list(range(HEAD)) + list(range(n - TAIL, n))
-        out.append({"n": n, "param_hash": fnv1a(final.tobytes()), "sample_index": sample,
-                    "param_sample": bits_hex(final[sample])})
-    return out
-
-
 def main():
-    import jax
-    import jax.numpy as jnp
-    import optax
-    cases = []
-    for dtype in ("float32", "float64"):
-        jax.config.update("jax_enable_x64", dtype == "float64")
-        for case_index, (name, kwargs) in enumerate(CASES):
-            seed_case = SEED_CASE_OFFSET + case_index
-            with jax.disable_jit():
-                tensors = run(jax, jnp, optax, kwargs, dtype, seed_case)
-            cases.append({"variant": "rmsprop", "name": name, "path": "eager", "dtype": dtype,
-                          "numerics": "pytorch_1_13", "seed_case": seed_case, "optax": kwargs,
-                          "hyperparameters": inertia_options(kwargs), "tensors": tensors})
-    doc = {"format": "inertia-torch2-golden", "version": 1, "optax": optax.__version__, "jax": jax.__version__,
-           "mode": "eager (jax.disable_jit), CPU", "steps": STEPS, "sizes": list(SIZES),
-           "inputs": "splitmix64 values (scripts/golden_torch2.py `values`), tensor j of case k seeded "
-                     "1000*(seed_case+1)+j: n initial params, then n gradients per step",
-           "generator": "scripts/golden_optax_rmsprop.py", "cases": cases}
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "rmsprop_optax.json")
-    with open(path, "w") as f:
-        json.dump(doc, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"wrote {path}: {len(cases)} cases, {os.path.getsize(path)} bytes")
-    return 0
+    return record('rmsprop', 'rmsprop', CASES, SEED_CASE_OFFSET, inertia_options, "scripts/golden_optax_rmsprop.py",
+                  'rmsprop_optax.json', extra={"numerics": "pytorch_1_13"})
 
 
 if __name__ == "__main__":

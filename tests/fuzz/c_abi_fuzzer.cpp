@@ -191,8 +191,9 @@ void fuzz_one(FuzzedDataProvider& in) {
 
 // ---- The generic calls --------------------------------------------------
 
+/// T: the element's storage (std::uint16_t for the half types); dtype: the call's.
 template <class T>
-void fuzz_generic(FuzzedDataProvider& in) {
+void fuzz_generic(FuzzedDataProvider& in, inertia_dtype dtype) {
   const std::size_t variants = inertia_variant_count();
   if (variants == 0) violation("the registry is empty");
   inertia_optimizer* opt = nullptr;
@@ -276,9 +277,8 @@ void fuzz_generic(FuzzedDataProvider& in) {
   const long long step = in.ConsumeBool() ? in.ConsumeIntegralInRange<long long>(1, 1000)
                                           : in.ConsumeIntegralInRange<long long>(-2, 0);
   if (step < 1) valid = false;
-  // A dtype outside the enum cannot be passed from C++ without undefined
-  // behaviour (UBSan's enum check); the C test program covers it.
-  const inertia_dtype dtype = sizeof(T) == 4 ? INERTIA_FLOAT32 : INERTIA_FLOAT64;
+  // (A dtype outside the enum cannot be passed from C++ without undefined
+  // behaviour, UBSan's enum check; the C test program covers it.)
   fill_arena(arena, in);
   const std::vector<T> before = arena;
   inertia_step_report report{};
@@ -305,11 +305,13 @@ void fuzz_generic(FuzzedDataProvider& in) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
-  switch (in.ConsumeIntegralInRange<int>(0, 3)) {
+  switch (in.ConsumeIntegralInRange<int>(0, 5)) {
     case 0: fuzz_one<float>(in); break;
     case 1: fuzz_one<double>(in); break;
-    case 2: fuzz_generic<float>(in); break;
-    default: fuzz_generic<double>(in); break;
+    case 2: fuzz_generic<float>(in, INERTIA_FLOAT32); break;
+    case 3: fuzz_generic<double>(in, INERTIA_FLOAT64); break;
+    case 4: fuzz_generic<std::uint16_t>(in, INERTIA_BFLOAT16); break;  // half storage: 16-bit elements
+    default: fuzz_generic<std::uint16_t>(in, INERTIA_FLOAT16); break;
   }
   return 0;
 }
