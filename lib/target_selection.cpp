@@ -4,6 +4,9 @@
 
 #include <xsimd/config/xsimd_config.hpp>
 #include <xsimd/config/xsimd_cpuid.hpp>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "inertia/error.hpp"
 #include "targets/list.hpp"
@@ -34,8 +37,12 @@ std::string joined_names(std::string_view separator) {
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-// F16C (the avx2 target's float16 conversions): CPUID leaf 1, ECX bit 29, as GCC reads it.
-bool cpu_has_f16c() { return __builtin_cpu_supports("f16c"); }
+// F16C (the avx2 target's float16 conversions): CPUID leaf 1, ECX bit 29.
+// (__builtin_cpu_supports("f16c") is GCC's; clang 14 does not know the name.)
+[[maybe_unused]] bool cpu_has_f16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
+}
 #endif
 
 }  // namespace
