@@ -32,19 +32,11 @@ import inertia
 import inertia.torch as it
 from inertia import _capi
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_python import gpt2_shapes  # noqa: E402
+
 BYTES = {("sgd", "f32"): 20, ("sgd", "half"): 10, ("sgd", "f32+cast"): 26,
          ("adam", "f32"): 28, ("adam", "half"): 14, ("adam", "f32+cast"): 34}
-
-
-def gpt2_shapes():
-    shapes = []
-    with open(os.path.join(ROOT, "bench", "workloads", "gpt2_small.txt")) as listing:
-        for line in listing:
-            if line.startswith("#") or not line.strip():
-                continue
-            shapes.append(tuple(int(d) for d in line.split()[1:]))
-    return shapes
 
 
 def model(shapes, dtype, seed=0):
