@@ -49,9 +49,10 @@ echo "==> [${SECONDS} s] libFuzzer on the C ABI, 45 s from the committed corpus 
 ensure_packages clang libclang-rt-14-dev libomp-14-dev
 # The fuzzer looks for holes in the C ABI's checks, which no ISA target changes: the portable target alone
 # (INERTIA_X86_TARGETS=OFF) keeps this third build of the library short; the sanitizer stage above ran the
-# SIMD targets' kernels under ASan + UBSan. -O1 -g1: a shorter build, and still line numbers in a report.
+# SIMD targets' kernels under ASan + UBSan. -O1 -g1, the glue at -O0: a shorter build, and still line
+# numbers in a report.
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" -DINERTIA_SANITIZE=ON \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" -DINERTIA_SANITIZE=ON -DINERTIA_GLUE_OPTIMIZATION=-O0 \
   -DINERTIA_FUZZ=ON -DINERTIA_BUILD_TESTS=OFF -DINERTIA_BUILD_BENCHMARKS=OFF -DINERTIA_BUILD_EXAMPLES=OFF \
   -DINERTIA_X86_TARGETS=OFF
 cmake --build build/fuzz -j"$jobs" --target inertia-fuzz-c-abi
