@@ -1,11 +1,13 @@
 #pragma once
 // Argument checks shared by every entry point. They run before the first
 // write, and each failure names the function and the argument.
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "inertia/error.hpp"
 
@@ -80,5 +82,19 @@ class argument_checks {
   const char* variant_ = nullptr;
   std::size_t group_ = none, tensor_ = none;
 };
+
+/// No two of a tensor's buffers share memory: for_each(visit) calls
+/// visit(name, span) for each of its (at most MaxBuffers) buffers, and the
+/// error names the later buffer of a pair first.
+template <std::size_t MaxBuffers, class ForEach>
+void require_pairwise_disjoint(const argument_checks& check, ForEach for_each) {
+  std::array<std::pair<const char*, std::span<const std::byte>>, MaxBuffers> earlier;
+  std::size_t count = 0;
+  for_each([&](const char* name, auto span) {
+    const auto bytes = std::as_bytes(span);
+    for (std::size_t k = 0; k < count; ++k) check.disjoint(name, bytes, earlier[k].first, earlier[k].second);
+    earlier[count++] = {name, bytes};
+  });
+}
 
 }  // namespace inertia::detail

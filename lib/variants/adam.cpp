@@ -52,19 +52,6 @@ adam_tensor<T> moments_of(std::span<T> param, std::span<const T> grad, std::span
   return {param, grad, state[0], state[1], state.size() > 2 ? state[2] : std::span<T>()};
 }
 
-/// No two of the buffers for_each visits may share memory; the later one of a
-/// pair is named.
-template <class ForEach>
-void check_pairwise_disjoint(const detail::argument_checks& check, ForEach for_each) {
-  std::array<std::pair<const char*, std::span<const std::byte>>, 5> earlier;
-  std::size_t count = 0;
-  for_each([&](const char* name, auto span) {
-    const auto bytes = std::as_bytes(span);
-    for (std::size_t k = 0; k < count; ++k) check.disjoint(name, bytes, earlier[k].first, earlier[k].second);
-    earlier[count++] = {name, bytes};
-  });
-}
-
 /// param, grad and the two moments: the buffers of every member of the family.
 template <class T, class Visit>
 void visit_moment_buffers(const adam_tensor<T>& t, Visit& visit) {
@@ -110,7 +97,7 @@ struct adam_variant {
   static void check_tensor(const detail::argument_checks& check, const adam_tensor<T>& t, const adam_options& o) {
     check_moment_lengths(check, t);
     if (o.amsgrad) check.same_length("max_exp_avg_sq", t.max_exp_avg_sq.size(), "param", t.param.size());
-    check_pairwise_disjoint(check, [&](auto visit) { for_each_buffer(t, visit); });
+    detail::require_pairwise_disjoint<5>(check, [&](auto visit) { for_each_buffer(t, visit); });
   }
 
   template <class T, class Visit>
@@ -174,7 +161,7 @@ struct nadam_variant {
   template <class T>
   static void check_tensor(const detail::argument_checks& check, const adam_tensor<T>& t, const nadam_call_options&) {
     check_moment_lengths(check, t);
-    check_pairwise_disjoint(check, [&](auto visit) { for_each_buffer(t, visit); });
+    detail::require_pairwise_disjoint<5>(check, [&](auto visit) { for_each_buffer(t, visit); });
   }
 
   template <class T, class Visit>

@@ -54,14 +54,7 @@ struct adan_variant {
     check.same_length("v", t.v.size(), "param", t.param.size());
     check.same_length("n", t.n.size(), "param", t.param.size());
     check.same_length("g", t.prev_grad.size(), "param", t.param.size());
-    // No two buffers may share memory; the later one of a pair is named.
-    std::array<std::pair<const char*, std::span<const std::byte>>, 6> earlier;
-    std::size_t count = 0;
-    for_each_buffer(t, [&](const char* name, auto span) {
-      const auto bytes = std::as_bytes(span);
-      for (std::size_t k = 0; k < count; ++k) check.disjoint(name, bytes, earlier[k].first, earlier[k].second);
-      earlier[count++] = {name, bytes};
-    });
+    detail::require_pairwise_disjoint<6>(check, [&](auto visit) { for_each_buffer(t, visit); });
   }
 
   template <class T, class Visit>

@@ -73,14 +73,7 @@ struct rmsprop_variant {
     check.same_length("square_avg", t.square_avg.size(), "param", t.param.size());
     if (keeps_momentum(o)) check.same_length("momentum_buffer", t.momentum_buffer.size(), "param", t.param.size());
     if (o.centered) check.same_length("grad_avg", t.grad_avg.size(), "param", t.param.size());
-    // No two buffers may share memory; the later one of a pair is named.
-    std::array<std::pair<const char*, std::span<const std::byte>>, 5> earlier;
-    std::size_t count = 0;
-    for_each_buffer(t, [&](const char* name, auto span) {
-      const auto bytes = std::as_bytes(span);
-      for (std::size_t k = 0; k < count; ++k) check.disjoint(name, bytes, earlier[k].first, earlier[k].second);
-      earlier[count++] = {name, bytes};
-    });
+    detail::require_pairwise_disjoint<5>(check, [&](auto visit) { for_each_buffer(t, visit); });
   }
 
   template <class T, class Visit>
