@@ -792,6 +792,22 @@ inertia_status inertia_optimizer_step(inertia_optimizer* opt, inertia_dtype dtyp
   });
 }
 
+inertia_status inertia_optimizer_step_storage(inertia_optimizer* opt, const inertia_storage* storage,
+                                              const inertia_tensor* tensors, void* const* master, size_t count,
+                                              long long step, const inertia_step_policy* policy,
+                                              inertia_step_report* report) {
+  return guarded("inertia_optimizer_step_storage", [&] {
+    if (opt == nullptr) fail_null("opt", "");
+    if (storage == nullptr) fail_null("storage", "");
+    require_array("tensors", tensors, "count", count);
+    const inertia::step_policy converted = policy != nullptr ? policy_of(*policy) : inertia::step_policy{};
+    const inertia::step_report outcome =
+        opt->step_storage(*storage, std::span<const inertia_tensor>(tensors, count), master, step,
+                          policy != nullptr ? &converted : nullptr, current_execution());
+    if (report != nullptr) *report = report_of(outcome);
+  });
+}
+
 inertia_status inertia_convert(inertia_dtype destination_dtype, void* destination, inertia_dtype source_dtype,
                                const void* source, size_t count) {
   return guarded("inertia_convert", [&] {

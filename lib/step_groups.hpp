@@ -110,12 +110,38 @@ void apply_policy(gradient_source<T>& grad, const step_policy& policy, double cl
   grad.clip_value = M(policy.clip_value);
 }
 
+/// The call-wide part of a policy as a staged call (staged_storage.hpp)
+/// computed it, once, on the call's own gradients: each chunk's float32 step
+/// takes it instead of reading its chunk's gradients (whose norm is not the
+/// call's). Set on a thread for the scope of a staged_call_wide_scope.
+struct given_call_wide {
+  double clip_coefficient;
+  double grad_norm;
+};
+inline thread_local const given_call_wide* staged_call_wide = nullptr;
+
+class staged_call_wide_scope {
+ public:
+  explicit staged_call_wide_scope(const given_call_wide* given) : saved_(staged_call_wide) { staged_call_wide = given; }
+  ~staged_call_wide_scope() { staged_call_wide = saved_; }
+  staged_call_wide_scope(const staged_call_wide_scope&) = delete;
+  staged_call_wide_scope& operator=(const staged_call_wide_scope&) = delete;
+
+ private:
+  const given_call_wide* saved_;
+};
+
 /// The policy's call-wide part, after every check and before the first write:
 /// the non-finite check (returns false: skip the step, write nothing) and
 /// the global norm; then the fused transforms go into every rule.
 template <class T>
 bool call_wide_policy(std::span<const std::span<const T>> grads, const step_policy& policy, const execution& exec,
                       step_report& report, double& clip_coefficient) {
+  if (const given_call_wide* given = staged_call_wide) {  // a staged call's chunk: computed once for the call
+    report.grad_norm = given->grad_norm;
+    clip_coefficient = given->clip_coefficient;
+    return true;
+  }
   if (policy.skip_non_finite && any_non_finite_all(grads, exec)) {
     report.skipped = true;
     return false;

@@ -522,6 +522,67 @@ INERTIA_API inertia_status inertia_optimizer_step(inertia_optimizer *opt, inerti
                                                   const inertia_tensor *tensors, size_t count, long long step,
                                                   const inertia_step_policy *policy, inertia_step_report *report);
 
+/* ---- Mixed storage and master weights -------------------------------------
+ * A step whose buffers are not all of one type: bf16/fp16 parameters with
+ * float32 gradients or state, float32 parameters with bf16 state (Adam's
+ * moments in 4 bytes instead of 8), and bf16/fp16 model weights kept beside a
+ * float32 master copy. The math is always float32: every element is widened to
+ * float, the variant's float32 rule runs exactly as inertia_optimizer_step with
+ * INERTIA_FLOAT32 would on the widened values, and every value the step writes
+ * is rounded back to its buffer's type (nearest even, NaN stays NaN), so:
+ *   - a float32 buffer (param, master or state) holds exactly the bits of the
+ *     float32 step;
+ *   - a bf16/fp16 buffer holds those bits rounded (state is rewritten every
+ *     step, unchanged values included: the round trip is exact).
+ * The widening and rounding happen piece by piece (16384 elements) while the
+ * piece is in cache, in the same pass as the update: the buffers are read and
+ * written once each, in their own types. A step with every type equal and no
+ * master is inertia_optimizer_step with that dtype (torch's fused semantics).
+ *
+ * master_weights:
+ *   INERTIA_MASTER_NONE      param is the only copy of the weights.
+ *   INERTIA_MASTER_FLOAT32   master[i] (float32, size elements) holds tensor i's
+ *                            weights and is what the step updates; param (bf16 or
+ *                            fp16) is the model's copy, written as the updated
+ *                            master rounded to nearest even. Not read.
+ *   INERTIA_MASTER_SPLIT     IPEX's split bf16: a float32 master whose top 16 bits
+ *                            are param (bf16, the model's weights: the master
+ *                            truncated) and whose bottom 16 bits are master[i]
+ *                            (uint16_t, size elements). No extra copy, no cast pass:
+ *                            the float32 master values are bit for bit the
+ *                            float32 step's.
+ * Allowed types: param_dtype FLOAT32, BFLOAT16 or FLOAT16; grad_dtype the
+ * param's or FLOAT32; state_dtype FLOAT32, BFLOAT16 or the param's. With a master,
+ * param_dtype is BFLOAT16 or FLOAT16 (SPLIT: BFLOAT16). FLOAT64 only with every
+ * type FLOAT64 and no master. weight_ema (its param is read, never written)
+ * takes no master. master is NULL when master_weights is NONE; otherwise an
+ * array of count pointers (NULL only for size 0), disjoint from every other buffer.
+ *
+ * A variant that is not elementwise (lars, lamb) widens whole tensors instead
+ * of pieces: its norms need them whole. Its scratch grows to the largest tensor. */
+typedef enum inertia_master_weights {
+  INERTIA_MASTER_NONE = 0,
+  INERTIA_MASTER_FLOAT32 = 1,
+  INERTIA_MASTER_SPLIT = 2
+} inertia_master_weights;
+
+typedef struct inertia_storage {
+  inertia_dtype param_dtype;
+  inertia_dtype grad_dtype;
+  inertia_dtype state_dtype; /* every state buffer of the step */
+  inertia_master_weights master_weights;
+} inertia_storage;
+
+/* inertia_optimizer_step with the buffers' types in *storage (not NULL) and,
+ * for master weights, master[0 .. count - 1]. Everything is checked before the
+ * first write, as for inertia_optimizer_step (INERTIA_ERROR_DTYPE names the
+ * field of a type that is not allowed). */
+INERTIA_API inertia_status inertia_optimizer_step_storage(inertia_optimizer *opt, const inertia_storage *storage,
+                                                          const inertia_tensor *tensors, void *const *master,
+                                                          size_t count, long long step,
+                                                          const inertia_step_policy *policy,
+                                                          inertia_step_report *report);
+
 /* ---- Demon, decaying momentum: a schedule, not a step ---------------------
  *   beta_t = beta_init * (1 - t/T) / ((1 - beta_init) + beta_init * (1 - t/T))
  * evaluated in double as min(beta_init, 1 / (1 + (1 - beta_init) / (beta_init * (1 - t/T))))

@@ -22,6 +22,7 @@
 #include "inertia/step_policy.hpp"
 #include "registry/descriptor.hpp"
 #include "small_vector.hpp"
+#include "staged_storage.hpp"
 #include "step_groups.hpp"
 
 /// The handle: a param group of one variant. Abstract; variant_optimizer below.
@@ -68,6 +69,10 @@ struct inertia_optimizer {
   /// dtype is a valid inertia_dtype; step >= 1 checked here.
   virtual inertia::step_report step(inertia_dtype dtype, std::span<const inertia_tensor> tensors, long long step,
                                     const inertia::step_policy* policy, const inertia::execution& exec) = 0;
+  /// inertia_optimizer_step_storage: mixed types and master weights (lib/staged_storage.hpp).
+  virtual inertia::step_report step_storage(const inertia_storage& storage, std::span<const inertia_tensor> tensors,
+                                            void* const* master, long long step, const inertia::step_policy* policy,
+                                            const inertia::execution& exec) = 0;
 };
 
 namespace inertia::detail {
@@ -252,11 +257,47 @@ class variant_optimizer final : public inertia_optimizer {
   step_report step(inertia_dtype dtype, std::span<const inertia_tensor> tensors, long long step,
                    const step_policy* policy, const execution& exec) override {
     switch (dtype) {
-      case INERTIA_FLOAT32: return step_typed<float>(tensors, step, policy, exec);
-      case INERTIA_BFLOAT16: return step_typed<bfloat16>(tensors, step, policy, exec);
-      case INERTIA_FLOAT16: return step_typed<float16>(tensors, step, policy, exec);
-      default: return step_typed<double>(tensors, step, policy, exec);
+      case INERTIA_FLOAT32: return step_typed<float>(scalars_, tensors, step, policy, exec);
+      case INERTIA_BFLOAT16: return step_typed<bfloat16>(scalars_, tensors, step, policy, exec);
+      case INERTIA_FLOAT16: return step_typed<float16>(scalars_, tensors, step, policy, exec);
+      default: return step_typed<double>(scalars_, tensors, step, policy, exec);
     }
+  }
+
+  step_report step_storage(const inertia_storage& storage, std::span<const inertia_tensor> tensors, void* const* master,
+                           long long step, const step_policy* policy, const execution& exec) override {
+    const argument_checks check("inertia_optimizer_step_storage", Variant::name);
+    if (is_single_dtype(storage)) {
+      check_single_dtype_storage(check, storage, master);
+      return this->step(storage.param_dtype, tensors, step, policy, exec);
+    }
+    const char* names[INERTIA_MAX_STATE] = {};
+    std::uint32_t written_unread = 0;
+    for (std::size_t j = 0; j < state_count_; ++j) {
+      const auto& declared = Variant::state[state_index_[j]];
+      names[j] = declared.name;
+      if (declared.created_by_first_step && step == 1) written_unread |= 1u << j;
+    }
+    const staged_layout layout{storage, state_count_, names, written_unread, uses_grad<Variant>(), norm_pass_reads() == 0};
+    check_staged_call(check, layout, tensors, master);
+    // A step of no tensors checks the options, the step number and the policy
+    // (nothing a chunk's step could then refuse), and advances the scalar state
+    // as this step does.
+    scalars_type committed = scalars_;
+    step_typed<float>(committed, {}, step, policy, exec);
+    struct context_type {
+      const variant_optimizer* self;
+      long long step;
+      const step_policy* policy;
+    } context{this, step, policy};
+    const auto inner = [](void* raw, std::span<const inertia_tensor> pieces, const execution& one_thread) {
+      const auto& c = *static_cast<const context_type*>(raw);
+      scalars_type scalars = c.self->scalars_;  // every chunk steps from the call's scalars
+      c.self->template step_typed<float>(scalars, pieces, c.step, c.policy, one_thread);
+    };
+    const step_report report = run_staged(layout, tensors, master, policy, exec, {inner, &context});
+    if (!report.skipped) scalars_ = committed;
+    return report;
   }
 
  private:
@@ -310,9 +351,11 @@ class variant_optimizer final : public inertia_optimizer {
       if (Variant::state[i].present(options_) && state_count_ < INERTIA_MAX_STATE) state_index_[state_count_++] = i;
   }
 
+  /// Reads the handle's options and writes only `scalars` (the handle's, or a
+  /// staged chunk's copy): staged chunks call it from several threads at once.
   template <class T>
-  step_report step_typed(std::span<const inertia_tensor> tensors, long long step, const step_policy* policy,
-                         const execution& exec) {
+  step_report step_typed(scalars_type& scalars, std::span<const inertia_tensor> tensors, long long step,
+                         const step_policy* policy, const execution& exec) const {
     using tensor_type = typename Variant::template tensor_type<T>;
     const argument_checks check("inertia_optimizer_step", Variant::name);
     if (step < 1)
@@ -370,7 +413,8 @@ class variant_optimizer final : public inertia_optimizer {
     }
     const std::span<const tensor_type> view(converted.data(), tensors.size());
     if constexpr (has_group_step<Variant>) {
-      return Variant::template group_step<T>(options_, scalars_, view, step - 1, policy, exec);
+      options_type options = options_;  // group_step takes its options by reference
+      return Variant::template group_step<T>(options, scalars, view, step - 1, policy, exec);
     } else {
       param_group<options_type, tensor_type> group{options_, view, step - 1};
       return step_groups<Variant>(std::span(&group, 1), exec, policy != nullptr ? *policy : step_policy{});
