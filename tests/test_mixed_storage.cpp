@@ -5,6 +5,7 @@
 // for bit the float32 step's, bf16/fp16 buffers those bits rounded to nearest
 // even, a split master's halves those bits cut in two. Every target, threads
 // {1, 2, 3}, tensors of 0 to past one chunk, and the checks that write nothing.
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -282,6 +283,238 @@ TEST_CASE("mixed storage keeps pytorch_fused's tail order: pieces start at multi
   for (const inertia_storage& storage : {inertia_storage{INERTIA_FLOAT32, INERTIA_FLOAT32, INERTIA_BFLOAT16, INERTIA_MASTER_NONE},
                                          inertia_storage{INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_FLOAT32, INERTIA_MASTER_SPLIT}})
     require_staged_step_is_widened_float_step(storage, many_sizes(), supported_archs(), two_three, "pytorch_fused");
+}
+
+namespace {
+
+/// A heavy_ball / adam / nadam / weight_ema call of two tensors on bf16
+/// storage, every buffer filled with a pattern, to check that a refused call
+/// leaves every byte as it was.
+struct refused_call {
+  static constexpr std::size_t n = 40;
+  std::vector<std::uint16_t> param = std::vector<std::uint16_t>(2 * n, 0x3F80), grad = std::vector<std::uint16_t>(2 * n, 0x3E00),
+                             state0 = std::vector<std::uint16_t>(2 * n, 0x3D00), state1 = std::vector<std::uint16_t>(2 * n, 0x3C00);
+  std::vector<float> master = std::vector<float>(2 * n, 0.5f);
+  std::vector<inertia_tensor> tensors;
+  std::vector<void*> masters;
+  refused_call(std::size_t states, bool grad_too = true) {
+    for (std::size_t k = 0; k < 2; ++k) {
+      inertia_tensor t{};
+      t.size = n;
+      t.param = param.data() + k * n;
+      t.grad = grad_too ? grad.data() + k * n : nullptr;
+      if (states > 0) t.state[0] = state0.data() + k * n;
+      if (states > 1) t.state[1] = state1.data() + k * n;
+      tensors.push_back(t);
+      masters.push_back(master.data() + k * n);
+    }
+  }
+  bool untouched() const {
+    const auto all = [](const auto& v, auto x) { return std::all_of(v.begin(), v.end(), [&](auto y) { return y == x; }); };
+    return all(param, std::uint16_t(0x3F80)) && all(grad, std::uint16_t(0x3E00)) && all(state0, std::uint16_t(0x3D00)) &&
+           all(state1, std::uint16_t(0x3C00)) && all(master, 0.5f);
+  }
+};
+
+inertia_status step_storage(inertia_optimizer* opt, const inertia_storage& storage, refused_call& call, bool with_master,
+                            const inertia_step_policy* policy = nullptr) {
+  return inertia_optimizer_step_storage(opt, &storage, call.tensors.data(), with_master ? call.masters.data() : nullptr,
+                                        call.tensors.size(), 1, policy, nullptr);
+}
+
+}  // namespace
+
+TEST_CASE("mixed storage: a type that is not allowed is refused, naming the field, and nothing is written", "[mixed]") {
+  handle sgd("heavy_ball");
+  REQUIRE(inertia_optimizer_set(sgd.opt, "momentum", 0.9) == INERTIA_OK);
+  const auto B = INERTIA_BFLOAT16, F = INERTIA_FLOAT32, H = INERTIA_FLOAT16, D = INERTIA_FLOAT64;
+  struct refused {
+    inertia_storage storage;
+    bool with_master;
+    const char* names;
+  };
+  const refused cases[] = {
+      {{D, F, F, INERTIA_MASTER_NONE}, false, "storage.param_dtype"},
+      {{F, D, F, INERTIA_MASTER_NONE}, false, "storage.grad_dtype"},
+      {{B, B, D, INERTIA_MASTER_NONE}, false, "storage.state_dtype"},
+      {{H, B, F, INERTIA_MASTER_NONE}, false, "storage.grad_dtype"},
+      {{B, B, H, INERTIA_MASTER_NONE}, false, "storage.state_dtype"},
+      {{F, F, H, INERTIA_MASTER_NONE}, false, "storage.state_dtype"},
+      {{F, F, F, INERTIA_MASTER_FLOAT32}, true, "storage.param_dtype"},
+      {{H, H, F, INERTIA_MASTER_SPLIT}, true, "storage.param_dtype"},
+      {{inertia_dtype(7), F, F, INERTIA_MASTER_NONE}, false, "storage.param_dtype"},
+      {{inertia_dtype(7), inertia_dtype(7), inertia_dtype(7), INERTIA_MASTER_NONE}, false, "storage.param_dtype"},
+      {{B, F, F, inertia_master_weights(5)}, true, "storage.master_weights"},
+  };
+  for (const refused& c : cases) {
+    INFO(c.names);
+    refused_call call(1);
+    REQUIRE(step_storage(sgd.opt, c.storage, call, c.with_master) == INERTIA_ERROR_DTYPE);
+    REQUIRE(std::string(inertia_last_error()).find(c.names) != std::string::npos);
+    REQUIRE(call.untouched());
+  }
+  handle ema("weight_ema");  // its param is read, never written: no master to keep
+  refused_call call(1, false);
+  REQUIRE(step_storage(ema.opt, {B, B, F, INERTIA_MASTER_FLOAT32}, call, true) == INERTIA_ERROR_DTYPE);
+  REQUIRE(std::string(inertia_last_error()).find("storage.master_weights") != std::string::npos);
+  REQUIRE(call.untouched());
+  REQUIRE(inertia_optimizer_step_storage(sgd.opt, nullptr, call.tensors.data(), nullptr, 2, 1, nullptr, nullptr) ==
+          INERTIA_ERROR_NULL_POINTER);
+}
+
+TEST_CASE("mixed storage: NULL, unused and overlapping buffers and bad options are refused before any write", "[mixed]") {
+  const inertia_storage bf16_master{INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_FLOAT32, INERTIA_MASTER_FLOAT32};
+  const inertia_storage bf16_state{INERTIA_FLOAT32, INERTIA_FLOAT32, INERTIA_BFLOAT16, INERTIA_MASTER_NONE};
+  handle adam("adam");
+  {
+    refused_call call(2);
+    REQUIRE(step_storage(adam.opt, bf16_master, call, false) == INERTIA_ERROR_NULL_POINTER);
+    REQUIRE(std::string(inertia_last_error()).find("master") != std::string::npos);
+    REQUIRE(call.untouched());
+  }
+  {
+    refused_call call(2);
+    REQUIRE(step_storage(adam.opt, bf16_state, call, true) == INERTIA_ERROR_UNUSED_STATE);
+    REQUIRE(call.untouched());
+  }
+  {
+    refused_call call(2);
+    call.masters[1] = nullptr;
+    REQUIRE(step_storage(adam.opt, bf16_master, call, true) == INERTIA_ERROR_NULL_POINTER);
+    REQUIRE(call.untouched());
+  }
+  {
+    refused_call call(2);
+    call.masters[1] = call.param.data();  // float32 master over the bf16 model copies
+    REQUIRE(step_storage(adam.opt, bf16_master, call, true) == INERTIA_ERROR_OVERLAP);
+    REQUIRE(call.untouched());
+  }
+  {
+    // A bf16 state of tensor 1 inside tensor 0's float32-sized grad: bytes, not elements, overlap.
+    refused_call call(2);
+    const inertia_storage f32_grads{INERTIA_BFLOAT16, INERTIA_FLOAT32, INERTIA_BFLOAT16, INERTIA_MASTER_NONE};
+    call.tensors[1].state[1] = call.grad.data() + refused_call::n + 4;  // within grad[0]'s 4n bytes
+    call.tensors[1].grad = call.state1.data();
+    REQUIRE(step_storage(adam.opt, f32_grads, call, false) == INERTIA_ERROR_OVERLAP);
+  }
+  {
+    refused_call call(3);  // adam keeps 2 buffers: state[2] must be NULL
+    call.tensors[0].state[2] = call.state1.data() + 2 * refused_call::n - 1;
+    call.tensors[0].size = 0;
+    REQUIRE(step_storage(adam.opt, bf16_state, call, false) == INERTIA_ERROR_UNUSED_STATE);
+    REQUIRE(call.untouched());
+  }
+  {
+    handle sgd("heavy_ball");
+    REQUIRE(inertia_optimizer_set(sgd.opt, "nesterov", 1) == INERTIA_OK);  // without momentum: refused at the step
+    refused_call call(0);
+    REQUIRE(step_storage(sgd.opt, bf16_master, call, true) == INERTIA_ERROR_HYPERPARAMETER);
+    REQUIRE(call.untouched());
+    handle ema("weight_ema");
+    refused_call ema_call(1, false);
+    const inertia_step_policy policy{2.0, 0, 0.0, 0.0, 0};
+    const inertia_storage f32_grads{INERTIA_BFLOAT16, INERTIA_FLOAT32, INERTIA_BFLOAT16, INERTIA_MASTER_NONE};
+    REQUIRE(step_storage(ema.opt, f32_grads, ema_call, false, &policy) == INERTIA_ERROR_HYPERPARAMETER);
+    REQUIRE(ema_call.untouched());
+  }
+}
+
+TEST_CASE("mixed storage: the step policy acts on the call's gradients as the float32 step's does", "[mixed]") {
+  // Unscaling, clipping by the call's global norm (not a chunk's), clamping,
+  // and the non-finite skip, which writes nothing and leaves NAdam's mu_product.
+  for (const char* name : {"heavy_ball", "adam", "nadam"})
+    for (int threads : {1, 3}) {
+      INFO(name << ", threads " << threads);
+      handle staged(name), full(name);
+      configure(staged.opt);
+      configure(full.opt);
+      const std::vector<std::size_t> sizes = {3, detail::staged_chunk * 2 + 5, 100};
+      std::mt19937 random(7);
+      std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+      std::vector<std::vector<std::uint16_t>> param(sizes.size()), grad(sizes.size());
+      std::vector<std::vector<std::vector<std::uint16_t>>> state(sizes.size());
+      const std::size_t states = inertia_optimizer_state_count(staged.opt);
+      for (std::size_t k = 0; k < sizes.size(); ++k) {
+        for (std::size_t i = 0; i < sizes[k]; ++i) {
+          param[k].push_back(to_bfloat16(uniform(random)).bits);
+          grad[k].push_back(to_bfloat16(100.0f * uniform(random)).bits);  // large: the norm clips
+        }
+        state[k].assign(states, std::vector<std::uint16_t>(sizes[k], to_bfloat16(0.25f).bits));
+      }
+      const inertia_step_policy policy{4.0, 1, 0.5, 10.0, 0};
+      for (long long step = 1; step <= 3; ++step) {
+        if (step == 3) grad[1][detail::staged_chunk + 1] = 0x7FC0;  // NaN: the whole step is skipped
+        std::vector<std::vector<float>> wide;
+        wide.reserve(sizes.size() * (2 + states));  // its buffers' pointers are taken as it grows
+        std::vector<inertia_tensor> full_tensors(sizes.size()), staged_tensors(sizes.size());
+        for (std::size_t k = 0; k < sizes.size(); ++k) {
+          const auto widen = [&](const std::vector<std::uint16_t>& h) {
+            std::vector<float> out;
+            for (auto b : h) out.push_back(to_float(bfloat16{b}));
+            return out;
+          };
+          wide.push_back(widen(param[k]));
+          full_tensors[k].param = wide.back().data();
+          wide.push_back(widen(grad[k]));
+          full_tensors[k].grad = wide.back().data();
+          for (std::size_t s = 0; s < states; ++s) {
+            wide.push_back(widen(state[k][s]));
+            full_tensors[k].state[s] = wide.back().data();
+          }
+          full_tensors[k].size = staged_tensors[k].size = sizes[k];
+          staged_tensors[k].param = param[k].data();
+          staged_tensors[k].grad = grad[k].data();
+          for (std::size_t s = 0; s < states; ++s) staged_tensors[k].state[s] = state[k][s].data();
+        }
+        const auto before_param = param;
+        double mu_before = 0, mu_after = 0;
+        const bool nadam = std::string(name) == "nadam";
+        if (nadam) REQUIRE(inertia_optimizer_get(staged.opt, "mu_product", &mu_before) == INERTIA_OK);
+        inertia_step_report full_report{}, staged_report{};
+        REQUIRE(inertia_optimizer_step(full.opt, INERTIA_FLOAT32, full_tensors.data(), full_tensors.size(), step, &policy,
+                                       &full_report) == INERTIA_OK);
+        // bf16 params and grads with float32 state: a staged call.
+        std::vector<std::vector<float>> state32;
+        for (std::size_t k = 0; k < sizes.size(); ++k)
+          for (std::size_t s = 0; s < states; ++s) {
+            std::vector<float> w;
+            for (auto b : state[k][s]) w.push_back(to_float(bfloat16{b}));
+            state32.push_back(std::move(w));
+          }
+        for (std::size_t k = 0, j = 0; k < sizes.size(); ++k)
+          for (std::size_t s = 0; s < states; ++s) staged_tensors[k].state[s] = state32[j++].data();
+        const inertia_storage mixed{INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_FLOAT32, INERTIA_MASTER_NONE};
+        {
+          const execution exec{threads, 256, 1};
+          const step_policy converted{4.0, true, 0.5, 10.0, false};
+          const step_report r = staged.opt->step_storage(mixed, staged_tensors, nullptr, step, &converted, exec);
+          staged_report.skipped = r.skipped;
+          staged_report.grad_norm = r.grad_norm;
+        }
+        REQUIRE(bool(staged_report.skipped) == bool(full_report.skipped));
+        REQUIRE(staged_report.skipped == (step == 3));
+        if (!full_report.skipped) REQUIRE(staged_report.grad_norm == full_report.grad_norm);
+        if (nadam) {
+          REQUIRE(inertia_optimizer_get(staged.opt, "mu_product", &mu_after) == INERTIA_OK);
+          if (step == 3) REQUIRE(mu_after == mu_before);
+          double full_mu = 0;
+          REQUIRE(inertia_optimizer_get(full.opt, "mu_product", &full_mu) == INERTIA_OK);
+          REQUIRE(mu_after == full_mu);
+        }
+        // The float32 state is the float32 step's; the bf16 params are its params rounded.
+        for (std::size_t k = 0, j = 0, w = 0; k < sizes.size(); ++k, w += 2 + states) {
+          for (std::size_t i = 0; i < sizes[k]; ++i)
+            if (param[k][i] != to_bfloat16(wide[w][i]).bits) FAIL("param " << k << "[" << i << "]");
+          for (std::size_t s = 0; s < states; ++s, ++j)
+            if (first_difference<float>(state32[j], wide[w + 2 + s]) != sizes[k]) FAIL("state " << k << "." << s);
+        }
+        if (step == 3) REQUIRE(param == before_param);
+        // carry the float32 state into the next step's bf16 copies (the reference widens them)
+        for (std::size_t k = 0, j = 0; k < sizes.size(); ++k)
+          for (std::size_t s = 0; s < states; ++s, ++j)
+            for (std::size_t i = 0; i < sizes[k]; ++i) state[k][s][i] = to_bfloat16(state32[j][i]).bits;
+      }
+    }
 }
 
 }  // namespace inertia::test
