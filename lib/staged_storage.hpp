@@ -39,7 +39,7 @@ namespace inertia::detail {
 
 /// Elements per chunk: 64 KiB per float32 scratch buffer, so Adam's grad and two
 /// moments stay in L2 while the chunk is stepped.
-inline constexpr std::size_t staged_chunk = 16384;
+inline constexpr std::size_t staged_chunk = 2048;
 
 /// What the variant's declaration says about the buffers of a staged call.
 struct staged_layout {

@@ -21,6 +21,7 @@
 #include "inertia/multi_tensor.hpp"
 #include "inertia/step_policy.hpp"
 #include "registry/descriptor.hpp"
+#include "registry/fused_storage.hpp"
 #include "small_vector.hpp"
 #include "staged_storage.hpp"
 #include "step_groups.hpp"
@@ -285,6 +286,24 @@ class variant_optimizer final : public inertia_optimizer {
     // as this step does.
     scalars_type committed = scalars_;
     step_typed<float>(committed, {}, step, policy, exec);
+    if constexpr (requires { Variant::fuses(fused_mode::none); }) {
+      static_assert(!has_scalars<Variant>, "a fused mode would have to advance the scalar state");
+      switch (fused_mode_of(storage)) {
+        case fused_mode::bf16_master_f32:
+          if constexpr (Variant::fuses(fused_mode::bf16_master_f32))
+            return step_fused<fused_mode::bf16_master_f32>(tensors, master, step, policy, exec);
+          break;
+        case fused_mode::split_bf16:
+          if constexpr (Variant::fuses(fused_mode::split_bf16))
+            return step_fused<fused_mode::split_bf16>(tensors, master, step, policy, exec);
+          break;
+        case fused_mode::bf16_moments:
+          if constexpr (Variant::fuses(fused_mode::bf16_moments))
+            return step_fused<fused_mode::bf16_moments>(tensors, master, step, policy, exec);
+          break;
+        case fused_mode::none: break;
+      }
+    }
     struct context_type {
       const variant_optimizer* self;
       long long step;
@@ -349,6 +368,33 @@ class variant_optimizer final : public inertia_optimizer {
     state_count_ = 0;
     for (std::size_t i = 0; i < Variant::state.size(); ++i)
       if (Variant::state[i].present(options_) && state_count_ < INERTIA_MAX_STATE) state_index_[state_count_++] = i;
+  }
+
+  /// A checked call in a mode the variant fuses (registry/fused_storage.hpp):
+  /// one rule per tensor, through the driver as a one-dtype step is.
+  template <fused_mode Mode>
+  step_report step_fused(std::span<const inertia_tensor> tensors, void* const* master, long long step,
+                         const step_policy* policy, const execution& exec) const {
+    using rule_type = decltype(Variant::template make_fused_rule<Mode>(inertia_tensor{}, nullptr, options_, 0));
+    using grad_type = std::remove_cvref_t<decltype(*rule_type{}.grad.data)>;
+    small_vector<rule_type, 4> rules;
+    small_vector<std::size_t, 5> starts;
+    small_vector<std::span<const grad_type>, 4> grads;
+    starts.push_back(0);
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
+      const inertia_tensor& t = tensors[i];
+      rules.push_back(Variant::template make_fused_rule<Mode>(t, master != nullptr ? master[i] : nullptr, options_, step - 1));
+      starts.push_back(starts.back() + t.size);
+      grads.push_back(std::span<const grad_type>(static_cast<const grad_type*>(t.grad), t.size));
+    }
+    const step_policy given = policy != nullptr ? *policy : step_policy{};
+    step_report report;
+    if (!apply_call_policy(std::span<rule_type>(rules.data(), rules.size()),
+                           std::span<const std::span<const grad_type>>(grads.data(), grads.size()), given, exec, report))
+      return report;
+    run_tensors(std::span<const rule_type>(rules.data(), rules.size()),
+                std::span<const std::size_t>(starts.data(), starts.size()), exec, given.flush_denormals);
+    return report;
   }
 
   /// Reads the handle's options and writes only `scalars` (the handle's, or a

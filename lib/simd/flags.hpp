@@ -41,7 +41,7 @@ struct specialised_rule {
   using value_type = typename Rule::value_type;
   Rule rule;
 
-  const value_type* anchor() const { return rule.anchor(); }
+  auto anchor() const { return rule.anchor(); }
 
   template <class Lanes>
   void apply(std::size_t i) const {

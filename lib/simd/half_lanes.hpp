@@ -7,6 +7,7 @@
 // target (the rounding add and shift are as cheap as a conversion instruction
 // at these speeds, and AVX512-BF16 would be one more target to compile).
 // A target without an instruction for a conversion converts lane by lane.
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -137,6 +138,80 @@ void store_narrowed(float16* p, const xsimd::batch<float, Arch>& v) {
   }
 #endif
   store_narrowed_by_lane<Arch>(p, v);
+}
+
+// ---- Split bfloat16 (IPEX's layout): a float32 as its top and bottom 16 bits ----
+
+inline float join_split(std::uint16_t top, std::uint16_t bottom) {
+  return std::bit_cast<float>((std::uint32_t(top) << 16) | bottom);
+}
+
+template <class Arch>
+xsimd::batch<float, Arch> load_split(const std::uint16_t* top, const std::uint16_t* bottom) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+    const __mmask16 all = 0xFFFF;  // zero-masking forms: see load_widened
+    const __m512i high = _mm512_maskz_slli_epi32(all, _mm512_maskz_cvtepu16_epi32(all, _mm256_loadu_si256((const __m256i*)top)), 16);
+    const __m512i low = _mm512_maskz_cvtepu16_epi32(all, _mm256_loadu_si256((const __m256i*)bottom));
+    return _mm512_castsi512_ps(_mm512_or_si512(high, low));
+  }
+#endif
+#if defined(__AVX2__)
+  if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+    const __m256i high = _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)top)), 16);
+    const __m256i low = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)bottom));
+    return _mm256_castsi256_ps(_mm256_or_si256(high, low));
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (std::is_same_v<Arch, xsimd::sse2>)  // interleaving puts each top above its bottom
+    return _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_loadl_epi64((const __m128i*)bottom), _mm_loadl_epi64((const __m128i*)top)));
+#endif
+  using batch = xsimd::batch<float, Arch>;
+  alignas(64) float lanes[batch::size];
+  for (std::size_t lane = 0; lane < batch::size; ++lane) lanes[lane] = join_split(top[lane], bottom[lane]);
+  return batch::load_aligned(lanes);
+}
+
+template <class Arch>
+void store_split(std::uint16_t* top, std::uint16_t* bottom, const xsimd::batch<float, Arch>& v) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+    const __mmask16 all = 0xFFFF;
+    const __m512i u = _mm512_castps_si512(v);
+    _mm256_storeu_si256((__m256i*)top, _mm512_maskz_cvtepi32_epi16(all, _mm512_maskz_srli_epi32(all, u, 16)));
+    _mm256_storeu_si256((__m256i*)bottom, _mm512_maskz_cvtepi32_epi16(all, _mm512_and_si512(u, _mm512_set1_epi32(0xFFFF))));
+    return;
+  }
+#endif
+#if defined(__AVX2__)
+  if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+    const __m256i u = _mm256_castps_si256(v);
+    const __m256i high = _mm256_srli_epi32(u, 16), low = _mm256_and_si256(u, _mm256_set1_epi32(0xFFFF));
+    // Every lane is below 2^16: the unsigned-saturating pack keeps it.
+    _mm_storeu_si128((__m128i*)top, _mm_packus_epi32(_mm256_castsi256_si128(high), _mm256_extracti128_si256(high, 1)));
+    _mm_storeu_si128((__m128i*)bottom, _mm_packus_epi32(_mm256_castsi256_si128(low), _mm256_extracti128_si256(low, 1)));
+    return;
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (std::is_same_v<Arch, xsimd::sse2>) {
+    // SSE2 packs with signed saturation only: sign-extend each 16-bit half first.
+    const __m128i u = _mm_castps_si128(v);
+    const __m128i high = _mm_srai_epi32(u, 16), low = _mm_srai_epi32(_mm_slli_epi32(u, 16), 16);
+    _mm_storel_epi64((__m128i*)top, _mm_packs_epi32(high, high));
+    _mm_storel_epi64((__m128i*)bottom, _mm_packs_epi32(low, low));
+    return;
+  }
+#endif
+  using batch = xsimd::batch<float, Arch>;
+  alignas(64) float lanes[batch::size];
+  v.store_aligned(lanes);
+  for (std::size_t lane = 0; lane < batch::size; ++lane) {
+    const std::uint32_t bits = std::bit_cast<std::uint32_t>(lanes[lane]);
+    top[lane] = static_cast<std::uint16_t>(bits >> 16);
+    bottom[lane] = static_cast<std::uint16_t>(bits);
+  }
 }
 
 }  // namespace inertia::detail

@@ -7,6 +7,7 @@
 // Only target translation units include this (it pulls in xsimd). Every type
 // here carries the target's Arch tag so that code compiled with -mavx512f can
 // never be merged by the linker into a symbol the sse2 target calls.
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +20,7 @@
 #endif
 
 #include "simd/half_lanes.hpp"
+#include "storage_pointers.hpp"
 #include "store_policy.hpp"
 
 namespace inertia::detail {
@@ -56,6 +58,22 @@ struct scalar_lanes {
     requires(std::is_same_v<T, float> && is_half_v<Half>)
   static void store_output(Half* p, vec v) {
     store(p, v);
+  }
+  // Fused master weights (storage_pointers.hpp).
+  template <class Half>
+  static vec load(const master_pointer<Half>& p) {
+    return *p.master;
+  }
+  template <class Half>
+  static void store(const master_pointer<Half>& p, vec v) {
+    *p.master = v;
+    store(p.model, v);
+  }
+  static vec load(const split_pointer& p) { return join_split(*p.top, *p.bottom); }
+  static void store(const split_pointer& p, vec v) {
+    const std::uint32_t bits = std::bit_cast<std::uint32_t>(v);
+    *p.top = static_cast<std::uint16_t>(bits >> 16);
+    *p.bottom = static_cast<std::uint16_t>(bits);
   }
 };
 
@@ -123,6 +141,19 @@ struct simd_lanes {
   static void store_output(Half* p, vec v) {
     store_narrowed<Arch>(p, v);
   }
+  // Fused master weights (storage_pointers.hpp): the float32 master and its
+  // model copy in one pass; split bf16 joined on load and cut on store.
+  template <class Half>
+  static vec load(const master_pointer<Half>& p) {
+    return vec::load_unaligned(p.master);
+  }
+  template <class Half>
+  static void store(const master_pointer<Half>& p, vec v) {
+    v.store_unaligned(p.master);
+    store_narrowed<Arch>(p.model, v);
+  }
+  static vec load(const split_pointer& p) { return load_split<Arch>(p.top, p.bottom); }
+  static void store(const split_pointer& p, vec v) { store_split<Arch>(p.top, p.bottom, v); }
 };
 
 }  // namespace inertia::detail

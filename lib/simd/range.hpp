@@ -62,9 +62,14 @@ template <class Arch>
 inline constexpr bool specialises_half_rules =
     std::is_same_v<Arch, xsimd::avx512f> || std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>;
 
+/// Rules that store half-precision values: a half storage type, or a fused
+/// mixed-storage mode (its Rule::mixed_storage).
+template <class Rule>
+inline constexpr bool stores_half = is_half_v<typename Rule::value_type> || requires { requires Rule::mixed_storage; };
+
 template <class Arch, class Rule, store_policy Stores = store_policy::cached>
 void run_range_for(const Rule& rule, std::size_t begin, std::size_t end) {
-  if constexpr (specialisable<Rule> && (!is_half_v<typename Rule::value_type> || specialises_half_rules<Arch>)) {
+  if constexpr (specialisable<Rule> && (!stores_half<Rule> || specialises_half_rules<Arch>)) {
     rule.specialize([&](const auto& specialised) { run_loops_for<Arch, Stores>(specialised, begin, end); });
   } else {
     run_loops_for<Arch, Stores>(rule, begin, end);

@@ -111,6 +111,18 @@ struct adam_variant {
   static detail::adam_rule<T> make_rule(const adam_tensor<T>& t, const adam_options& o, std::int64_t steps_taken) {
     return detail::adam_rule<T>::make(t, o, steps_taken + 1);
   }
+
+  /// Fused mixed storage (registry/fused_storage.hpp): float32 params and
+  /// grads with bf16 moments, 20 bytes per element instead of 28.
+  static constexpr bool fuses(detail::fused_mode mode) { return mode == detail::fused_mode::bf16_moments; }
+  template <detail::fused_mode Mode>
+  static detail::adam_bf16_moments_rule make_fused_rule(const inertia_tensor& t, void*, const adam_options& o,
+                                                        std::int64_t steps_taken) {
+    const auto state = [&](std::size_t j) { return static_cast<bfloat16*>(t.state[j]); };
+    return detail::adam_bf16_moments_rule::make(static_cast<float*>(t.param), static_cast<const float*>(t.grad),
+                                                state(0), state(1), o.amsgrad ? state(2) : nullptr, t.size, o,
+                                                steps_taken + 1);
+  }
 };
 
 /// torch.optim.AdamW: Adam with decoupled weight decay, 1e-2 by default.

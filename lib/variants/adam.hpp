@@ -30,12 +30,14 @@ struct adam_moments {
   M lerp_coefficient;
   bool lerp_from_gradient;
 
-  static adam_moments make(const adam_tensor<T>& t, double beta1, double beta2) {
+  static adam_moments make(T* exp_avg, T* exp_avg_sq, double beta1, double beta2) {
     // 1 - beta is formed in double, as Python does, then rounded to M once.
     const M weight = M(1.0 - beta1);
     const bool small = std::abs(weight) < M(0.5);
-    return {t.exp_avg.data(), t.exp_avg_sq.data(), M(beta1), weight, M(beta2), M(1.0 - beta2),
-            small ? weight : M(weight - M(1)), !small};
+    return {exp_avg, exp_avg_sq, M(beta1), weight, M(beta2), M(1.0 - beta2), small ? weight : M(weight - M(1)), !small};
+  }
+  static adam_moments make(const adam_tensor<T>& t, double beta1, double beta2) {
+    return make(t.exp_avg.data(), t.exp_avg_sq.data(), beta1, beta2);
   }
 
   /// Stores and returns the new (m, v) at i. lerp: torch 2.x's first moment;
@@ -75,14 +77,19 @@ struct adam_flags {
   FusedTail fused_tail; ///< pytorch_fused on a tensor whose size is no multiple of the tail lanes
 };
 
-template <class T>
+/// State: the moments' storage type, T's but for the fused mixed-storage mode
+/// of float32 params with bf16 moments (inertia_optimizer_step_storage).
+template <class T, class State = T>
 struct adam_rule {
   using value_type = T;
   using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
+  static_assert(std::is_same_v<M, math_type_t<State>>);
+  /// A fused mixed-storage rule (range.hpp specialises it where it does half storage).
+  static constexpr bool mixed_storage = !std::is_same_v<State, T>;
   T* param;
   gradient_source<T> grad;
-  T* max_exp_avg_sq;
-  adam_moments<T> moments;
+  State* max_exp_avg_sq;
+  adam_moments<State> moments;
   M weight_decay, decay_factor, bias_correction2_sqrt, eps, neg_step_size;
   bool maximize, coupled_decay, decoupled_decay, amsgrad, lerp, fused_tail;
   /// pytorch_fused: elements from here on take the fused kernel's tail order.
@@ -90,6 +97,11 @@ struct adam_rule {
 
   /// step: the 1-based count of this step.
   static adam_rule make(const adam_tensor<T>& t, const adam_options& o, std::int64_t step) {
+    return make(t.param.data(), t.grad.data(), t.exp_avg.data(), t.exp_avg_sq.data(), t.max_exp_avg_sq.data(),
+                t.param.size(), o, step);
+  }
+  static adam_rule make(T* param, const T* grad, State* exp_avg, State* exp_avg_sq, State* max_exp_avg_sq,
+                        std::size_t n, const adam_options& o, std::int64_t step) {
     const bool fused = o.numerics == adam_numerics::pytorch_fused;
     const bool torch2 = o.numerics != adam_numerics::pytorch_1_13;
     const double bias_correction1 = 1.0 - std::pow(o.beta1, static_cast<double>(step));
@@ -99,11 +111,11 @@ struct adam_rule {
     const double bias_correction2_sqrt =
         torch2 && !fused ? std::pow(bias_correction2, 0.5) : std::sqrt(bias_correction2);
     const double decay_factor = fused ? std::fma(-o.lr, o.weight_decay, 1.0) : 1.0 - o.lr * o.weight_decay;
-    const std::size_t n = t.param.size(), tail = fused_kernel_tail_lanes<T>;
-    return {t.param.data(),
-            {t.grad.data()},
-            o.amsgrad ? t.max_exp_avg_sq.data() : nullptr,
-            adam_moments<T>::make(t, o.beta1, o.beta2),
+    const std::size_t tail = fused_kernel_tail_lanes<T>;
+    return {param,
+            {grad},
+            o.amsgrad ? max_exp_avg_sq : nullptr,
+            adam_moments<State>::make(exp_avg, exp_avg_sq, o.beta1, o.beta2),
             M(o.weight_decay),
             M(decay_factor),
             M(bias_correction2_sqrt),
@@ -120,7 +132,7 @@ struct adam_rule {
 
   const T* anchor() const { return param; }
   /// Reads w, g, m, v (and v_max); writes w, m, v (and v_max).
-  std::size_t bytes_per_element() const { return sizeof(T) * (amsgrad ? 9 : 7); }
+  std::size_t bytes_per_element() const { return sizeof(T) * 3 + sizeof(State) * (amsgrad ? 6 : 4); }
 
   adam_flags<> runtime_flags() const {
     return {maximize, coupled_decay, decoupled_decay, amsgrad, grad.transforms(), lerp, fused_tail};
@@ -171,6 +183,10 @@ struct adam_rule {
     Lanes::store(param + i, w + (V(neg_step_size) * m) / denom);
   }
 };
+
+/// The fused mixed-storage mode (registry/fused_storage.hpp): float32 params
+/// and grads, bf16 moments.
+using adam_bf16_moments_rule = adam_rule<float, bfloat16>;
 
 /// NAdam's per-step scalars as torch computes them: Python floats (double),
 /// and mu_product in a float32 tensor.

@@ -67,6 +67,25 @@ struct heavy_ball_variant {
     visit("momentum_buffer", t.momentum_buffer);
   }
 
+  /// Fused mixed storage (registry/fused_storage.hpp): bf16 weights and grads
+  /// with a float32 master or split bf16, float32 momentum.
+  static constexpr bool fuses(detail::fused_mode mode) {
+    return mode == detail::fused_mode::bf16_master_f32 || mode == detail::fused_mode::split_bf16;
+  }
+  template <detail::fused_mode Mode>
+  static auto make_fused_rule(const inertia_tensor& t, void* master, const heavy_ball_options& o,
+                              std::int64_t steps_taken) {
+    float* buffer = o.momentum == 0.0 ? nullptr : static_cast<float*>(t.state[0]);
+    const auto* grad = static_cast<const bfloat16*>(t.grad);
+    if constexpr (Mode == detail::fused_mode::bf16_master_f32)
+      return detail::heavy_ball_bf16_master_rule::make({static_cast<float*>(master), static_cast<bfloat16*>(t.param)},
+                                                      grad, buffer, t.size, o, steps_taken == 0);
+    else
+      return detail::heavy_ball_split_bf16_rule::make(
+          {static_cast<std::uint16_t*>(t.param), static_cast<std::uint16_t*>(master)}, grad, buffer, t.size, o,
+          steps_taken == 0);
+  }
+
   template <class T>
   static detail::heavy_ball_rule<T> make_rule(const heavy_ball_tensor<T>& t, const heavy_ball_options& o, std::int64_t steps_taken) {
     return detail::heavy_ball_rule<T>::make(t.param.data(), t.grad.data(), o.momentum == 0.0 ? nullptr : t.momentum_buffer.data(),

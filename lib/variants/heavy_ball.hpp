@@ -7,6 +7,7 @@
 #include "gradient_source.hpp"
 #include "simd/flags.hpp"
 #include "simd/ops.hpp"
+#include "storage_pointers.hpp"
 
 namespace inertia::detail {
 
@@ -24,12 +25,18 @@ struct heavy_ball_flags {
   GradientTransforms transform_gradient;
 };
 
-template <class T>
+/// T: the element type (the math type for mixed storage). Param, Grad: a
+/// fused mixed-storage mode's weights and gradient (storage_pointers.hpp:
+/// float32 master weights beside a bf16 model copy, or split bf16, with bf16
+/// gradients); T* and T otherwise.
+template <class T, class Param = T*, class Grad = T>
 struct heavy_ball_rule {
   using value_type = T;
   using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
-  T* param;
-  gradient_source<T> grad;
+  /// A fused mixed-storage rule (range.hpp specialises it where it does half storage).
+  static constexpr bool mixed_storage = !std::is_same_v<Param, T*> || !std::is_same_v<Grad, T>;
+  Param param;
+  gradient_source<Grad> grad;
   T* momentum_buffer;
   M neg_lr, momentum, one_minus_dampening, weight_decay;
   bool use_momentum, first_step, nesterov, maximize, use_weight_decay;
@@ -43,7 +50,7 @@ struct heavy_ball_rule {
   /// The fused CPU kernel's own register width, whatever target runs here.
   static constexpr std::size_t fused_kernel_lanes = 32 / sizeof(T);
 
-  static heavy_ball_rule make(T* param, const T* grad, T* momentum_buffer, std::size_t size,
+  static heavy_ball_rule make(Param param, const Grad* grad, T* momentum_buffer, std::size_t size,
                               const heavy_ball_options& o, bool first_step) {
     const bool fused = o.numerics == heavy_ball_numerics::pytorch_fused;
     const std::size_t fused_tail_size = fused ? size % fused_kernel_lanes : 0;
@@ -54,10 +61,10 @@ struct heavy_ball_rule {
             fused_tail_size != 0, size - fused_tail_size};
   }
 
-  const T* anchor() const { return param; }
+  auto anchor() const { return anchor_of(param); }
   /// Reads w, g (and v after the first step); writes w (and v).
   std::size_t bytes_per_element() const {
-    return sizeof(T) * (use_momentum ? (first_step ? 4 : 5) : 3);
+    return param_bytes(param) + sizeof(Grad) + sizeof(T) * (use_momentum ? (first_step ? 1 : 2) : 0);
   }
 
   heavy_ball_flags<> runtime_flags() const {
@@ -114,5 +121,10 @@ struct heavy_ball_rule {
     Lanes::store(param + i, fused_multiply_add(V(neg_lr), d, w));
   }
 };
+
+/// The fused mixed-storage modes (registry/fused_storage.hpp): bf16 weights
+/// and grads with a float32 master beside them, or split bf16.
+using heavy_ball_bf16_master_rule = heavy_ball_rule<float, master_pointer<bfloat16>, bfloat16>;
+using heavy_ball_split_bf16_rule = heavy_ball_rule<float, split_pointer, bfloat16>;
 
 }  // namespace inertia::detail

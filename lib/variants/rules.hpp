@@ -23,6 +23,8 @@
 #include "variants/sutskever.hpp"
 #include "variants/weight_ema.hpp"
 
+// The fused mixed-storage modes (registry/fused_storage.hpp) are the three
+// aliases on the last line, declared with their rules.
 #define INERTIA_FOR_EACH_RULE(X)                                                                                                                     \
   X(heavy_ball_rule<float>) X(heavy_ball_rule<double>) X(heavy_ball_rule<bfloat16>) X(heavy_ball_rule<float16>)                                      \
   X(sutskever_rule<float>) X(sutskever_rule<double>) X(sutskever_rule<bfloat16>) X(sutskever_rule<float16>)                                          \
@@ -46,6 +48,7 @@
   X(lamb_apply_rule<float>) X(lamb_apply_rule<double>) X(lamb_apply_rule<bfloat16>) X(lamb_apply_rule<float16>) \
   X(simplified_ademamix_rule<float>) X(simplified_ademamix_rule<double>) X(simplified_ademamix_rule<bfloat16>) \
   X(simplified_ademamix_rule<float16>) \
-  X(narrow_rule<bfloat16>) X(narrow_rule<float16>) X(widen_rule<bfloat16>) X(widen_rule<float16>)
+  X(narrow_rule<bfloat16>) X(narrow_rule<float16>) X(widen_rule<bfloat16>) X(widen_rule<float16>) \
+  X(heavy_ball_bf16_master_rule) X(heavy_ball_split_bf16_rule) X(adam_bf16_moments_rule)
 
 #define INERTIA_FOR_EACH_STREAMING_RULE(X) X(lookahead_rule<float>) X(lookahead_rule<double>)

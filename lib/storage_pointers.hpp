@@ -1,0 +1,46 @@
+#pragma once
+// Where a fused mixed-storage rule keeps its weights (inertia.h,
+// inertia_optimizer_step_storage): a parameter "pointer" that is two arrays.
+// A rule written against `Param param` loads `param + i` and stores to it as
+// it would a float*, and the Lanes overloads (simd/lanes.hpp) do the rest:
+//   master_pointer<Half>: loads the float32 master; stores the master and its
+//     rounding to the bf16/fp16 model copy, in the same pass;
+//   split_pointer: IPEX's split bf16, the float32 master as its top 16 bits
+//     (the model's bf16 weights, a truncation) and its bottom 16 bits.
+// Everything else about the step is the float32 rule's: the bits of the
+// float32 master are the float32 step's.
+#include <cstddef>
+#include <cstdint>
+
+#include "half_conversion.hpp"
+
+namespace inertia::detail {
+
+template <class Half>
+struct master_pointer {
+  float* master;
+  Half* model;
+  master_pointer operator+(std::size_t i) const { return {master + i, model + i}; }
+};
+
+struct split_pointer {
+  std::uint16_t* top;     ///< the model's bfloat16 weights
+  std::uint16_t* bottom;  ///< the low halves
+  split_pointer operator+(std::size_t i) const { return {top + i, bottom + i}; }
+};
+
+/// The stream the range loop aligns and the driver snaps blocks to.
+template <class T>
+const T* anchor_of(T* p) { return p; }
+template <class Half>
+const float* anchor_of(const master_pointer<Half>& p) { return p.master; }
+inline const std::uint16_t* anchor_of(const split_pointer& p) { return p.top; }
+
+/// Bytes per element of a parameter stream, read and written (a model copy: written only).
+template <class T>
+constexpr std::size_t param_bytes(T*) { return 2 * sizeof(T); }
+template <class Half>
+constexpr std::size_t param_bytes(const master_pointer<Half>&) { return 2 * sizeof(float) + sizeof(Half); }
+constexpr std::size_t param_bytes(const split_pointer&) { return 2 * sizeof(float); }
+
+}  // namespace inertia::detail
