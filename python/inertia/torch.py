@@ -17,6 +17,22 @@ parameter's dtype and every element is computed in float and rounded to nearest 
 (``fused=True``'s bits; torch's loop and foreach paths compute op by op in the half type instead). Where the
 variant declares ``pytorch_fused``, that is the numerics mode they get unless ``numerics=`` says otherwise. A step validates every group (devices,
 sparse or mismatched gradients, layout, hyperparameters) before it writes anything.
+
+Mixed storage (every class but the schedule-free ones; keyword options, also per parameter group as group
+keys): ``master_weights=True`` keeps a float32 copy of each bf16/fp16 parameter in ``state[p]["master_weight"]``
+(made from the parameter at its first step); the step is the float32 optimizer's on it (float32 numerics, state
+float32 unless ``state_dtype`` says otherwise) and the parameter is written as the master rounded to nearest
+even. ``master_weights="split"`` (bfloat16 parameters only) keeps only the master's low 16 bits, as
+``state[p]["master_weight_low"]`` (torch.int16, 0 at first), the parameter being its top half. With
+``master_weights=True`` the master is the weights: new values written into the parameter are overwritten by the
+next step unless the master is written too (or removed, to be made again from the parameter).
+``master_weights`` is ignored for float32 and float64 parameters.
+``state_dtype=torch.float32`` or ``torch.bfloat16`` is the dtype of every state buffer (``torch.bfloat16`` with
+float32 parameters: Adam's moments in half the memory); None keeps today's (the parameter's dtype, float32 with
+a master); float64 parameters refuse it (TypeError at the step). With either option a half parameter's
+``.grad`` may be float32 (torch refuses ``p.grad = g`` for that; ``p.grad.data = g`` or torch 2's ``p.grad_dtype``
+allow it). The math is float32 whatever the types (include/inertia/inertia.h, "Mixed storage and master weights"); state_dict/load_state_dict keep the
+entries in their dtypes. Without the options every step is the one described above, bit for bit.
 """
 
 import inspect
