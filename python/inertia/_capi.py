@@ -22,6 +22,11 @@ FLOAT64 = 1
 BFLOAT16 = 2  # 16-bit storage, float math (include/inertia/half.hpp)
 FLOAT16 = 3
 
+# inertia_master_weights (inertia_storage.master_weights): where a step's float32 weights live.
+MASTER_NONE = 0  # the parameter is the only copy
+MASTER_FLOAT32 = 1  # a float32 master array beside a bf16/fp16 parameter (the parameter: the master rounded)
+MASTER_SPLIT = 2  # split bf16: the parameter holds the master's top 16 bits, a uint16 array the bottom 16
+
 # inertia_status, in the header's order.
 OK = 0
 ERROR_NULL_POINTER = 1
@@ -98,6 +103,29 @@ class StepReport(ctypes.Structure):
         return f"StepReport(skipped={bool(self.skipped)}, grad_norm={self.grad_norm})"
 
 
+class Storage(ctypes.Structure):
+    """inertia_storage: the dtype codes of a step's parameters, gradients and state, and its master weights
+    (MASTER_*). The math is float32 whatever they are; see the header's "Mixed storage and master weights"."""
+
+    _fields_ = [
+        ("param_dtype", ctypes.c_int),
+        ("grad_dtype", ctypes.c_int),
+        ("state_dtype", ctypes.c_int),
+        ("master_weights", ctypes.c_int),
+    ]
+
+    def __init__(self, param_dtype=FLOAT32, grad_dtype=None, state_dtype=None, master_weights=MASTER_NONE):
+        super().__init__(int(param_dtype), int(param_dtype if grad_dtype is None else grad_dtype),
+                         int(param_dtype if state_dtype is None else state_dtype), int(master_weights))
+
+    def key(self):
+        return (self.param_dtype, self.grad_dtype, self.state_dtype, self.master_weights)
+
+    def __repr__(self):
+        return (f"Storage(param_dtype={self.param_dtype}, grad_dtype={self.grad_dtype}, "
+                f"state_dtype={self.state_dtype}, master_weights={self.master_weights})")
+
+
 def _library_path():
     override = os.environ.get("INERTIA_LIBRARY")
     if override:
@@ -135,6 +163,10 @@ def _load():
         # tensors: the packed table's address (an int); policy, report: structures or None.
         "inertia_optimizer_step": (c_int, [c_void_p, c_int, c_void_p, c_size_t, ctypes.c_longlong,
                                            ctypes.POINTER(StepPolicy), ctypes.POINTER(StepReport)]),
+        # The same with the buffers' types in a Storage; master: an array of count pointers (an int) or None.
+        "inertia_optimizer_step_storage": (c_int, [c_void_p, ctypes.POINTER(Storage), c_void_p, c_void_p, c_size_t,
+                                                   ctypes.c_longlong, ctypes.POINTER(StepPolicy),
+                                                   ctypes.POINTER(StepReport)]),
         # Schedule-Free's eval()/train() swap: param (in place), z, n, beta; pointers as ints.
         "inertia_schedule_free_eval_f32": (c_int, [c_void_p, c_void_p, c_size_t, c_double]),
         "inertia_schedule_free_eval_f64": (c_int, [c_void_p, c_void_p, c_size_t, c_double]),
@@ -152,6 +184,7 @@ def _load():
 
 lib = _load()
 _step = lib.inertia_optimizer_step
+_step_storage = lib.inertia_optimizer_step_storage
 
 
 def last_error():
@@ -269,6 +302,16 @@ class Handle:
     def step(self, dtype, table, count, step, policy=None, report=None):
         """One step of `count` tensors packed in `table` (array('Q'), TENSOR_WORDS words each)."""
         status = _step(self._pointer, dtype, table.buffer_info()[0] if count else None, count, step, policy, report)
+        if status != OK:
+            raise_status(status)
+
+    def step_storage(self, storage, table, master, count, step, policy=None, report=None):
+        """One step of `count` tensors whose buffers have the types in `storage` (a Storage); `master`: None
+        (MASTER_NONE) or an array('Q') of count master pointers (float32, or uint16 bottom halves for
+        MASTER_SPLIT; 0 only for an empty tensor)."""
+        status = _step_storage(self._pointer, storage, table.buffer_info()[0] if count else None,
+                               master.buffer_info()[0] if master is not None and count else None, count, step,
+                               policy, report)
         if status != OK:
             raise_status(status)
 

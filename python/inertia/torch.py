@@ -17,6 +17,22 @@ parameter's dtype and every element is computed in float and rounded to nearest 
 (``fused=True``'s bits; torch's loop and foreach paths compute op by op in the half type instead). Where the
 variant declares ``pytorch_fused``, that is the numerics mode they get unless ``numerics=`` says otherwise. A step validates every group (devices,
 sparse or mismatched gradients, layout, hyperparameters) before it writes anything.
+
+Mixed storage (every class but the schedule-free ones; keyword options, also per parameter group as group
+keys): ``master_weights=True`` keeps a float32 copy of each bf16/fp16 parameter in ``state[p]["master_weight"]``
+(made from the parameter at its first step); the step is the float32 optimizer's on it (float32 numerics, state
+float32 unless ``state_dtype`` says otherwise) and the parameter is written as the master rounded to nearest
+even. ``master_weights="split"`` (bfloat16 parameters only) keeps only the master's low 16 bits, as
+``state[p]["master_weight_low"]`` (torch.int16, 0 at first), the parameter being its top half. With
+``master_weights=True`` the master is the weights: new values written into the parameter are overwritten by the
+next step unless the master is written too (or removed, to be made again from the parameter).
+``master_weights`` is ignored for float32 and float64 parameters.
+``state_dtype=torch.float32`` or ``torch.bfloat16`` is the dtype of every state buffer (``torch.bfloat16`` with
+float32 parameters: Adam's moments in half the memory); None keeps today's (the parameter's dtype, float32 with
+a master); float64 parameters refuse it (TypeError at the step). With either option a half parameter's
+``.grad`` may be float32 (torch refuses ``p.grad = g`` for that; ``p.grad.data = g`` or torch 2's ``p.grad_dtype``
+allow it). The math is float32 whatever the types (include/inertia/inertia.h, "Mixed storage and master weights"); state_dict/load_state_dict keep the
+entries in their dtypes. Without the options every step is the one described above, bit for bit.
 """
 
 import inspect
@@ -108,9 +124,33 @@ def numerics_mode(variant, *, foreach=None, fused=None, numerics=None, torch_ver
 _DTYPE_CODES = {_torch.float32: _capi.FLOAT32, _torch.float64: _capi.FLOAT64, _torch.bfloat16: _capi.BFLOAT16,
                 _torch.float16: _capi.FLOAT16}
 _HALF_CODES = (_capi.BFLOAT16, _capi.FLOAT16)
+_CODE_DTYPES = {code: dtype for dtype, code in _DTYPE_CODES.items()}
+_MASTER_KEYS = {_capi.MASTER_FLOAT32: ("master_weight", _torch.float32),
+                _capi.MASTER_SPLIT: ("master_weight_low", _torch.int16)}  # int16: the uint16 halves' bits
 
 
-def _check_param(name, p, index):
+def _master_option(name, value):
+    """The MASTER_* code of a master_weights option (False/None, True or "split")."""
+    if value is None or value is False:
+        return _capi.MASTER_NONE
+    if value is True:
+        return _capi.MASTER_FLOAT32
+    if isinstance(value, str) and value == "split":
+        return _capi.MASTER_SPLIT
+    raise ValueError(f"{name}: master_weights must be False, True or 'split', got {value!r}")
+
+
+def _state_dtype_option(name, value):
+    """A state_dtype option checked: None, torch.float32 or torch.bfloat16."""
+    if value is None or value is _torch.float32 or value is _torch.bfloat16:
+        return value
+    if not isinstance(value, _torch.dtype):
+        raise TypeError(f"{name}: state_dtype must be None, torch.float32 or torch.bfloat16, got {value!r}")
+    raise ValueError(f"{name}: state_dtype={value} is not supported; it must be None (the parameter's dtype), "
+                     "torch.float32 or torch.bfloat16")
+
+
+def _check_param(name, p, index, float32_grad=False):
     # Ordered so that a good tensor costs few attribute reads (is_cpu, not device.type, which builds objects).
     if not p.is_cpu:
         raise RuntimeError(f"{name}: parameter {index} is on {p.device}; inertia steps CPU tensors only")
@@ -127,7 +167,7 @@ def _check_param(name, p, index):
         raise RuntimeError(f"{name} does not support sparse gradients (parameter {index} has a {g.layout} grad)")
     if not g.is_cpu:
         raise RuntimeError(f"{name}: parameter {index}: grad is on {g.device} and the parameter on {p.device}")
-    if g.dtype is not p.dtype:
+    if g.dtype is not p.dtype and not (float32_grad and g.dtype is _torch.float32):
         raise TypeError(f"{name}: parameter {index}: grad has dtype {g.dtype} and the parameter {p.dtype}")
     if g.shape != p.shape:
         raise ValueError(f"{name}: parameter {index}: grad has shape {tuple(g.shape)} and the parameter "
@@ -142,12 +182,16 @@ class _Plan:
     inertia_tensor table, and what the step changes in their state."""
 
     __slots__ = ("handle", "code", "names", "steps", "extra", "members", "states", "table", "created", "group",
-                 "table_keepalive", "counter")
+                 "table_keepalive", "counter", "storage", "master")
 
     def __init__(self, handle, code, names, steps, extra, members, states, table, created, group):
         self.handle, self.code, self.names, self.steps, self.extra = handle, code, names, steps, extra
         self.members, self.states, self.table, self.created, self.group = members, states, table, created, group
         self.counter = None  # the plan's shared state["step"] tensor, made at its first step
+        # Mixed storage: the call's _capi.Storage and master pointers (array('Q') or None); None for the
+        # plain call, whose dtype is `code` (with a storage, `code` is the dtype its numerics follow).
+        self.storage = None
+        self.master = None
 
 
 class _GroupLayout:
@@ -157,7 +201,7 @@ class _GroupLayout:
     library's count (options such as momentum or amsgrad may change that)."""
 
     __slots__ = ("params", "count", "grads", "live_params", "live_grads", "param_pointers", "grad_pointers",
-                 "state", "plans", "has_grad", "dtypes", "shapes", "grad_words")
+                 "state", "plans", "has_grad", "dtypes", "shapes", "grad_words", "options")
 
 
 try:  # torch 2.x: the step hooks every optimizer runs (torch 1.13 has none)
@@ -213,10 +257,69 @@ class _InertiaStep:
         super().add_param_group(param_group)
         if self.__dict__.get("_inertia_ready"):  # the constructor checks its groups itself
             try:
+                self._storage_options(self.param_groups[-1])
                 self._configure(len(self.param_groups) - 1, self.param_groups[-1], _capi.FLOAT32)
-            except ValueError:
+            except (ValueError, TypeError):
                 self.param_groups.pop()
                 raise
+
+    # -- mixed storage (master_weights=, state_dtype=)
+    def _raw_storage_options(self, group):
+        """A group's master_weights and state_dtype as given: its own keys, else the constructor's."""
+        d = self.__dict__
+        return (group.get("master_weights", d.get("_inertia_master_weights")),
+                group.get("state_dtype", d.get("_inertia_state_dtype")))
+
+    def _storage_options(self, group):
+        """(MASTER_* code, state dtype or None) of a group, checked (ValueError / TypeError naming the option)."""
+        master_weights, state_dtype = self._raw_storage_options(group)
+        name = type(self).__name__
+        return _master_option(name, master_weights), _state_dtype_option(name, state_dtype)
+
+    @staticmethod
+    def _storage_of(name, index, p, g, master_mode, state_dtype):
+        """The (param, grad, state, master) codes of one parameter's step under a group's options, or None
+        for the plain call (every type the parameter's and no master: today's step, bit for bit)."""
+        code = _DTYPE_CODES[p.dtype]
+        if code == _capi.FLOAT64:
+            if state_dtype is not None:
+                raise TypeError(f"{name}: parameter {index} is float64; state_dtype={state_dtype} applies to "
+                                "float32, bfloat16 and float16 parameters only")
+            return None
+        master = master_mode if code in _HALF_CODES else _capi.MASTER_NONE  # a float32 parameter is its master
+        if master == _capi.MASTER_SPLIT and code != _capi.BFLOAT16:
+            raise TypeError(f"{name}: master_weights='split' needs bfloat16 parameters (the master's top halves); "
+                            f"parameter {index} has dtype {p.dtype} (master_weights=True keeps a float32 copy)")
+        if state_dtype is not None:
+            state_code = _DTYPE_CODES[state_dtype]
+        else:
+            state_code = _capi.FLOAT32 if master != _capi.MASTER_NONE else code
+        grad_code = _DTYPE_CODES[g.dtype]
+        if master == _capi.MASTER_NONE and state_code == code and grad_code == code:
+            return None
+        return code, grad_code, state_code, master
+
+    def _master_of(self, p, state, mode, created):
+        """state["master_weight"] (float32, made from the parameter) or state["master_weight_low"] (int16
+        bottom halves, made 0) for a step, contiguous, in its dtype."""
+        key, dtype = _MASTER_KEYS[mode]
+        buffer = state.get(key)
+        if buffer is not None and (not isinstance(buffer, _torch.Tensor) or buffer.numel() != p.numel()):
+            shape = tuple(buffer.shape) if isinstance(buffer, _torch.Tensor) else type(buffer).__name__
+            raise ValueError(f"{type(self).__name__}: state[{key!r}] of a parameter of shape {tuple(p.shape)} is "
+                             f"{shape}; it must hold one value per element of the parameter")
+        if buffer is None:
+            if mode == _capi.MASTER_FLOAT32:
+                buffer = p.detach().to(dtype=dtype, memory_format=_torch.contiguous_format, copy=True)
+            else:
+                buffer = _torch.zeros(p.shape, dtype=dtype, device=p.device)
+            state[key] = buffer
+            created.append((state, key))
+        elif (buffer.dtype != dtype or buffer.shape != p.shape or not buffer.is_contiguous()
+              or buffer.device != p.device):
+            buffer = buffer.to(device=p.device, dtype=dtype).contiguous().view_as(p).clone()
+            state[key] = buffer
+        return buffer
 
     # -- machinery
     def _handle(self, index, dtype_code, variant):
@@ -360,7 +463,11 @@ class _InertiaStep:
         for number, plan in enumerate(plans):
             self._scalars_before(plan)
             try:
-                plan.handle.step(plan.code, plan.table, len(plan.members), plan.steps + 1, policy, report)
+                if plan.storage is None:
+                    plan.handle.step(plan.code, plan.table, len(plan.members), plan.steps + 1, policy, report)
+                else:
+                    plan.handle.step_storage(plan.storage, plan.table, plan.master, len(plan.members),
+                                             plan.steps + 1, policy, report)
             except _capi.InertiaError as error:
                 layouts.clear()
                 for later in plans[number:]:
@@ -390,7 +497,7 @@ class _InertiaStep:
         grads = list(map(_grad_of, params))
         layout = layouts.get(index)
         if (layout is not None and layout.params is params and layout.count == len(params)
-                and layout.state is self.state
+                and layout.state is self.state and self._same_options(layout.options, group)
                 and list(map(_data_ptr, layout.live_params)) == layout.param_pointers
                 and self._same_or_fitting_grads(layout, grads)):
             for plan in layout.plans:
@@ -399,8 +506,10 @@ class _InertiaStep:
             else:
                 return layout.plans
         layouts.pop(index, None)
+        options = self._raw_storage_options(group)
         plans = self._lay_out(index, group, first_index, grads)
         layout = _GroupLayout()
+        layout.options = options
         layout.params, layout.count, layout.grads, layout.state = params, len(params), grads, self.state
         layout.live_params = [p for p, g in zip(params, grads) if g is not None]
         layout.live_grads = [g for g in grads if g is not None]
@@ -408,7 +517,7 @@ class _InertiaStep:
         layout.grad_pointers = list(map(_data_ptr, layout.live_grads))
         layout.plans = plans
         layout.has_grad = [g is not None for g in grads]
-        layout.dtypes = [p.dtype for p in layout.live_params]
+        layout.dtypes = [g.dtype for g in layout.live_grads]  # the parameters' but for float32 grads (mixed)
         layout.shapes = [p.shape for p in layout.live_params]
         # Where each live gradient's pointer sits: (table, word), in live_params' order.
         words = {}
@@ -421,11 +530,17 @@ class _InertiaStep:
             layouts[index] = layout
         return plans
 
+    def _same_options(self, options, group):
+        """Whether a group's master_weights and state_dtype are the ones its layout was made with."""
+        master_weights, state_dtype = self._raw_storage_options(group)
+        return state_dtype is options[1] and (master_weights is options[0] or (
+            isinstance(master_weights, str) and isinstance(options[0], str) and master_weights == options[0]))
+
     @staticmethod
     def _same_or_fitting_grads(layout, grads):
         """Whether the layout's tables hold these gradients: the same objects at the same pointers, or new
         objects (zero_grad(set_to_none=True), torch 2's default) where the old ones were, each dense, on the
-        CPU, contiguous and of its parameter's dtype and shape; their pointers are then written into the
+        CPU, contiguous and of the dtype and shape of the gradient before; their pointers are then written into the
         tables. Anything else is laid out (and checked, with its error) again."""
         if all(map(operator.is_, grads, layout.grads)):
             return list(map(_data_ptr, layout.live_grads)) == layout.grad_pointers
@@ -445,49 +560,124 @@ class _InertiaStep:
 
     def _lay_out(self, index, group, first_index, grads):
         name = type(self).__name__
+        master_mode, state_dtype = self._storage_options(group)
+        mixed = master_mode != _capi.MASTER_NONE or state_dtype is not None
         buckets = {}
         for offset, (p, g) in enumerate(zip(group["params"], grads)):
             if g is None:
                 continue
-            _check_param(name, p, first_index + offset)
+            # float32 gradients of half parameters only where an option puts the step on the storage call.
+            _check_param(name, p, first_index + offset, float32_grad=mixed and _DTYPE_CODES.get(p.dtype) in _HALF_CODES)
+            storage = self._storage_of(name, first_index + offset, p, g, master_mode, state_dtype) if mixed else None
             state = self.state[p]
-            key = (p.dtype, self._bucket_key(state, group))
+            key = (p.dtype, storage, self._bucket_key(state, group))
             members = buckets.get(key)
             if members is None:
                 members = buckets[key] = []
             members.append((p, g, state))
         plans = []
-        for (dtype, (steps, extra)), members in buckets.items():
-            code = _DTYPE_CODES[dtype]
-            handle = self._configure(index, group, code)
-            names = handle.state_names()
-            rows = []
-            plan = _Plan(handle, code, names, steps, extra, [m[0] for m in members], [m[2] for m in members],
-                         None, [], group)
-            plans.append(plan)
-            keepalive = []
+        try:
+            for (dtype, storage, (steps, extra)), members in buckets.items():
+                plans.append(self._plan(index, group, dtype, storage, steps, extra, members))
+        except BaseException:
+            for plan in plans:
+                self._remove_created(plan)
+            raise
+        return plans
+
+    def _plan(self, index, group, dtype, storage, steps, extra, members):
+        """One library call: its handle, its tensor table and the state buffers (made where missing)."""
+        code = _DTYPE_CODES[dtype]
+        master_mode = storage[3] if storage is not None else _capi.MASTER_NONE
+        # With a master the step is a float32 optimizer's on the master: its numerics are float32's.
+        numerics_code = _capi.FLOAT32 if master_mode != _capi.MASTER_NONE else code
+        handle = self._configure(index, group, numerics_code)
+        names = handle.state_names()
+        state_type = dtype if storage is None else _CODE_DTYPES[storage[2]]
+        rows = []
+        plan = _Plan(handle, numerics_code, names, steps, extra, [m[0] for m in members], [m[2] for m in members],
+                     None, [], group)
+        keepalive = []
+        masters = [] if master_mode != _capi.MASTER_NONE else None
+        try:
             for p, g, state in members:
                 if not g.is_contiguous():
                     g = g.contiguous()  # read only: a contiguous copy gives the same bits
                     keepalive.append(g)
                 row = [p.data_ptr(), g.data_ptr()]
+                template = p  # what new state is made like: the parameter, or its values in the state's dtype
+                if masters is not None:
+                    master = self._master_of(p, state, master_mode, plan.created)
+                    keepalive.append(master)
+                    masters.append(master.data_ptr())
+                    if state_type is not dtype:
+                        template = master if master.dtype is state_type else None
+                elif state_type is not dtype:
+                    template = None
                 for state_name in names:
                     buffer = state.get(state_name)
                     if buffer is None:
-                        buffer = self._new_state(p, state_name, group)
+                        if template is None:
+                            template = p.detach().to(dtype=state_type, memory_format=_torch.contiguous_format)
+                        buffer = self._new_state(template, state_name, group)
                         state[state_name] = buffer
                         plan.created.append((state, state_name))
-                    elif (buffer.dtype != p.dtype or buffer.shape != p.shape or not buffer.is_contiguous()
+                    elif (buffer.dtype != state_type or buffer.shape != p.shape or not buffer.is_contiguous()
                           or buffer.device != p.device):
-                        buffer = buffer.to(device=p.device, dtype=p.dtype).contiguous().view_as(p).clone()
+                        buffer = buffer.to(device=p.device, dtype=state_type).contiguous().view_as(p).clone()
                         state[state_name] = buffer
                     row.append(buffer.data_ptr())
                 row.extend((0,) * (_capi.MAX_STATE - len(names)))
                 row.append(p.numel())
                 rows.extend(row)
-            plan.table = _capi.pack(rows)
-            plan.table_keepalive = keepalive
-        return plans
+        except BaseException:
+            self._remove_created(plan)
+            raise
+        plan.table = _capi.pack(rows)
+        plan.table_keepalive = keepalive
+        if storage is not None:
+            plan.storage = _capi.Storage(*storage)
+            if masters is not None:
+                plan.master = _capi.pack(masters)
+        return plan
+
+    def load_state_dict(self, state_dict):
+        """torch's load_state_dict, keeping the dtypes mixed storage saved: torch casts every floating
+        parameter's state tensors to the parameter's dtype, which would round a float32 master (or float32
+        state of a half parameter) and scramble the int16 halves of a split master. Each such entry is
+        loaded as saved instead: state["master_weight"] / ["master_weight_low"] always, a state buffer
+        when its saved dtype is the one this optimizer's options give that parameter's state."""
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        super().load_state_dict(state_dict)
+        master_keys = {key for key, _ in _MASTER_KEYS.values()}
+        saved_ids = (i for g in saved_groups for i in g["params"])
+        for group_index, group in enumerate(self.param_groups):
+            master_mode, state_dtype = self._storage_options(group)
+            names = ()
+            if master_mode != _capi.MASTER_NONE or state_dtype is not None:
+                names = self._configure(group_index, group, _capi.FLOAT32).state_names()
+            for p in group["params"]:
+                saved = saved_state.get(next(saved_ids))
+                if not saved or not p.is_floating_point() or p not in self.state:
+                    continue
+                state_type = self._state_type_of(p, master_mode, state_dtype)
+                state = self.state[p]
+                for key, value in saved.items():
+                    loaded = state.get(key)
+                    if (not isinstance(value, _torch.Tensor) or not isinstance(loaded, _torch.Tensor)
+                            or loaded.dtype == value.dtype):
+                        continue
+                    if key in master_keys or (key in names and value.dtype is state_type):
+                        state[key] = value.detach().to(device=p.device, copy=True)
+
+    @staticmethod
+    def _state_type_of(p, master_mode, state_dtype):
+        """The dtype of a parameter's state under the options (as _storage_of, without the checks)."""
+        if state_dtype is not None:
+            return state_dtype
+        if master_mode != _capi.MASTER_NONE and p.dtype in (_torch.bfloat16, _torch.float16):
+            return _torch.float32
+        return p.dtype
 
     def state_dict(self):
         """torch's state_dict, with each parameter's scalar counters as its own tensors (as torch keeps them)."""
@@ -500,23 +690,39 @@ class _InertiaStep:
         return packed
 
 
+_STORAGE_PARAMETERS = [inspect.Parameter("master_weights", inspect.Parameter.KEYWORD_ONLY, default=False),
+                       inspect.Parameter("state_dtype", inspect.Parameter.KEYWORD_ONLY, default=None)]
+
+
 def _with_numerics(torch_class):
-    """The signature of torch_class.__init__ with a keyword-only numerics=None added."""
+    """The signature of torch_class.__init__ with keyword-only numerics=None, master_weights=False and
+    state_dtype=None added."""
     signature = inspect.signature(torch_class.__init__)
     parameters = list(signature.parameters.values())
-    parameters.append(inspect.Parameter("numerics", inspect.Parameter.KEYWORD_ONLY, default=None))
-    if any(p.kind == inspect.Parameter.VAR_KEYWORD for p in parameters[:-1]):
-        parameters = [p for p in parameters if p.kind != inspect.Parameter.VAR_KEYWORD] + [parameters[-1]]
-    return signature.replace(parameters=parameters)
+    added = [inspect.Parameter("numerics", inspect.Parameter.KEYWORD_ONLY, default=None)] + _STORAGE_PARAMETERS
+    if any(p.kind == inspect.Parameter.VAR_KEYWORD for p in parameters):
+        parameters = [p for p in parameters if p.kind != inspect.Parameter.VAR_KEYWORD]
+    return signature.replace(parameters=parameters + added)
+
+
+def _set_storage_options(optimizer, master_weights, state_dtype):
+    """The constructor's master_weights= and state_dtype=, checked before anything is built."""
+    name = type(optimizer).__name__
+    _master_option(name, master_weights)
+    _state_dtype_option(name, state_dtype)
+    optimizer._inertia_master_weights = master_weights
+    optimizer._inertia_state_dtype = state_dtype
 
 
 class _TorchDropIn(_InertiaStep):
-    def __init__(self, params, *args, numerics=None, **kwargs):
+    def __init__(self, params, *args, numerics=None, master_weights=False, state_dtype=None, **kwargs):
         self._inertia_numerics = numerics
+        _set_storage_options(self, master_weights, state_dtype)
         super().__init__(params, *args, **kwargs)
         # What torch's constructor does not check and the library refuses (momentum >= 1, ...): now, not at
         # the first step.
         for index, group in enumerate(self.param_groups):
+            self._storage_options(group)
             self._configure(index, group, _capi.FLOAT32)
         self._inertia_ready = True
 
@@ -646,9 +852,11 @@ class _LibraryOptimizer(_InertiaStep, _torch.optim.Optimizer):
     _keys = ()
     _flags = ()
 
-    def __init__(self, params, **options):
+    def __init__(self, params, master_weights=False, state_dtype=None, **options):
+        _set_storage_options(self, master_weights, state_dtype)
         super().__init__(params, dict(options))
         for index, group in enumerate(self.param_groups):
+            self._storage_options(group)
             self._configure(index, group, _capi.FLOAT32)
         self._inertia_ready = True
 
@@ -672,6 +880,7 @@ def _library_class(class_name, variant, keys, flags=(), doc="", required_lr=Fals
     parameters = [inspect.Parameter("params", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     for key in keys:
         parameters.append(inspect.Parameter(key, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=defaults[key]))
+    parameters.extend(_STORAGE_PARAMETERS)
     signature = inspect.Signature(parameters)
 
     def __init__(self, params, *args, **kwargs):
@@ -706,6 +915,14 @@ class _ScheduleFree(_InertiaStep, _torch.optim.Optimizer):
         for index, group in enumerate(self.param_groups):
             self._configure(index, group, _capi.FLOAT32)
         self._inertia_ready = True
+
+    def _storage_options(self, group):
+        # eval()/train() swap the parameters with z in their own dtype: no master, state in the parameter's.
+        master_weights, state_dtype = self._raw_storage_options(group)
+        if _master_option(type(self).__name__, master_weights) != _capi.MASTER_NONE or state_dtype is not None:
+            raise ValueError(f"{type(self).__name__}: master_weights and state_dtype are not supported by the "
+                             "schedule-free optimizers")
+        return _capi.MASTER_NONE, None
 
     def _configure(self, index, group, dtype_code):
         # One order, the same on every torch: no numerics to choose (and no warning on torch 2).
