@@ -18,6 +18,7 @@
 #include "reduction.hpp"
 #include "step_groups.hpp"
 #include "variants/convert.hpp"
+#include "variants/stochastic_narrow.hpp"
 
 namespace inertia::detail {
 namespace {
@@ -47,12 +48,20 @@ const char* dtype_name(int dtype) {
              std::string("storage.") + field + " = " + std::to_string(value) + " (" + dtype_name(value) + "): " + why);
 }
 
+void check_rounding(const argument_checks& check, const inertia_storage& s) {
+  const int rounding = s.rounding;
+  if (rounding != INERTIA_ROUND_NEAREST_EVEN && rounding != INERTIA_ROUND_STOCHASTIC)
+    check.fail(error_kind::hyperparameter, "storage.rounding",
+               "storage.rounding = " + std::to_string(rounding) + " is not an inertia_rounding value");
+}
+
 void check_types(const argument_checks& check, const inertia_storage& s, bool reads_grad) {
   const int param = s.param_dtype, grad = s.grad_dtype, state = s.state_dtype, master = s.master_weights;
   const auto known = [](int t) { return t >= INERTIA_FLOAT32 && t <= INERTIA_FLOAT16; };
   if (!known(param)) fail_dtype(check, "param_dtype", param, "not an inertia_dtype value");
   if (!known(grad)) fail_dtype(check, "grad_dtype", grad, "not an inertia_dtype value");
   if (!known(state)) fail_dtype(check, "state_dtype", state, "not an inertia_dtype value");
+  check_rounding(check, s);
   if (master < INERTIA_MASTER_NONE || master > INERTIA_MASTER_SPLIT)
     check.fail(error_kind::dtype, "storage.master_weights",
                "storage.master_weights = " + std::to_string(master) + " is not an inertia_master_weights value");
@@ -80,6 +89,8 @@ struct piece {
   std::size_t tensor, begin, end;
 };
 
+using stochastic_bf16 = range_kernel<stochastic_narrow_rule<bfloat16>>;
+using stochastic_f16 = range_kernel<stochastic_narrow_rule<float16>>;
 using narrow_bf16 = range_kernel<narrow_rule<bfloat16>>;
 using narrow_f16 = range_kernel<narrow_rule<float16>>;
 using widen_bf16 = range_kernel<widen_rule<bfloat16>>;
@@ -91,12 +102,33 @@ struct converters {
   narrow_f16 to_f16;
   widen_bf16 from_bf16;
   widen_f16 from_f16;
+  stochastic_bf16 to_bf16_stochastic;
+  stochastic_f16 to_f16_stochastic;
+  bool stochastic;
+  std::uint64_t seed;
+  std::uint32_t step;
 
-  explicit converters(arch target)
+  converters(arch target, const inertia_storage& s, long long step_number)
       : to_bf16(kernel_for<narrow_rule<bfloat16>>(target)),
         to_f16(kernel_for<narrow_rule<float16>>(target)),
         from_bf16(kernel_for<widen_rule<bfloat16>>(target)),
-        from_f16(kernel_for<widen_rule<float16>>(target)) {}
+        from_f16(kernel_for<widen_rule<float16>>(target)),
+        to_bf16_stochastic(kernel_for<stochastic_narrow_rule<bfloat16>>(target)),
+        to_f16_stochastic(kernel_for<stochastic_narrow_rule<float16>>(target)),
+        stochastic(s.rounding == INERTIA_ROUND_STOCHASTIC),
+        seed(s.seed),
+        step(static_cast<std::uint32_t>(step_number)) {}
+
+  /// count elements from first_index of buffer `buffer` of a tensor (0: param, 1 + j: state j).
+  void round(inertia_dtype dtype, const float* source, void* destination, std::size_t count, std::size_t first_index,
+             std::size_t buffer) const {
+    if (!stochastic) return narrow(dtype, source, destination, count);
+    const std::uint32_t stream = stochastic_stream_of(buffer), word = stochastic_word_of(buffer);
+    if (dtype == INERTIA_BFLOAT16)
+      to_bf16_stochastic({source, static_cast<bfloat16*>(destination), seed, first_index, step, stream, word}, 0, count);
+    else
+      to_f16_stochastic({source, static_cast<float16*>(destination), seed, first_index, step, stream, word}, 0, count);
+  }
 
   void widen(inertia_dtype dtype, const void* source, float* destination, std::size_t count) const {
     if (dtype == INERTIA_BFLOAT16)
@@ -140,12 +172,14 @@ void call_wide_of(std::span<const inertia_tensor> tensors, const step_policy& po
 }  // namespace
 
 bool is_single_dtype(const inertia_storage& s) {
-  return s.master_weights == INERTIA_MASTER_NONE && s.grad_dtype == s.param_dtype && s.state_dtype == s.param_dtype;
+  return s.master_weights == INERTIA_MASTER_NONE && s.grad_dtype == s.param_dtype && s.state_dtype == s.param_dtype &&
+         (s.rounding == INERTIA_ROUND_NEAREST_EVEN || !is_half(s.param_dtype));
 }
 
 void check_single_dtype_storage(const argument_checks& check, const inertia_storage& s, void* const* master) {
   const int type = s.param_dtype;
   if (type < INERTIA_FLOAT32 || type > INERTIA_FLOAT16) fail_dtype(check, "param_dtype", type, "not an inertia_dtype value");
+  check_rounding(check, s);
   if (s.master_weights != INERTIA_MASTER_NONE || master != nullptr)
     check.fail(error_kind::unused_state, "master", "master must be NULL when storage.master_weights is INERTIA_MASTER_NONE");
 }
@@ -198,7 +232,7 @@ void check_staged_call(const argument_checks& check, const staged_layout& layout
 }
 
 step_report run_staged(const staged_layout& layout, std::span<const inertia_tensor> tensors, void* const* master,
-                       const step_policy* policy, const execution& exec, staged_inner_step inner) {
+                       long long step, const step_policy* policy, const execution& exec, staged_inner_step inner) {
   const inertia_storage& s = layout.storage;
   step_report report;
 
@@ -260,7 +294,7 @@ step_report run_staged(const staged_layout& layout, std::span<const inertia_tens
   if (omp_in_parallel() || total * bytes_per_element < 2 * per_thread) threads = 1;
   threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), chunks));
 
-  const converters convert(active_arch());
+  const converters convert(active_arch(), s, step);
   execution one_thread = exec;
   one_thread.threads = 1;
 
@@ -333,17 +367,15 @@ step_report run_staged(const staged_layout& layout, std::span<const inertia_tens
           const std::size_t b = pc.begin, n = pc.end - pc.begin;
           if (layout.reads_grad) {  // otherwise param is read only
             const float* w = static_cast<const float*>(f.param);
-            if (master32)
-              convert.narrow(s.param_dtype, w, static_cast<std::uint16_t*>(t.param) + b, n);
-            else if (split_master)
+            if (split_master)
               split(w, static_cast<std::uint16_t*>(t.param) + b, static_cast<std::uint16_t*>(master[pc.tensor]) + b, n);
-            else if (stage_param)
-              convert.narrow(s.param_dtype, w, static_cast<std::uint16_t*>(t.param) + b, n);
+            else if (master32 || stage_param)
+              convert.round(s.param_dtype, w, static_cast<std::uint16_t*>(t.param) + b, n, b, 0);
           }
           if (stage_state)
             for (std::size_t j = 0; j < layout.state_count; ++j)
-              convert.narrow(s.state_dtype, static_cast<const float*>(f.state[j]),
-                             static_cast<std::uint16_t*>(t.state[j]) + b, n);
+              convert.round(s.state_dtype, static_cast<const float*>(f.state[j]),
+                            static_cast<std::uint16_t*>(t.state[j]) + b, n, b, 1 + j);
         }
       }
     } catch (...) {

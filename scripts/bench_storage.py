@@ -46,7 +46,7 @@ class Tensor(ctypes.Structure):
 
 class Storage(ctypes.Structure):
     _fields_ = [("param_dtype", ctypes.c_int), ("grad_dtype", ctypes.c_int), ("state_dtype", ctypes.c_int),
-                ("master_weights", ctypes.c_int)]
+                ("master_weights", ctypes.c_int), ("rounding", ctypes.c_int), ("seed", ctypes.c_ulonglong)]
 
 
 lib = _capi.lib

@@ -20,6 +20,8 @@
 #include "inertia/half.hpp"
 #include "inertia/inertia.h"
 #include "registry/optimizer.hpp"
+#include "simd/philox.hpp"
+#include "simd/stochastic_rounding.hpp"
 #include "staged_storage.hpp"
 #include "support.hpp"
 
@@ -53,6 +55,16 @@ struct typed_buffer {
       default: half[i] = to_float16(x).bits; break;
     }
   }
+  /// The value a step stores: to nearest even, or (storage.rounding) stochastically
+  /// with the word of element `index` of its tensor, buffer `buffer`, at `step`,
+  /// as inertia.h specifies it.
+  void store(std::size_t i, float x, const inertia_storage& storage, std::size_t index, std::size_t buffer,
+             long long step) {
+    if (dtype == INERTIA_FLOAT32 || storage.rounding != INERTIA_ROUND_STOCHASTIC) return assign(i, x);
+    const auto words = detail::philox_element_words(storage.seed, index, std::uint32_t(step), std::uint32_t(buffer / 4));
+    const std::uint32_t word = words[buffer % 4];
+    half[i] = dtype == INERTIA_BFLOAT16 ? detail::stochastic_round_to_bf16(x, word) : detail::stochastic_round_to_f16(x, word);
+  }
   bool operator==(const typed_buffer&) const = default;
 };
 
@@ -85,14 +97,17 @@ struct staged_tensor {
       return std::bit_cast<float>((std::uint32_t(param.half[i]) << 16) | master.half[i]);
     return param.value(i);
   }
-  void set_weight(std::size_t i, float w, inertia_master_weights mode) {
+  void set_weight(std::size_t i, float w, inertia_master_weights mode, const inertia_storage* storage = nullptr,
+                  std::size_t index = 0, long long step = 0) {
     if (mode == INERTIA_MASTER_FLOAT32) {
       master.full[i] = w;
-      param.assign(i, w);
+      if (storage != nullptr) param.store(i, w, *storage, index, 0, step); else param.assign(i, w);
     } else if (mode == INERTIA_MASTER_SPLIT) {
       const std::uint32_t bits = std::bit_cast<std::uint32_t>(w);
       param.half[i] = std::uint16_t(bits >> 16);
       master.half[i] = std::uint16_t(bits);
+    } else if (storage != nullptr) {
+      param.store(i, w, *storage, index, 0, step);
     } else {
       param.assign(i, w);
     }
@@ -140,7 +155,8 @@ void require_staged_step_is_widened_float_step(const inertia_storage& storage, c
       for (int threads : thread_counts) {
         INFO(name << ", " << arch_name(target) << ", threads " << threads << ", param " << name_of(storage.param_dtype)
                   << ", grad " << name_of(storage.grad_dtype) << ", state " << name_of(storage.state_dtype)
-                  << ", master " << int(mode) << ", numerics " << (numerics ? numerics : "default"));
+                  << ", master " << int(mode) << ", rounding " << int(storage.rounding) << ", numerics "
+                  << (numerics ? numerics : "default"));
         const arch_scope scope(target);
         handle staged(name), full(name);
         configure(staged.opt);
@@ -207,8 +223,10 @@ void require_staged_step_is_widened_float_step(const inertia_storage& storage, c
             staged_tensor expected = tensors[k];
             const std::size_t offset = k % 2;
             for (std::size_t i = offset; i < offset + sizes[k]; ++i) {
-              if (reads_grad) expected.set_weight(i, wide[k][0][i], mode);
-              for (std::size_t s = 0; s < states; ++s) expected.state[s].assign(i, wide[k][2 + s][i]);
+              // i - offset: the element's index within its tensor (stochastic rounding's counter)
+              if (reads_grad) expected.set_weight(i, wide[k][0][i], mode, &storage, i - offset, step);
+              for (std::size_t s = 0; s < states; ++s)
+                expected.state[s].store(i, wide[k][2 + s][i], storage, i - offset, 1 + s, step);
             }
             const std::string where = "step " + std::to_string(step) + ", tensor " + std::to_string(k) + " of size " +
                                       std::to_string(sizes[k]) + ": ";
@@ -283,6 +301,57 @@ TEST_CASE("mixed storage keeps pytorch_fused's tail order: pieces start at multi
   for (const inertia_storage& storage : {inertia_storage{INERTIA_FLOAT32, INERTIA_FLOAT32, INERTIA_BFLOAT16, INERTIA_MASTER_NONE},
                                          inertia_storage{INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_FLOAT32, INERTIA_MASTER_SPLIT}})
     require_staged_step_is_widened_float_step(storage, many_sizes(), supported_archs(), two_three, "pytorch_fused");
+}
+
+TEST_CASE("stochastic rounding: every stored half value is the float32 step's, rounded with its element's Philox word",
+          "[mixed][stochastic_rounding]") {
+  // The same bits on every target and thread count, through the staged chunks
+  // (a tensor cut into pieces included), and in the fused modes' layouts.
+  const auto R = INERTIA_ROUND_STOCHASTIC;
+  const auto B = INERTIA_BFLOAT16, F = INERTIA_FLOAT32, H = INERTIA_FLOAT16;
+  std::vector<std::size_t> sizes = small_sizes;
+  sizes.push_back(2 * detail::staged_chunk + 19);
+  for (const inertia_storage& storage : {inertia_storage{B, B, B, INERTIA_MASTER_NONE, R, 0x1234'5678'9ABCull},
+                                         inertia_storage{H, H, H, INERTIA_MASTER_NONE, R, 7},
+                                         inertia_storage{F, F, B, INERTIA_MASTER_NONE, R, 99},
+                                         inertia_storage{B, B, F, INERTIA_MASTER_FLOAT32, R, 5},
+                                         inertia_storage{H, F, F, INERTIA_MASTER_FLOAT32, R, 6}})
+    require_staged_step_is_widened_float_step(storage, sizes, targets_to_sweep(), thread_counts());
+}
+
+TEST_CASE("stochastic rounding: another seed or step draws anew; nearest even is not what it gives", "[mixed]") {
+  const std::size_t n = 4096;
+  const auto run = [&](std::uint64_t seed, long long step, inertia_rounding rounding) {
+    handle sgd("heavy_ball");
+    REQUIRE(inertia_optimizer_set(sgd.opt, "lr", 0.1) == INERTIA_OK);
+    std::vector<std::uint16_t> w(n), g(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      w[i] = to_bfloat16(1.0f + float(i) / n).bits;
+      g[i] = to_bfloat16(0.001f * float(i % 7 + 1)).bits;  // steps far below w's bf16 spacing
+    }
+    inertia_tensor t{};
+    t.param = w.data();
+    t.grad = g.data();
+    t.size = n;
+    const inertia_storage storage{INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_MASTER_NONE, rounding, seed};
+    REQUIRE(inertia_optimizer_step_storage(sgd.opt, &storage, &t, nullptr, 1, step, nullptr, nullptr) == INERTIA_OK);
+    return w;
+  };
+  const auto first = run(1, 1, INERTIA_ROUND_STOCHASTIC);
+  REQUIRE(run(1, 1, INERTIA_ROUND_STOCHASTIC) == first);
+  REQUIRE(run(2, 1, INERTIA_ROUND_STOCHASTIC) != first);
+  REQUIRE(run(1, 2, INERTIA_ROUND_STOCHASTIC) != first);
+  REQUIRE(run(1, 1, INERTIA_ROUND_NEAREST_EVEN) != first);
+  handle sgd("heavy_ball");
+  std::vector<std::uint16_t> w(8, 0x3F80);
+  inertia_tensor t{};
+  t.param = w.data();
+  t.grad = w.data() + 4;
+  t.size = 4;
+  const inertia_storage bad{INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_MASTER_NONE, inertia_rounding(3), 0};
+  REQUIRE(inertia_optimizer_step_storage(sgd.opt, &bad, &t, nullptr, 1, 1, nullptr, nullptr) == INERTIA_ERROR_HYPERPARAMETER);
+  REQUIRE(std::string(inertia_last_error()).find("storage.rounding") != std::string::npos);
+  REQUIRE(std::all_of(w.begin(), w.end(), [](std::uint16_t x) { return x == 0x3F80; }));
 }
 
 namespace {

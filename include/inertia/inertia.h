@@ -534,10 +534,14 @@ INERTIA_API inertia_status inertia_optimizer_step(inertia_optimizer *opt, inerti
  *     float32 step;
  *   - a bf16/fp16 buffer holds those bits rounded (state is rewritten every
  *     step, unchanged values included: the round trip is exact).
- * The widening and rounding happen piece by piece (16384 elements) while the
- * piece is in cache, in the same pass as the update: the buffers are read and
- * written once each, in their own types. A step with every type equal and no
- * master is inertia_optimizer_step with that dtype (torch's fused semantics).
+ * The buffers are read and written once each, in their own types. Three modes
+ * have kernels of their own, which convert as they load and store: heavy_ball
+ * with bf16 params and grads, float32 momentum and a FLOAT32 or SPLIT master;
+ * adam and adamw with float32 params and grads and bf16 state. Every other
+ * mode (any variant) widens 2048-element pieces into cache, runs the float32
+ * step there and rounds them back: the same bits, at the cost of those extra
+ * passes through cache. A step with every type equal and no master is
+ * inertia_optimizer_step with that dtype (torch's fused semantics).
  *
  * master_weights:
  *   INERTIA_MASTER_NONE      param is the only copy of the weights.
@@ -566,11 +570,28 @@ typedef enum inertia_master_weights {
   INERTIA_MASTER_SPLIT = 2
 } inertia_master_weights;
 
+/* How bf16/fp16 values a step writes are rounded. STOCHASTIC: to one of the two
+ * neighbours, the upper with probability (x - lower) / (upper - lower), so that
+ * E[stored] = x (lib/simd/stochastic_rounding.hpp has the bit-level rules: NaN
+ * stays a quiet NaN, +-0 and +-Inf are kept, fp16 subnormals exact to 2^-45).
+ * The random word of each element is Philox4x32-10 keyed by `seed`, with the
+ * element's index within its tensor, the step number and the buffer as its
+ * counter: the same bits on every target, thread count and block size, and in
+ * whatever calls the tensors are grouped; a new seed or step draws anew. Every
+ * mode with a half buffer to write then runs staged. Float32 buffers and split
+ * halves are exact either way. */
+typedef enum inertia_rounding {
+  INERTIA_ROUND_NEAREST_EVEN = 0,
+  INERTIA_ROUND_STOCHASTIC = 1
+} inertia_rounding;
+
 typedef struct inertia_storage {
   inertia_dtype param_dtype;
   inertia_dtype grad_dtype;
   inertia_dtype state_dtype; /* every state buffer of the step */
   inertia_master_weights master_weights;
+  inertia_rounding rounding; /* 0, nearest even, in a zero-initialised struct */
+  unsigned long long seed;   /* STOCHASTIC's key */
 } inertia_storage;
 
 /* inertia_optimizer_step with the buffers' types in *storage (not NULL) and,

@@ -24,13 +24,16 @@ enum class fused_mode {
   bf16_moments,     ///< float32 params and grads, bf16 state
 };
 
+/// Stochastic rounding is staged (the fused rules round to nearest even);
+/// split bf16 rounds nothing, and stays fused.
 inline fused_mode fused_mode_of(const inertia_storage& s) {
+  const bool nearest = s.rounding == INERTIA_ROUND_NEAREST_EVEN;
   const bool bf16_weights = s.param_dtype == INERTIA_BFLOAT16 && s.grad_dtype == INERTIA_BFLOAT16 &&
                             s.state_dtype == INERTIA_FLOAT32;
-  if (bf16_weights && s.master_weights == INERTIA_MASTER_FLOAT32) return fused_mode::bf16_master_f32;
+  if (bf16_weights && s.master_weights == INERTIA_MASTER_FLOAT32 && nearest) return fused_mode::bf16_master_f32;
   if (bf16_weights && s.master_weights == INERTIA_MASTER_SPLIT) return fused_mode::split_bf16;
   if (s.param_dtype == INERTIA_FLOAT32 && s.grad_dtype == INERTIA_FLOAT32 && s.state_dtype == INERTIA_BFLOAT16 &&
-      s.master_weights == INERTIA_MASTER_NONE)
+      s.master_weights == INERTIA_MASTER_NONE && nearest)
     return fused_mode::bf16_moments;
   return fused_mode::none;
 }

@@ -314,7 +314,7 @@ class variant_optimizer final : public inertia_optimizer {
       scalars_type scalars = c.self->scalars_;  // every chunk steps from the call's scalars
       c.self->template step_typed<float>(scalars, pieces, c.step, c.policy, one_thread);
     };
-    const step_report report = run_staged(layout, tensors, master, policy, exec, {inner, &context});
+    const step_report report = run_staged(layout, tensors, master, step, policy, exec, {inner, &context});
     if (!report.skipped) scalars_ = committed;
     return report;
   }

@@ -132,11 +132,14 @@ philox_product<Arch> philox_mulhilo(const philox_batch<Arch>& a, const philox_ba
   if constexpr (false) {
 #if defined(__AVX512F__)
   } else if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
-    const __m512i even = _mm512_mul_epu32(a, b);
-    const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(b, 32));
+    // The zero-masking forms with every lane selected: GCC 12's unmasked ones warn
+    // -Wuninitialized about their own undefined pass-through operand (as in half_lanes.hpp).
+    constexpr __mmask8 all = 0xFF;
+    const __m512i even = _mm512_maskz_mul_epu32(all, a, b);
+    const __m512i odd = _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, a, 32), _mm512_maskz_srli_epi64(all, b, 32));
     constexpr __mmask16 odd_lanes = 0xAAAA;
-    return {batch(_mm512_mask_blend_epi32(odd_lanes, _mm512_srli_epi64(even, 32), odd)),
-            batch(_mm512_mask_blend_epi32(odd_lanes, even, _mm512_slli_epi64(odd, 32)))};
+    return {batch(_mm512_mask_blend_epi32(odd_lanes, _mm512_maskz_srli_epi64(all, even, 32), odd)),
+            batch(_mm512_mask_blend_epi32(odd_lanes, even, _mm512_maskz_slli_epi64(all, odd, 32)))};
 #endif
 #if defined(__AVX2__)
   } else if constexpr (std::is_base_of_v<xsimd::avx2, Arch>) {

@@ -58,8 +58,13 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include <xsimd/xsimd.hpp>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "simd/half_scalar.hpp"
 
@@ -94,6 +99,27 @@ static inline std::uint16_t stochastic_round_to_f16(float x, std::uint32_t rando
   return sign | static_cast<std::uint16_t>((fixed + (random & fraction_mask)) >> f16_subnormal_fraction_bits);
 }
 
+/// x >> Shift in every lane. AVX-512F: the zero-masking form with every lane
+/// selected, as in half_lanes.hpp (xsimd's operator>> takes the unmasked one,
+/// whose undefined pass-through operand GCC 12 warns about in every target
+/// translation unit that instantiates it).
+template <int Shift, class Arch>
+xsimd::batch<std::uint32_t, Arch> shift_right(const xsimd::batch<std::uint32_t, Arch>& x) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) return _mm512_maskz_srli_epi32(__mmask16(0xFFFF), x, Shift);
+#endif
+  return x >> Shift;
+}
+
+/// The lanes of x truncated toward zero to int32 (cvttps2dq), masked on AVX-512F as shift_right is.
+template <class Arch>
+xsimd::batch<std::int32_t, Arch> truncate_to_int32(const xsimd::batch<float, Arch>& x) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) return _mm512_maskz_cvttps_epi32(__mmask16(0xFFFF), x);
+#endif
+  return xsimd::batch_cast<std::int32_t>(x);
+}
+
 /// The lanes of x rounded to bfloat16 with one word of `random` each; the
 /// bits in the low half of each lane.
 template <class Arch>
@@ -102,8 +128,8 @@ xsimd::batch<std::uint32_t, Arch> stochastic_round_to_bf16(const xsimd::batch<fl
   using word = xsimd::batch<std::uint32_t, Arch>;
   using signed_word = xsimd::batch<std::int32_t, Arch>;
   const word bits = xsimd::bitwise_cast<word>(x);
-  const word rounded = (bits + (random & word(0xFFFFu))) >> 16;
-  const word nan = ((bits >> 16) & word(0x8000u)) | word(bf16_quiet_nan);
+  const word rounded = shift_right<16>(bits + (random & word(0xFFFFu)));
+  const word nan = (shift_right<16>(bits) & word(0x8000u)) | word(bf16_quiet_nan);
   // Compared as int32: the magnitude is below 2^31 (xsimd 8.1's sse2 has no
   // unsigned compare).
   const signed_word magnitude = xsimd::bitwise_cast<signed_word>(bits & word(0x7FFFFFFFu));
@@ -119,21 +145,21 @@ xsimd::batch<std::uint32_t, Arch> stochastic_round_to_f16(const xsimd::batch<flo
   using word = xsimd::batch<std::uint32_t, Arch>;
   using signed_word = xsimd::batch<std::int32_t, Arch>;
   const word bits = xsimd::bitwise_cast<word>(x);
-  const word sign = (bits >> 16) & word(0x8000u);
+  const word sign = shift_right<16>(bits) & word(0x8000u);
   const word magnitude_bits = bits & word(0x7FFFFFFFu);
   const signed_word magnitude = xsimd::bitwise_cast<signed_word>(magnitude_bits);  // < 2^31: int32 compares
   // Every lane computes both paths; the select keeps the one its magnitude
   // calls for (the other may have wrapped or overflowed: never kept).
   const signed_word normal = xsimd::bitwise_cast<signed_word>(
-      (magnitude_bits - word(0x38000000u) + (random & word(0x1FFFu))) >> 13);
+      shift_right<13>(magnitude_bits - word(0x38000000u) + (random & word(0x1FFFu))));
   const signed_word normal_or_inf =
       xsimd::select(normal > signed_word(f16_infinity), signed_word(f16_infinity), normal);
   const xsimd::batch<float, Arch> scaled =
       xsimd::bitwise_cast<xsimd::batch<float, Arch>>(magnitude_bits) * xsimd::batch<float, Arch>(f16_subnormal_fixed_scale);
-  const word fixed = xsimd::bitwise_cast<word>(xsimd::batch_cast<std::int32_t>(scaled));  // truncates (cvttps2dq)
+  const word fixed = xsimd::bitwise_cast<word>(truncate_to_int32(scaled));
   const word fraction_mask((1u << f16_subnormal_fraction_bits) - 1u);
   const signed_word subnormal =
-      xsimd::bitwise_cast<signed_word>((fixed + (random & fraction_mask)) >> f16_subnormal_fraction_bits);
+      xsimd::bitwise_cast<signed_word>(shift_right<f16_subnormal_fraction_bits>(fixed + (random & fraction_mask)));
   const signed_word finite = xsimd::select(magnitude >= signed_word(0x38800000), normal_or_inf, subnormal);
   const signed_word magnitude16 =
       xsimd::select(magnitude > signed_word(0x7F800000), signed_word(f16_quiet_nan), finite);

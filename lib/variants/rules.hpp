@@ -20,6 +20,7 @@
 #include "variants/rmsprop.hpp"
 #include "variants/schedule_free.hpp"
 #include "variants/simplified_ademamix.hpp"
+#include "variants/stochastic_narrow_apply.hpp"
 #include "variants/sutskever.hpp"
 #include "variants/weight_ema.hpp"
 
@@ -49,6 +50,7 @@
   X(simplified_ademamix_rule<float>) X(simplified_ademamix_rule<double>) X(simplified_ademamix_rule<bfloat16>) \
   X(simplified_ademamix_rule<float16>) \
   X(narrow_rule<bfloat16>) X(narrow_rule<float16>) X(widen_rule<bfloat16>) X(widen_rule<float16>) \
-  X(heavy_ball_bf16_master_rule) X(heavy_ball_split_bf16_rule) X(adam_bf16_moments_rule)
+  X(heavy_ball_bf16_master_rule) X(heavy_ball_split_bf16_rule) X(adam_bf16_moments_rule) \
+  X(stochastic_narrow_rule<bfloat16>) X(stochastic_narrow_rule<float16>)
 
 #define INERTIA_FOR_EACH_STREAMING_RULE(X) X(lookahead_rule<float>) X(lookahead_rule<double>)

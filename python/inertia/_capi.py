@@ -103,6 +103,9 @@ class StepReport(ctypes.Structure):
         return f"StepReport(skipped={bool(self.skipped)}, grad_norm={self.grad_norm})"
 
 
+ROUND_NEAREST_EVEN, ROUND_STOCHASTIC = 0, 1
+
+
 class Storage(ctypes.Structure):
     """inertia_storage: the dtype codes of a step's parameters, gradients and state, and its master weights
     (MASTER_*). The math is float32 whatever they are; see the header's "Mixed storage and master weights"."""
@@ -112,18 +115,23 @@ class Storage(ctypes.Structure):
         ("grad_dtype", ctypes.c_int),
         ("state_dtype", ctypes.c_int),
         ("master_weights", ctypes.c_int),
+        ("rounding", ctypes.c_int),  # ROUND_NEAREST_EVEN or ROUND_STOCHASTIC
+        ("seed", ctypes.c_ulonglong),  # ROUND_STOCHASTIC's Philox key
     ]
 
-    def __init__(self, param_dtype=FLOAT32, grad_dtype=None, state_dtype=None, master_weights=MASTER_NONE):
+    def __init__(self, param_dtype=FLOAT32, grad_dtype=None, state_dtype=None, master_weights=MASTER_NONE,
+                 rounding=0, seed=0):
         super().__init__(int(param_dtype), int(param_dtype if grad_dtype is None else grad_dtype),
-                         int(param_dtype if state_dtype is None else state_dtype), int(master_weights))
+                         int(param_dtype if state_dtype is None else state_dtype), int(master_weights),
+                         int(rounding), int(seed))
 
     def key(self):
-        return (self.param_dtype, self.grad_dtype, self.state_dtype, self.master_weights)
+        return (self.param_dtype, self.grad_dtype, self.state_dtype, self.master_weights, self.rounding, self.seed)
 
     def __repr__(self):
         return (f"Storage(param_dtype={self.param_dtype}, grad_dtype={self.grad_dtype}, "
-                f"state_dtype={self.state_dtype}, master_weights={self.master_weights})")
+                f"state_dtype={self.state_dtype}, master_weights={self.master_weights}, rounding={self.rounding}, "
+                f"seed={self.seed})")
 
 
 def _library_path():
