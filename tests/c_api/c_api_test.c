@@ -15,6 +15,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,11 +454,55 @@ static void test_generic(void) {
   check(inertia_optimizer_elementwise(NULL) == 0, "inertia_optimizer_elementwise(NULL) is 0");
 }
 
+/* Mixed storage from C: bf16 model weights and grads with a float32 master
+ * (exact values), and enum values outside inertia_rounding / inertia_master_weights,
+ * which only C can pass without undefined behaviour. */
+static void test_storage(void) {
+  inertia_optimizer *opt = NULL;
+  float master_weights[2] = {1.0f, -2.0f}, v[2] = {0.0f, 0.0f};
+  uint16_t model[2] = {0, 0}, g[2] = {0x3F00, 0xBF80}; /* bf16 0.5, -1 */
+  void *master[1];
+  inertia_tensor t;
+  inertia_storage storage;
+  master[0] = master_weights;
+  check(inertia_optimizer_create("sgd", &opt) == INERTIA_OK && inertia_optimizer_set(opt, "lr", 0.5) == INERTIA_OK &&
+            inertia_optimizer_set(opt, "momentum", 0.5) == INERTIA_OK,
+        "inertia_optimizer_create(\"sgd\") for a storage step");
+  memset(&t, 0, sizeof t);
+  memset(&storage, 0, sizeof storage);
+  t.param = model;
+  t.grad = g;
+  t.state[0] = v;
+  t.size = 2;
+  storage.param_dtype = INERTIA_BFLOAT16;
+  storage.grad_dtype = INERTIA_BFLOAT16;
+  storage.state_dtype = INERTIA_FLOAT32;
+  storage.master_weights = INERTIA_MASTER_FLOAT32;
+  /* t = 1: v = g; master -= 0.5 * v: 0.75 and -1.5, whose bf16 are 0x3F40 and 0xBFC0. */
+  check(inertia_optimizer_step_storage(opt, &storage, &t, master, 1, 1, NULL, NULL) == INERTIA_OK &&
+            master_weights[0] == 0.75f && master_weights[1] == -1.5f && model[0] == 0x3F40 && model[1] == 0xBFC0 &&
+            v[0] == 0.5f && v[1] == -1.0f,
+        "inertia_optimizer_step_storage: bf16 weights, float32 master and momentum");
+  storage.rounding = (inertia_rounding)3;
+  check(inertia_optimizer_step_storage(opt, &storage, &t, master, 1, 2, NULL, NULL) == INERTIA_ERROR_HYPERPARAMETER &&
+            contains(inertia_last_error(), "storage.rounding") && master_weights[0] == 0.75f && model[0] == 0x3F40,
+        "an unknown rounding is refused and writes nothing");
+  storage.rounding = INERTIA_ROUND_NEAREST_EVEN;
+  storage.master_weights = (inertia_master_weights)9;
+  check(inertia_optimizer_step_storage(opt, &storage, &t, master, 1, 2, NULL, NULL) == INERTIA_ERROR_DTYPE &&
+            contains(inertia_last_error(), "storage.master_weights") && v[0] == 0.5f,
+        "an unknown master_weights is INERTIA_ERROR_DTYPE and writes nothing");
+  check(inertia_optimizer_step_storage(opt, NULL, &t, master, 1, 2, NULL, NULL) == INERTIA_ERROR_NULL_POINTER,
+        "a NULL storage is INERTIA_ERROR_NULL_POINTER");
+  inertia_optimizer_destroy(opt);
+}
+
 int main(void) {
   /* Before anything has failed on this thread. */
   check(inertia_last_error() != NULL && strcmp(inertia_last_error(), "") == 0,
         "inertia_last_error: \"\" before any failure");
   test_version();
+  test_storage();
   test_status_strings();
   test_smoke();
   test_generic();

@@ -301,17 +301,95 @@ void fuzz_generic(FuzzedDataProvider& in, inertia_dtype dtype) {
   inertia_optimizer_destroy(opt);
 }
 
+/// inertia_optimizer_step_storage: any allowed or refused combination of
+/// types, master weights and rounding, over one arena of float32-aligned words.
+/// Whether a call is valid is the library's to say here; the fuzzer checks
+/// that a refused call writes nothing and leaves a message, and that an
+/// accepted one writes only inside the buffers it was given to write.
+void fuzz_storage(FuzzedDataProvider& in) {
+  inertia_optimizer* opt = nullptr;
+  const std::size_t variants = inertia_variant_count();
+  if (inertia_optimizer_create(inertia_variant_name(in.ConsumeIntegralInRange<std::size_t>(0, variants - 1)), &opt) !=
+      INERTIA_OK)
+    violation("a registered variant could not be created");
+  const inertia_dtype dtypes[] = {INERTIA_FLOAT32, INERTIA_FLOAT64, INERTIA_BFLOAT16, INERTIA_FLOAT16};
+  const inertia_master_weights masters[] = {INERTIA_MASTER_NONE, INERTIA_MASTER_FLOAT32, INERTIA_MASTER_SPLIT};
+  inertia_storage storage{};
+  storage.param_dtype = dtypes[in.ConsumeIntegralInRange<int>(0, 3)];
+  storage.grad_dtype = in.ConsumeBool() ? storage.param_dtype : dtypes[in.ConsumeIntegralInRange<int>(0, 3)];
+  storage.state_dtype = in.ConsumeBool() ? INERTIA_BFLOAT16 : dtypes[in.ConsumeIntegralInRange<int>(0, 3)];
+  storage.master_weights = masters[in.ConsumeIntegralInRange<int>(0, 2)];
+  storage.rounding = in.ConsumeBool() ? INERTIA_ROUND_STOCHASTIC : INERTIA_ROUND_NEAREST_EVEN;
+  storage.seed = in.ConsumeIntegral<std::uint64_t>();
+  const std::size_t state_count = inertia_optimizer_state_count(opt);
+  const bool reads_grad = std::strcmp(inertia_optimizer_variant(opt), "weight_ema") != 0;
+  const auto width = [](inertia_dtype t) -> std::size_t { return t == INERTIA_FLOAT64 ? 8 : t == INERTIA_FLOAT32 ? 4 : 2; };
+  struct range {
+    std::size_t begin, bytes;
+    bool written;
+  };
+  std::vector<range> used;
+  std::vector<std::uint64_t> arena(arena_elements);  // 8-byte words: every buffer is aligned to its element
+  auto* base = reinterpret_cast<unsigned char*>(arena.data());
+  const std::size_t arena_bytes = arena.size() * sizeof(std::uint64_t);
+  const std::size_t count = in.ConsumeIntegralInRange<std::size_t>(0, 3);
+  inertia_tensor tensors[3] = {};
+  void* master[3] = {};
+  for (std::size_t t = 0; t < count; ++t) {
+    const std::size_t n = in.ConsumeIntegralInRange<std::size_t>(0, 300);
+    tensors[t].size = n;
+    const auto place = [&](bool present, std::size_t element_bytes, bool written) -> void* {
+      if (!present) return nullptr;
+      const std::size_t bytes = n * element_bytes;
+      const std::size_t at = 8 * in.ConsumeIntegralInRange<std::size_t>(0, (arena_bytes - bytes) / 8);
+      used.push_back({at, bytes, written});
+      return base + at;
+    };
+    const int nulls = in.ConsumeIntegralInRange<int>(0, 15);  // mostly all present
+    tensors[t].param = place(nulls != 1, width(storage.param_dtype), reads_grad);
+    tensors[t].grad = place(reads_grad ? nulls != 2 : nulls == 2, width(storage.grad_dtype), false);
+    for (std::size_t j = 0; j < INERTIA_MAX_STATE; ++j)
+      tensors[t].state[j] = place(j < state_count ? !(nulls == 3 && j == 0) : (nulls == 4 && j == state_count),
+                                  width(storage.state_dtype), true);
+    master[t] = place(nulls != 5, storage.master_weights == INERTIA_MASTER_FLOAT32 ? 4 : 2, true);
+  }
+  const bool master_array = in.ConsumeBool();
+  const long long step = in.ConsumeBool() ? in.ConsumeIntegralInRange<long long>(1, 1000)
+                                          : in.ConsumeIntegralInRange<long long>(-1, 0);
+  const std::vector<std::uint8_t> pattern = in.ConsumeRemainingBytes<std::uint8_t>();
+  if (!pattern.empty())
+    for (std::size_t i = 0; i < arena_bytes; ++i) base[i] = pattern[i % pattern.size()];
+  const std::vector<std::uint64_t> before = arena;
+  inertia_step_report report{};
+  const inertia_status status = inertia_optimizer_step_storage(opt, &storage, count ? tensors : nullptr,
+                                                               master_array ? master : nullptr, count, step, nullptr,
+                                                               &report);
+  const auto* old = reinterpret_cast<const unsigned char*>(before.data());
+  if (status != INERTIA_OK) {
+    if (std::memcmp(base, old, arena_bytes) != 0) violation("a rejected storage step wrote to a buffer");
+    if (inertia_last_error()[0] == '\0') violation("a rejected storage step left no message");
+  } else {
+    for (std::size_t i = 0; i < arena_bytes; ++i) {
+      bool owned = false;
+      for (const range& r : used) owned |= r.written && i >= r.begin && i < r.begin + r.bytes;
+      if (!owned && base[i] != old[i]) violation("a storage step wrote outside its buffers");
+    }
+  }
+  inertia_optimizer_destroy(opt);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
-  switch (in.ConsumeIntegralInRange<int>(0, 5)) {
+  switch (in.ConsumeIntegralInRange<int>(0, 6)) {
     case 0: fuzz_one<float>(in); break;
     case 1: fuzz_one<double>(in); break;
     case 2: fuzz_generic<float>(in, INERTIA_FLOAT32); break;
     case 3: fuzz_generic<double>(in, INERTIA_FLOAT64); break;
     case 4: fuzz_generic<std::uint16_t>(in, INERTIA_BFLOAT16); break;  // half storage: 16-bit elements
-    default: fuzz_generic<std::uint16_t>(in, INERTIA_FLOAT16); break;
+    case 5: fuzz_generic<std::uint16_t>(in, INERTIA_FLOAT16); break;
+    default: fuzz_storage(in); break;  // mixed storage, master weights, stochastic rounding
   }
   return 0;
 }
