@@ -30,9 +30,10 @@ echo "==> [${SECONDS} s] AddressSanitizer + UndefinedBehaviorSanitizer build (bu
 # the CPU has against the references; here the driver's and the kernels' memory accesses and UB are what is
 # checked, and a vector width more adds compile time and sweep time, not paths. The tests' own code and the
 # library's glue (everything but the kernels, which keep -O2) at -O0: each compiles in half the time.
+# inertia-check (a tool over the C ABI, with its own tests) is built and run by the Release stage only.
 cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
   -DINERTIA_SANITIZE=ON -DINERTIA_BUILD_BENCHMARKS=OFF "-DINERTIA_TARGETS=scalar;avx2" -DINERTIA_TEST_OPTIMIZATION=-O0 \
-  -DINERTIA_GLUE_OPTIMIZATION=-O0 \
+  -DINERTIA_GLUE_OPTIMIZATION=-O0 -DINERTIA_BUILD_TOOLS=OFF \
   -DINERTIA_BUILD_EXAMPLES=OFF  # Open MPI's own allocations would fail LeakSanitizer; Release runs the example
 cmake --build build/sanitize -j"$jobs"
 echo "==> [${SECONDS} s] Tests under sanitizers"
