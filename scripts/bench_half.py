@@ -21,10 +21,8 @@ Usage (torch 2.x venv with inertia installed, not CI):
 
 import argparse
 import os
-import random
 import statistics
 import sys
-import time
 
 import torch
 
@@ -33,7 +31,7 @@ import inertia.torch as it
 from inertia import _capi
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_python import gpt2_shapes  # noqa: E402
+from bench_python import gpt2_shapes, interleaved_rounds, quartiles  # noqa: E402
 
 BYTES = {("sgd", "f32"): 20, ("sgd", "half"): 10, ("sgd", "f32+cast"): 26,
          ("adam", "f32"): 28, ("adam", "half"): 14, ("adam", "f32+cast"): 34}
@@ -59,11 +57,6 @@ def cast_pass(params, copies):
         for p, c in zip(params, copies):
             _capi.convert(_capi.BFLOAT16, c.data_ptr(), _capi.FLOAT32, p.data_ptr(), p.numel())
     return run
-
-
-def quartiles(values):
-    q = statistics.quantiles(values, n=4, method="inclusive")
-    return q[0], statistics.median(values), q[2]
 
 
 def main():
@@ -98,15 +91,7 @@ def main():
         for step, _ in contenders.values():  # state allocated, first-touch done
             step()
             step()
-        times = {k: [] for k in contenders}
-        order = list(contenders)
-        shuffler = random.Random(1)
-        for _ in range(args.rounds):
-            shuffler.shuffle(order)  # a new order each round: no contender always follows the same one
-            for key in order:
-                start = time.perf_counter()
-                contenders[key][0]()
-                times[key].append(time.perf_counter() - start)
+        times = interleaved_rounds({k: step for k, (step, _) in contenders.items()}, args.rounds)
         print(f"{name}:")
         for key, samples in times.items():
             ms = statistics.median(samples) * 1e3

@@ -31,6 +31,30 @@ from inertia import _capi
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def interleaved_rounds(contenders, rounds, repeat=1, seed=1):
+    """Times every callable of `contenders` (label -> step) once per round, `repeat` calls at a time, in a
+    new random order each round (no contender always runs after the same other one): label -> the seconds
+    per call of each round, so that ratios can be taken within a round."""
+    times = {k: [] for k in contenders}
+    order = list(contenders)
+    shuffler = random.Random(seed)
+    for _ in range(rounds):
+        shuffler.shuffle(order)
+        for key in order:
+            step = contenders[key]
+            start = time.perf_counter()
+            for _ in range(repeat):
+                step()
+            times[key].append((time.perf_counter() - start) / repeat)
+    return times
+
+
+def quartiles(values):
+    """(first quartile, median, third quartile)."""
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[0], statistics.median(values), q[2]
+
+
 def gpt2_shapes():
     shapes = []
     with open(os.path.join(ROOT, "bench", "workloads", "gpt2_small.txt")) as listing:
@@ -100,18 +124,7 @@ def main():
                 fused = make_torch(fused=True)
                 fused.step()
                 contenders["torch fused"] = fused.step
-            times = {k: [] for k in contenders}
-            order = list(contenders)
-            shuffler = random.Random(1)
-            for _ in range(args.rounds):
-                # A new order each round: no contender always runs after the same other one.
-                shuffler.shuffle(order)
-                for key in order:
-                    step = contenders[key]
-                    start = time.perf_counter()
-                    for _ in range(repeat):
-                        step()
-                    times[key].append((time.perf_counter() - start) * 1e3 / repeat)
+            times = {k: [t * 1e3 for t in v] for k, v in interleaved_rounds(contenders, args.rounds, repeat).items()}
             reduce = statistics.median if args.statistic == "median" else min
             medians = {k: reduce(v) for k, v in times.items()}
             base = medians["inertia.torch"]

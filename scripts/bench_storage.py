@@ -23,17 +23,15 @@ Usage (torch 2.x venv, not CI; inertia's shared library from a build of this tre
 import argparse
 import ctypes
 import os
-import random
 import statistics
 import sys
-import time
 
 import torch
 
 from inertia import _capi
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_python import gpt2_shapes  # noqa: E402
+from bench_python import gpt2_shapes, interleaved_rounds, quartiles  # noqa: E402
 
 F32, BF16 = 0, 2
 MASTER_NONE, MASTER_FLOAT32, MASTER_SPLIT = 0, 1, 2
@@ -136,11 +134,6 @@ def deepspeed_adam(shapes, dtype):
     return DeepSpeedCPUAdam(params, lr=1e-3, adamw_mode=False).step
 
 
-def quartiles(values):
-    q = statistics.quantiles(values, n=4, method="inclusive")
-    return q[0], statistics.median(values), q[2]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=9)
@@ -184,15 +177,7 @@ def main():
         for step, _ in contenders.values():  # state allocated, first touch done
             step()
             step()
-        times = {k: [] for k in contenders}
-        order = list(contenders)
-        shuffler = random.Random(1)
-        for _ in range(args.rounds):
-            shuffler.shuffle(order)
-            for key in order:
-                start = time.perf_counter()
-                contenders[key][0]()
-                times[key].append(time.perf_counter() - start)
+        times = interleaved_rounds({k: step for k, (step, _) in contenders.items()}, args.rounds)
         print(f"{name}:")
         for key, samples in times.items():
             seconds = statistics.median(samples)

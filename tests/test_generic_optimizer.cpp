@@ -20,6 +20,7 @@
 #include "inertia/aggmo.hpp"
 #include "inertia/ema.hpp"
 #include "inertia/heavy_ball.hpp"
+#include "handle_support.hpp"
 #include "inertia/inertia.h"
 #include "inertia/lamb.hpp"
 #include "inertia/lars.hpp"
@@ -454,14 +455,6 @@ std::vector<inertia_tensor> generic_tensors(std::vector<tensor_data<T>>& data, b
   }
   return out;
 }
-
-struct handle {
-  inertia_optimizer* opt = nullptr;
-  explicit handle(const char* variant) { REQUIRE(inertia_optimizer_create(variant, &opt) == INERTIA_OK); }
-  ~handle() { inertia_optimizer_destroy(opt); }
-  handle(const handle&) = delete;
-  handle& operator=(const handle&) = delete;
-};
 
 template <class T>
 void require_generic_matches_per_variant() {

@@ -17,6 +17,7 @@
 
 #include "golden_support.hpp"
 #include "inertia/half.hpp"
+#include "handle_support.hpp"
 #include "inertia/inertia.h"
 #include "registry/optimizer.hpp"
 #include "support.hpp"
@@ -211,22 +212,6 @@ std::uint16_t narrow_bits(float x) {
     return to_float16(x).bits;
 }
 
-struct handle {
-  inertia_optimizer* opt = nullptr;
-  explicit handle(const char* variant) { REQUIRE(inertia_optimizer_create(variant, &opt) == INERTIA_OK); }
-  ~handle() { inertia_optimizer_destroy(opt); }
-  handle(const handle&) = delete;
-  handle& operator=(const handle&) = delete;
-};
-
-/// Options that give each variant state to keep (momentum where it is optional).
-void configure(inertia_optimizer* opt) {
-  for (const auto& [key, value] : {std::pair{"momentum", 0.9}, std::pair{"weight_decay", 0.01}}) {
-    double current = 0;
-    if (inertia_optimizer_get(opt, key, &current) == INERTIA_OK) REQUIRE(inertia_optimizer_set(opt, key, value) == INERTIA_OK);
-  }
-}
-
 template <class Half>
 void require_half_step_is_widened_float_step(inertia_dtype dtype) {
   const std::vector<std::size_t> sizes = {0, 1, 7, 33, 1003, 2051};
@@ -237,8 +222,8 @@ void require_half_step_is_widened_float_step(inertia_dtype dtype) {
         INFO(name << ", " << arch_name(target) << ", threads " << threads);
         const arch_scope scope(target);
         handle half(name), full(name);
-        configure(half.opt);
-        configure(full.opt);
+        configure_with_state(half.opt);
+        configure_with_state(full.opt);
         const std::size_t states = inertia_optimizer_state_count(half.opt);
         const bool reads_grad = std::string(name) != "weight_ema";
         // buffers[k][b]: tensor k, buffer b (param, grad, state...), with one

@@ -18,6 +18,7 @@
 #include <catch2/catch.hpp>
 
 #include "inertia/half.hpp"
+#include "handle_support.hpp"
 #include "inertia/inertia.h"
 #include "registry/optimizer.hpp"
 #include "simd/philox.hpp"
@@ -67,22 +68,6 @@ struct typed_buffer {
   }
   bool operator==(const typed_buffer&) const = default;
 };
-
-struct handle {
-  inertia_optimizer* opt = nullptr;
-  explicit handle(const char* variant) { REQUIRE(inertia_optimizer_create(variant, &opt) == INERTIA_OK); }
-  ~handle() { inertia_optimizer_destroy(opt); }
-  handle(const handle&) = delete;
-  handle& operator=(const handle&) = delete;
-};
-
-/// Options that give each variant state to keep (momentum where it is optional).
-void configure(inertia_optimizer* opt) {
-  for (const auto& [key, value] : {std::pair{"momentum", 0.9}, std::pair{"weight_decay", 0.01}}) {
-    double current = 0;
-    if (inertia_optimizer_get(opt, key, &current) == INERTIA_OK) REQUIRE(inertia_optimizer_set(opt, key, value) == INERTIA_OK);
-  }
-}
 
 /// One tensor of a staged call: param, grad, states and master in their types.
 struct staged_tensor {
@@ -159,8 +144,8 @@ void require_staged_step_is_widened_float_step(const inertia_storage& storage, c
                   << (numerics ? numerics : "default"));
         const arch_scope scope(target);
         handle staged(name), full(name);
-        configure(staged.opt);
-        configure(full.opt);
+        configure_with_state(staged.opt);
+        configure_with_state(full.opt);
         if (numerics != nullptr) {
           if (inertia_optimizer_set_string(staged.opt, "numerics", numerics) != INERTIA_OK) continue;
           REQUIRE(inertia_optimizer_set_string(full.opt, "numerics", numerics) == INERTIA_OK);
@@ -495,8 +480,8 @@ TEST_CASE("mixed storage: the step policy acts on the call's gradients as the fl
     for (int threads : {1, 3}) {
       INFO(name << ", threads " << threads);
       handle staged(name), full(name);
-      configure(staged.opt);
-      configure(full.opt);
+      configure_with_state(staged.opt);
+      configure_with_state(full.opt);
       const std::vector<std::size_t> sizes = {3, detail::staged_chunk * 2 + 5, 100};
       std::mt19937 random(7);
       std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
