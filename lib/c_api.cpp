@@ -800,6 +800,10 @@ inertia_status inertia_optimizer_step_storage(inertia_optimizer* opt, const iner
     if (opt == nullptr) fail_null("opt", "");
     if (storage == nullptr) fail_null("storage", "");
     require_array("tensors", tensors, "count", count);
+    inertia::detail::check_storage_values(
+        inertia::detail::argument_checks("inertia_optimizer_step_storage", opt->variant()),
+        int_value_of(storage->param_dtype), int_value_of(storage->grad_dtype), int_value_of(storage->state_dtype),
+        int_value_of(storage->master_weights), int_value_of(storage->rounding));
     const inertia::step_policy converted = policy != nullptr ? policy_of(*policy) : inertia::step_policy{};
     const inertia::step_report outcome =
         opt->step_storage(*storage, std::span<const inertia_tensor>(tensors, count), master, step,

@@ -48,23 +48,10 @@ const char* dtype_name(int dtype) {
              std::string("storage.") + field + " = " + std::to_string(value) + " (" + dtype_name(value) + "): " + why);
 }
 
-void check_rounding(const argument_checks& check, const inertia_storage& s) {
-  const int rounding = s.rounding;
-  if (rounding != INERTIA_ROUND_NEAREST_EVEN && rounding != INERTIA_ROUND_STOCHASTIC)
-    check.fail(error_kind::hyperparameter, "storage.rounding",
-               "storage.rounding = " + std::to_string(rounding) + " is not an inertia_rounding value");
-}
-
+/// The relations between the storage's types (check_storage_values has
+/// checked that each is a value of its enum).
 void check_types(const argument_checks& check, const inertia_storage& s, bool reads_grad) {
   const int param = s.param_dtype, grad = s.grad_dtype, state = s.state_dtype, master = s.master_weights;
-  const auto known = [](int t) { return t >= INERTIA_FLOAT32 && t <= INERTIA_FLOAT16; };
-  if (!known(param)) fail_dtype(check, "param_dtype", param, "not an inertia_dtype value");
-  if (!known(grad)) fail_dtype(check, "grad_dtype", grad, "not an inertia_dtype value");
-  if (!known(state)) fail_dtype(check, "state_dtype", state, "not an inertia_dtype value");
-  check_rounding(check, s);
-  if (master < INERTIA_MASTER_NONE || master > INERTIA_MASTER_SPLIT)
-    check.fail(error_kind::dtype, "storage.master_weights",
-               "storage.master_weights = " + std::to_string(master) + " is not an inertia_master_weights value");
   if (param == INERTIA_FLOAT64 || grad == INERTIA_FLOAT64 || state == INERTIA_FLOAT64) {
     const char* field = param == INERTIA_FLOAT64 ? "param_dtype" : grad == INERTIA_FLOAT64 ? "grad_dtype" : "state_dtype";
     const int value = param == INERTIA_FLOAT64 ? param : grad == INERTIA_FLOAT64 ? grad : state;
@@ -176,10 +163,20 @@ bool is_single_dtype(const inertia_storage& s) {
          (s.rounding == INERTIA_ROUND_NEAREST_EVEN || !is_half(s.param_dtype));
 }
 
+void check_storage_values(const argument_checks& check, int param, int grad, int state, int master, int rounding) {
+  const auto known = [](int t) { return t >= INERTIA_FLOAT32 && t <= INERTIA_FLOAT16; };
+  if (!known(param)) fail_dtype(check, "param_dtype", param, "not an inertia_dtype value");
+  if (!known(grad)) fail_dtype(check, "grad_dtype", grad, "not an inertia_dtype value");
+  if (!known(state)) fail_dtype(check, "state_dtype", state, "not an inertia_dtype value");
+  if (master < INERTIA_MASTER_NONE || master > INERTIA_MASTER_SPLIT)
+    check.fail(error_kind::dtype, "storage.master_weights",
+               "storage.master_weights = " + std::to_string(master) + " is not an inertia_master_weights value");
+  if (rounding != INERTIA_ROUND_NEAREST_EVEN && rounding != INERTIA_ROUND_STOCHASTIC)
+    check.fail(error_kind::hyperparameter, "storage.rounding",
+               "storage.rounding = " + std::to_string(rounding) + " is not an inertia_rounding value");
+}
+
 void check_single_dtype_storage(const argument_checks& check, const inertia_storage& s, void* const* master) {
-  const int type = s.param_dtype;
-  if (type < INERTIA_FLOAT32 || type > INERTIA_FLOAT16) fail_dtype(check, "param_dtype", type, "not an inertia_dtype value");
-  check_rounding(check, s);
   if (s.master_weights != INERTIA_MASTER_NONE || master != nullptr)
     check.fail(error_kind::unused_state, "master", "master must be NULL when storage.master_weights is INERTIA_MASTER_NONE");
 }

@@ -58,9 +58,13 @@ struct staged_layout {
 /// Whether a call with these types is the plain one-dtype step (inertia_optimizer_step).
 bool is_single_dtype(const inertia_storage& storage);
 
+/// That each field of a caller's inertia_storage, read as an int (a C caller
+/// may pass any int where C++ may hold only the enum's values), is a value of
+/// its enum. The C ABI checks this first; everything after reads the enums.
+void check_storage_values(const argument_checks& check, int param, int grad, int state, int master, int rounding);
+
 /// A one-dtype call through inertia_optimizer_step_storage (nearest-even
-/// rounding, or no half buffer): the dtype must be an inertia_dtype value,
-/// the rounding an inertia_rounding value and master NULL.
+/// rounding, or no half buffer): master must be NULL.
 void check_single_dtype_storage(const argument_checks& check, const inertia_storage& storage, void* const* master);
 
 /// Every check of a staged call that the inner float32 step cannot make:

@@ -296,11 +296,13 @@ TEST_CASE("stochastic rounding: every stored half value is the float32 step's, r
   const auto B = INERTIA_BFLOAT16, F = INERTIA_FLOAT32, H = INERTIA_FLOAT16;
   std::vector<std::size_t> sizes = small_sizes;
   sizes.push_back(2 * detail::staged_chunk + 19);
-  for (const inertia_storage& storage : {inertia_storage{B, B, B, INERTIA_MASTER_NONE, R, 0x1234'5678'9ABCull},
-                                         inertia_storage{H, H, H, INERTIA_MASTER_NONE, R, 7},
-                                         inertia_storage{F, F, B, INERTIA_MASTER_NONE, R, 99},
-                                         inertia_storage{B, B, F, INERTIA_MASTER_FLOAT32, R, 5},
-                                         inertia_storage{H, F, F, INERTIA_MASTER_FLOAT32, R, 6}})
+  std::vector<inertia_storage> storages = {{B, B, B, INERTIA_MASTER_NONE, R, 0x1234'5678'9ABCull},
+                                           {H, F, F, INERTIA_MASTER_FLOAT32, R, 6},
+                                           {H, H, H, INERTIA_MASTER_NONE, R, 7},
+                                           {F, F, B, INERTIA_MASTER_NONE, R, 99},
+                                           {B, B, F, INERTIA_MASTER_FLOAT32, R, 5}};
+  if (quick_tests()) storages.resize(2);  // the sanitizer stage: one of each kind, bf16 and fp16
+  for (const inertia_storage& storage : storages)
     require_staged_step_is_widened_float_step(storage, sizes, targets_to_sweep(), thread_counts());
 }
 
@@ -327,16 +329,7 @@ TEST_CASE("stochastic rounding: another seed or step draws anew; nearest even is
   REQUIRE(run(2, 1, INERTIA_ROUND_STOCHASTIC) != first);
   REQUIRE(run(1, 2, INERTIA_ROUND_STOCHASTIC) != first);
   REQUIRE(run(1, 1, INERTIA_ROUND_NEAREST_EVEN) != first);
-  handle sgd("heavy_ball");
-  std::vector<std::uint16_t> w(8, 0x3F80);
-  inertia_tensor t{};
-  t.param = w.data();
-  t.grad = w.data() + 4;
-  t.size = 4;
-  const inertia_storage bad{INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_MASTER_NONE, inertia_rounding(3), 0};
-  REQUIRE(inertia_optimizer_step_storage(sgd.opt, &bad, &t, nullptr, 1, 1, nullptr, nullptr) == INERTIA_ERROR_HYPERPARAMETER);
-  REQUIRE(std::string(inertia_last_error()).find("storage.rounding") != std::string::npos);
-  REQUIRE(std::all_of(w.begin(), w.end(), [](std::uint16_t x) { return x == 0x3F80; }));
+  // A rounding (or dtype, or master_weights) outside its enum: tests/c_api/c_api_test.c, from C.
 }
 
 namespace {
@@ -379,6 +372,7 @@ inertia_status step_storage(inertia_optimizer* opt, const inertia_storage& stora
 }  // namespace
 
 TEST_CASE("mixed storage: a type that is not allowed is refused, naming the field, and nothing is written", "[mixed]") {
+  // Values outside the enums are passed from C (tests/c_api/c_api_test.c), where they are not undefined behaviour.
   handle sgd("heavy_ball");
   REQUIRE(inertia_optimizer_set(sgd.opt, "momentum", 0.9) == INERTIA_OK);
   const auto B = INERTIA_BFLOAT16, F = INERTIA_FLOAT32, H = INERTIA_FLOAT16, D = INERTIA_FLOAT64;
@@ -396,9 +390,6 @@ TEST_CASE("mixed storage: a type that is not allowed is refused, naming the fiel
       {{F, F, H, INERTIA_MASTER_NONE}, false, "storage.state_dtype"},
       {{F, F, F, INERTIA_MASTER_FLOAT32}, true, "storage.param_dtype"},
       {{H, H, F, INERTIA_MASTER_SPLIT}, true, "storage.param_dtype"},
-      {{inertia_dtype(7), F, F, INERTIA_MASTER_NONE}, false, "storage.param_dtype"},
-      {{inertia_dtype(7), inertia_dtype(7), inertia_dtype(7), INERTIA_MASTER_NONE}, false, "storage.param_dtype"},
-      {{B, F, F, inertia_master_weights(5)}, true, "storage.master_weights"},
   };
   for (const refused& c : cases) {
     INFO(c.names);

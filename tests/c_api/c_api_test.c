@@ -488,6 +488,11 @@ static void test_storage(void) {
             contains(inertia_last_error(), "storage.rounding") && master_weights[0] == 0.75f && model[0] == 0x3F40,
         "an unknown rounding is refused and writes nothing");
   storage.rounding = INERTIA_ROUND_NEAREST_EVEN;
+  storage.grad_dtype = (inertia_dtype)7;
+  check(inertia_optimizer_step_storage(opt, &storage, &t, master, 1, 2, NULL, NULL) == INERTIA_ERROR_DTYPE &&
+            contains(inertia_last_error(), "storage.grad_dtype") && v[0] == 0.5f && model[0] == 0x3F40,
+        "an unknown grad_dtype is INERTIA_ERROR_DTYPE and writes nothing");
+  storage.grad_dtype = INERTIA_BFLOAT16;
   storage.master_weights = (inertia_master_weights)9;
   check(inertia_optimizer_step_storage(opt, &storage, &t, master, 1, 2, NULL, NULL) == INERTIA_ERROR_DTYPE &&
             contains(inertia_last_error(), "storage.master_weights") && v[0] == 0.5f,
