@@ -14,6 +14,7 @@ one optimizer step). Bytes per parameter element, reads + writes, for the GB/s c
   bf16 + f32 master   g 2, master 8, v 8, bf16 w 2 = 20  | all bf16 (fused)       14
   split bf16          g 2, top 4, bottom 4, v 8 = 18     |
   all bf16 (fused)    10                                 |
+  all bf16, stochastic rounding (staged) 10              |
 
 Usage (torch 2.x venv, not CI; inertia's shared library from a build of this tree):
   INERTIA_LIBRARY=build/shared/lib/libinertia.so PYTHONPATH=python \\
@@ -71,7 +72,8 @@ def randn(shapes, dtype, scale, seed):
 class Library:
     """One handle and one model's buffers, stepped in one C call per step."""
 
-    def __init__(self, variant, shapes, param_dtype, grad_dtype, state_dtype, master=MASTER_NONE, cast=False):
+    def __init__(self, variant, shapes, param_dtype, grad_dtype, state_dtype, master=MASTER_NONE, cast=False,
+                 stochastic=False):
         self.handle = ctypes.c_void_p()
         check(lib.inertia_optimizer_create(variant.encode(), ctypes.byref(self.handle)))
         check(lib.inertia_optimizer_set(self.handle, b"lr", 1e-3))
@@ -95,8 +97,8 @@ class Library:
             for j, s in enumerate(self.states[k]):
                 t.state[j] = s.data_ptr()
         self.master_array = (ctypes.c_void_p * len(shapes))(*[m.data_ptr() for m in self.masters]) if self.masters else None
-        self.storage = Storage(param_dtype, grad_dtype, state_dtype, master)
-        self.single = master == MASTER_NONE and param_dtype == grad_dtype == state_dtype
+        self.storage = Storage(param_dtype, grad_dtype, state_dtype, master, int(stochastic), 2026)
+        self.single = master == MASTER_NONE and param_dtype == grad_dtype == state_dtype and not stochastic
         self.step_number = 0
 
     def step(self):
@@ -157,9 +159,11 @@ def main():
             contenders["bf16 + f32 master"] = (Library(v, shapes, BF16, BF16, F32, MASTER_FLOAT32).step, 20)
             contenders["split bf16"] = (Library(v, shapes, BF16, BF16, F32, MASTER_SPLIT).step, 18)
             contenders["all bf16"] = (Library(v, shapes, BF16, BF16, BF16).step, 10)
+            contenders["all bf16, stochastic rounding"] = (Library(v, shapes, BF16, BF16, BF16, stochastic=True).step, 10)
             contenders["torch fused bf16"] = (torch_fused("sgd", shapes, torch.bfloat16), 10)
             pairs = [("bf16 + f32 master", "f32 + cast pass"), ("split bf16", "bf16 + f32 master"),
-                     ("split bf16", "f32"), ("bf16 + f32 master", "f32"), ("all bf16", "torch fused bf16")]
+                     ("split bf16", "f32"), ("bf16 + f32 master", "f32"), ("all bf16", "torch fused bf16"),
+                     ("all bf16, stochastic rounding", "all bf16")]
         else:
             v = "adam"
             contenders["f32"] = (Library(v, shapes, F32, F32, F32).step, 28)
