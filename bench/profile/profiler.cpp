@@ -218,9 +218,9 @@ void profile_dtype(const profile_request& request, progress& progress, std::vect
 
 // A storage mode's row: the library's step_storage on the model laid out in
 // the mode's types, against the mixed roofline (roofline/mixed_roofline.hpp)
-// over flat buffers of the same streams, widths and total size, on 1 thread
-// and on the whole budget (one kernel: what a calibration would keep is
-// both), in the same rounds as the fixed-type rows. No baseline: the naive
+// over flat buffers of the same streams, widths and total size: its plain and
+// its prefetching loop, each on 1 thread and on the whole budget, all four
+// kept (no calibration), in the same rounds as the fixed-type rows. No baseline: the naive
 // peer has no half types.
 profile_result profile_storage_variant(const profile_request& request, const variant& v, progress& progress) {
   const inertia_storage& storage = *request.storage;
@@ -246,11 +246,13 @@ profile_result profile_storage_variant(const profile_request& request, const var
   std::vector<contestant> contestants;
   std::vector<std::string> roofline_labels;
   for (int threads : {1, request.threads}) {
-    roofline_labels.push_back("mixed x" + std::to_string(threads));
-    contestants.push_back(internal_contestant(
-        "roofline " + roofline_labels.back(),
-        [&flat_streams, &flat, threads] { run_mixed_roofline(flat_streams, flat.elements(), threads); },
-        request.warmup_steps));
+    for (const bool prefetch : {false, true}) {
+      roofline_labels.push_back(std::string(prefetch ? "mixed_prefetch" : "mixed") + " x" + std::to_string(threads));
+      contestants.push_back(internal_contestant(
+          "roofline " + roofline_labels.back(),
+          [&flat_streams, &flat, threads, prefetch] { run_mixed_roofline(flat_streams, flat.elements(), threads, prefetch); },
+          request.warmup_steps));
+    }
     if (request.threads <= 1) break;
   }
   const auto library = storage_model_step(request.strategy, v, storage, request.policy);

@@ -54,8 +54,9 @@ void print_storage_table(std::ostream& out, const std::vector<profile_result>& r
          "bf16/fp16 model copy: written only); GB/s = B/elem x parameters / time.\n"
          "Each round takes one sample of the roofline and the library (in an order that rotates from round\n"
          "to round); % roof is the median of the per-round ratios; ms/step and GB/s are median times.\n"
-         "roof: per round, the faster of the mixed-width roofline kernel on 1 thread and on the whole budget\n"
-         "over flat buffers of the same streams, widths and total size (roofline/mixed_roofline.hpp).\n"
+         "roof: per round, the fastest of the mixed-width roofline kernel (plain and prefetching loops, on 1\n"
+         "thread and on the whole budget) over flat buffers of the same streams, widths and total size\n"
+         "(roofline/mixed_roofline.hpp); roofline kernel: the one fastest in most rounds.\n"
          "roof IQR: the spread of the roofline's own samples in this configuration (IQR / median).\n";
   if (any_noisy)
     out << format("!: above %.0f%%: the machine's bandwidth moved during this configuration; the paired ratio\n"

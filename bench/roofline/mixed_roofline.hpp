@@ -33,11 +33,13 @@ std::size_t moved_bytes(std::span<const stream_access> streams);
 /// one (a written stream that is also read gets its old value mixed with every
 /// read value; a write-only stream gets the mix), so every read feeds every
 /// store and nothing can be dropped. Needs at least one written stream. Compiled
-/// -O3 -march=native as the other roofline kernels.
-void mixed_update(std::span<const mixed_stream> streams, std::size_t begin, std::size_t end);
+/// -O3 -march=native as the other roofline kernels. `prefetch`: each stream's
+/// lines are also requested 1 KB ahead in software (the same values written).
+/// At most 16 streams.
+void mixed_update(std::span<const mixed_stream> streams, std::size_t begin, std::size_t end, bool prefetch = false);
 
 /// mixed_update over [0, size) on `threads` threads (contiguous chunks, as the
 /// other roofline kernels: common/parallel_chunks.hpp).
-void run_mixed_roofline(std::span<const mixed_stream> streams, std::size_t size, int threads);
+void run_mixed_roofline(std::span<const mixed_stream> streams, std::size_t size, int threads, bool prefetch = false);
 
 }  // namespace inertia::bench

@@ -72,7 +72,7 @@ std::vector<roofline_choice<T>> calibrate_roofline(access_pattern pattern, const
   return kept;
 }
 
-void run_mixed_roofline(std::span<const mixed_stream> streams, std::size_t size, int threads) {
+void run_mixed_roofline(std::span<const mixed_stream> streams, std::size_t size, int threads, bool prefetch) {
   // Checked here, before any thread starts: nothing may throw inside the parallel region.
   std::size_t narrowest = 8;
   bool writes = false;
@@ -83,7 +83,8 @@ void run_mixed_roofline(std::span<const mixed_stream> streams, std::size_t size,
     writes |= s.access.written;
   }
   if (!writes) throw std::invalid_argument("mixed roofline: no stream is written");
-  for_each_chunk(size, narrowest, threads, [&](std::size_t begin, std::size_t end) { mixed_update(streams, begin, end); });
+  if (streams.size() > 16) throw std::invalid_argument("mixed roofline: more than 16 streams");
+  for_each_chunk(size, narrowest, threads, [&](std::size_t begin, std::size_t end) { mixed_update(streams, begin, end, prefetch); });
 }
 
 template std::vector<roofline_choice<float>> calibrate_roofline<float>(access_pattern, const step_buffers<float>&, int,

@@ -91,10 +91,14 @@ TEST_CASE("the mixed roofline kernel reads and writes every stream it claims, in
       }
     }
   }
-  // Threads split the span, they do not change what is written.
-  owned_streams threaded(initial);
+  // Threads split the span and prefetching requests lines early: neither changes what is written.
+  owned_streams threaded(initial), prefetched(initial);
   run_mixed_roofline(threaded.streams, end, 2);
-  for (std::size_t k = 0; k < accesses.size(); ++k) REQUIRE(threaded.bytes[k] == once.bytes[k]);
+  run_mixed_roofline(prefetched.streams, end, 2, true);
+  for (std::size_t k = 0; k < accesses.size(); ++k) {
+    REQUIRE(threaded.bytes[k] == once.bytes[k]);
+    REQUIRE(prefetched.bytes[k] == once.bytes[k]);
+  }
 }
 
 TEST_CASE("the mixed roofline refuses what it cannot move", "[bench][storage]") {
