@@ -33,6 +33,16 @@ struct owned_streams {
   }
 };
 
+// A storage with these types, every other field zero (nearest-even rounding).
+inertia_storage mode(inertia_dtype param, inertia_dtype grad, inertia_dtype state, inertia_master_weights master) {
+  inertia_storage s{};
+  s.param_dtype = param;
+  s.grad_dtype = grad;
+  s.state_dtype = state;
+  s.master_weights = master;
+  return s;
+}
+
 const variant& named(const char* name) {
   const variant* v = find_variant(name);
   REQUIRE(v != nullptr);
@@ -111,47 +121,47 @@ TEST_CASE("the mixed roofline refuses what it cannot move", "[bench][storage]") 
 TEST_CASE("a storage mode counts every stream of the step in its own type", "[bench][storage]") {
   // Adam on float32 params with bf16 moments: read 4 + 4 + 2 + 2, write 4 + 2 + 2.
   const std::vector<storage_stream> adam =
-      storage_streams(named("adam"), {INERTIA_FLOAT32, INERTIA_FLOAT32, INERTIA_BFLOAT16, INERTIA_MASTER_NONE});
+      storage_streams(named("adam"), mode(INERTIA_FLOAT32, INERTIA_FLOAT32, INERTIA_BFLOAT16, INERTIA_MASTER_NONE));
   CHECK(storage_pattern_name(adam) == "param:rw4 grad:r4 state0:rw2 state1:rw2");
   CHECK(bytes_of(adam) == 20);
   // SGD with momentum on a bf16 model with a float32 master (and float32
   // momentum): read grad 2, master 4, momentum 4; write master 4, momentum 4, model 2.
   const std::vector<storage_stream> sgd =
-      storage_streams(named("heavy_ball"), {INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_FLOAT32, INERTIA_MASTER_FLOAT32});
+      storage_streams(named("heavy_ball"), mode(INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_FLOAT32, INERTIA_MASTER_FLOAT32));
   CHECK(storage_pattern_name(sgd) == "param:w2 grad:r2 state0:rw4 master:rw4");
   CHECK(bytes_of(sgd) == 20);
   // Split bf16: both halves read and written.
   const std::vector<storage_stream> split =
-      storage_streams(named("heavy_ball"), {INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_MASTER_SPLIT});
+      storage_streams(named("heavy_ball"), mode(INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_MASTER_SPLIT));
   CHECK(storage_pattern_name(split) == "param:rw2 grad:r2 state0:rw2 master:rw2");
   // Every type one: the fixed-type pattern's elements, in that type's bytes.
   for (const variant& v : all_variants()) {
     if (!storage_unsupported(v).empty()) continue;
     INFO(v.name);
     const std::vector<storage_stream> f16 =
-        storage_streams(v, {INERTIA_FLOAT16, INERTIA_FLOAT16, INERTIA_FLOAT16, INERTIA_MASTER_NONE});
+        storage_streams(v, mode(INERTIA_FLOAT16, INERTIA_FLOAT16, INERTIA_FLOAT16, INERTIA_MASTER_NONE));
     CHECK(bytes_of(f16) == 2 * moved_elements(variant_pattern(v)));
   }
 }
 
 TEST_CASE("the library's own check refuses the combinations it does not step", "[bench][storage]") {
   const variant& sgd = named("heavy_ball");
-  REQUIRE_THROWS_WITH(check_storage(sgd, {INERTIA_FLOAT16, INERTIA_FLOAT16, INERTIA_FLOAT16, INERTIA_MASTER_SPLIT}),
+  REQUIRE_THROWS_WITH(check_storage(sgd, mode(INERTIA_FLOAT16, INERTIA_FLOAT16, INERTIA_FLOAT16, INERTIA_MASTER_SPLIT)),
                       Catch::Contains("storage.param_dtype"));
-  REQUIRE_THROWS_WITH(check_storage(sgd, {INERTIA_FLOAT32, INERTIA_FLOAT32, INERTIA_FLOAT32, INERTIA_MASTER_FLOAT32}),
+  REQUIRE_THROWS_WITH(check_storage(sgd, mode(INERTIA_FLOAT32, INERTIA_FLOAT32, INERTIA_FLOAT32, INERTIA_MASTER_FLOAT32)),
                       Catch::Contains("storage.param_dtype"));
-  REQUIRE_THROWS_WITH(check_storage(sgd, {INERTIA_FLOAT64, INERTIA_FLOAT64, INERTIA_BFLOAT16, INERTIA_MASTER_NONE}),
+  REQUIRE_THROWS_WITH(check_storage(sgd, mode(INERTIA_FLOAT64, INERTIA_FLOAT64, INERTIA_BFLOAT16, INERTIA_MASTER_NONE)),
                       Catch::Contains("float64"));
-  REQUIRE_NOTHROW(check_storage(sgd, {INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_FLOAT32, INERTIA_MASTER_FLOAT32}));
-  REQUIRE_THROWS(check_storage(named("lars"), {INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_MASTER_NONE}));
+  REQUIRE_NOTHROW(check_storage(sgd, mode(INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_FLOAT32, INERTIA_MASTER_FLOAT32)));
+  REQUIRE_THROWS(check_storage(named("lars"), mode(INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_MASTER_NONE)));
 }
 
 TEST_CASE("both strategies step a mixed-storage model to the same bits", "[bench][storage]") {
   const workload shapes{"three", {{"a", {3, 700}}, {"b", {17}}, {"c", {64, 65}}}};
-  const std::vector<inertia_storage> modes = {{INERTIA_FLOAT32, INERTIA_FLOAT32, INERTIA_BFLOAT16, INERTIA_MASTER_NONE},
-                                              {INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_FLOAT32, INERTIA_MASTER_FLOAT32},
-                                              {INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_MASTER_SPLIT},
-                                              {INERTIA_FLOAT16, INERTIA_FLOAT16, INERTIA_FLOAT16, INERTIA_MASTER_NONE}};
+  const std::vector<inertia_storage> modes = {mode(INERTIA_FLOAT32, INERTIA_FLOAT32, INERTIA_BFLOAT16, INERTIA_MASTER_NONE),
+                                              mode(INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_FLOAT32, INERTIA_MASTER_FLOAT32),
+                                              mode(INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_MASTER_SPLIT),
+                                              mode(INERTIA_FLOAT16, INERTIA_FLOAT16, INERTIA_FLOAT16, INERTIA_MASTER_NONE)};
   for (const char* name : {"adam", "heavy_ball"})
     for (const inertia_storage& storage : modes) {
       INFO(name << " " << storage_label(storage));
