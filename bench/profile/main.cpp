@@ -5,6 +5,8 @@
 //   inertia-profile --workload resnet50 --variant heavy_ball --dtype f64 --threads 1
 //   inertia-profile --flat 100000000 --json
 //   inertia-profile --shapes my_model.txt        one `name dim0 dim1 ...` per line
+//   inertia-profile --variant adam --state-dtype bf16          Adam, float32 params, bf16 moments
+//   inertia-profile --variant heavy_ball --dtype bf16 --master f32   bf16 model, float32 master and state
 //
 // Exit status: 0 done; 2 the command line or an input file is unusable (one
 // line on stderr names the argument); 1 anything else went wrong.
@@ -27,6 +29,7 @@
 #include "profile/profiler.hpp"
 #include "profile/report.hpp"
 #include "profile/step_strategy.hpp"
+#include "profile/storage_mode.hpp"
 #include "common/workload.hpp"
 
 namespace {
@@ -75,7 +78,17 @@ int main(int argc, char** argv) {
   app.add_option("--variant", variant_choice, "one variant, or all (with a step policy: all that take one)")
       ->check(CLI::IsMember(variant_choices()))
       ->capture_default_str();
-  app.add_option("--dtype", dtype_choice, "element type")->check(CLI::IsMember({"f32", "f64", "all"}))->capture_default_str();
+  app.add_option("--dtype", dtype_choice, "element type (bf16, f16: every buffer in it, the plain half step; all: f32 and f64)")
+      ->check(CLI::IsMember({"f32", "f64", "all", "bf16", "f16"}))
+      ->capture_default_str();
+  std::string state_dtype_choice, master_choice = "none";
+  app.add_option("--state-dtype", state_dtype_choice,
+                 "storage mode: the state buffers' type (default: the param's; f32 with a master)")
+      ->check(CLI::IsMember({"f32", "bf16"}));
+  app.add_option("--master", master_choice,
+                 "storage mode: master weights beside bf16/f16 params: f32 (a float32 copy) or split (bf16 halves)")
+      ->check(CLI::IsMember({"none", "f32", "split"}))
+      ->capture_default_str();
   app.add_option("--threads", threads, "OpenMP threads; 0: all")->check(CLI::Range(0, 4096))->capture_default_str();
   app.add_option("--rounds", rounds,
                  "interleaved rounds; each takes one sample of the roofline, the library and the baseline")
@@ -132,8 +145,33 @@ int main(int argc, char** argv) {
     request.model = *flat_option ? flat_workload(flat_elements)
                     : *shapes_option ? load_workload_file(shapes_file)
                                      : builtin_workload(workload_name);
-    if (dtype_choice != "f64") request.dtypes.push_back(dtype::f32);
-    if (dtype_choice != "f32") request.dtypes.push_back(dtype::f64);
+    // A storage mode: half params, or a state type or master weights asked for.
+    const bool half = dtype_choice == "bf16" || dtype_choice == "f16";
+    const bool storage_mode = half || !state_dtype_choice.empty() || master_choice != "none";
+    if (storage_mode) {
+      if (dtype_choice == "all")
+        throw std::invalid_argument(std::string(state_dtype_choice.empty() ? "--master" : "--state-dtype") +
+                                    ": takes one --dtype, not all");
+      if (!peer_fds.empty())
+        throw std::invalid_argument("--peer-fds: the external peers measure f32 and f64 only, not the storage modes");
+      const auto code = [](const std::string& name) {
+        return name == "f64" ? INERTIA_FLOAT64 : name == "bf16" ? INERTIA_BFLOAT16 : name == "f16" ? INERTIA_FLOAT16 : INERTIA_FLOAT32;
+      };
+      inertia_storage storage{};
+      storage.param_dtype = code(dtype_choice);
+      storage.grad_dtype = storage.param_dtype;  // a model's gradients are in its weights' type
+      storage.master_weights = master_choice == "f32"     ? INERTIA_MASTER_FLOAT32
+                               : master_choice == "split" ? INERTIA_MASTER_SPLIT
+                                                          : INERTIA_MASTER_NONE;
+      // As inertia.torch: the param's type, float32 beside a master.
+      storage.state_dtype = !state_dtype_choice.empty() ? code(state_dtype_choice)
+                            : storage.master_weights != INERTIA_MASTER_NONE ? INERTIA_FLOAT32
+                                                                          : storage.param_dtype;
+      request.storage = storage;
+    } else {
+      if (dtype_choice != "f64") request.dtypes.push_back(dtype::f32);
+      if (dtype_choice != "f32") request.dtypes.push_back(dtype::f64);
+    }
     request.threads = threads > 0 ? threads : omp_get_max_threads();
     request.rounds = rounds;
     request.warmup_steps = warmup;
@@ -151,6 +189,8 @@ int main(int argc, char** argv) {
     label(policy.max_norm > 0.0, "max_norm", "--max-norm");
     label(policy.flush_denormals, "flush_denormals", "--flush-denormals");
     const bool with_policy = !request.policy_label.empty();
+    std::string first_refusal;
+    std::vector<std::string> refusals;
     if (with_policy && strategy != "multi_tensor")
       throw std::invalid_argument(first_policy_flag + ": step policies apply to multi-tensor calls: add --strategy multi_tensor");
     for (const variant& v : all_variants()) {
@@ -160,11 +200,48 @@ int main(int argc, char** argv) {
         throw std::invalid_argument(first_policy_flag + ": --variant " + std::string(variant_name(v)) +
                                     " takes no step policy");
       }
+      if (request.storage) {
+        // The library's own check of the combination (its message names the
+        // field); under "all", a variant it refuses, or that a storage mode
+        // cannot measure, is left out and said so.
+        const std::string options = std::string("--dtype ") + dtype_choice +
+                                    (state_dtype_choice.empty() ? "" : " --state-dtype " + state_dtype_choice) +
+                                    (master_choice == "none" ? "" : " --master " + master_choice);
+        if (const std::string why = storage_unsupported(v); !why.empty()) {
+          const std::string refused = options + ": " + std::string(variant_name(v)) + ": " + why;
+          if (variant_choice != "all") throw std::invalid_argument(refused);
+          refusals.push_back(refused);
+          continue;
+        }
+        std::string refused;
+        try {
+          check_storage(v, *request.storage);
+        } catch (const std::exception& error) {
+          refused = options + ": " + error.what();
+        }
+        if (!refused.empty()) {
+          if (variant_choice != "all") throw std::invalid_argument(refused);
+          if (first_refusal.empty()) first_refusal = refused;
+          refusals.push_back(refused);
+          continue;
+        }
+      }
       request.variants.push_back(v);
     }
+    if (request.storage && request.variants.empty()) throw std::invalid_argument(first_refusal);
+    for (const std::string& why : refusals) std::cerr << "inertia-profile: not measured: " << why << "\n";
     // The model and the roofline's flat arrays live side by side, up to five arrays each.
-    const double needed = 2.0 * static_cast<double>(arrays_for(request.variants)) *
-                          static_cast<double>(request.model.elements()) * (request.dtypes.back() == dtype::f64 ? 8 : 4);
+    std::size_t model_bytes = 0;  // per element, the largest variant's
+    if (request.storage) {
+      for (const variant& v : request.variants) {
+        std::size_t bytes = 0;
+        for (const storage_stream& s : storage_streams(v, *request.storage)) bytes += s.access.width;
+        model_bytes = std::max(model_bytes, bytes);
+      }
+    } else {
+      model_bytes = arrays_for(request.variants) * (request.dtypes.back() == dtype::f64 ? 8 : 4);
+    }
+    const double needed = 2.0 * static_cast<double>(model_bytes) * static_cast<double>(request.model.elements());
     const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
     if (memory > 0 && needed > 0.9 * memory)
       throw std::invalid_argument((*flat_option ? "--flat " + std::to_string(flat_elements) : std::string("the workload")) +

@@ -5,6 +5,7 @@
 // tensors (and any external peer, e.g. torch.optim), all timed in the same
 // interleaved rounds so that every ratio compares samples taken side by side.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "common/timing.hpp"
 #include "common/variant.hpp"
 #include "common/workload.hpp"
+#include "inertia/inertia.h"
 
 namespace inertia::bench {
 
@@ -39,6 +41,10 @@ struct profile_request {
   /// External peers (scripts/compare_pytorch.py's torch.optim), sampled in the
   /// same rounds through this channel; null: none.
   peer_channel* peers = nullptr;
+  /// A storage mode (profile/storage_mode.hpp): every variant stepped through
+  /// step_storage with these types instead of `dtypes`, against the mixed
+  /// roofline; no baseline, no peers. Empty: the fixed-type rows.
+  std::optional<inertia_storage> storage;
 };
 
 /// One contestant's samples, seconds per step, one per round (in round order).
@@ -58,7 +64,10 @@ struct peer_result {
 struct profile_result {
   std::string workload, variant, dtype, arch, strategy;
   std::string roofline_kernel;  ///< the roofline candidate that was the faster in most rounds
-  std::string pattern;  ///< access_pattern name: what bytes_per_step counts
+  std::string pattern;  ///< access_pattern name (a storage mode: its streams): what bytes_per_step counts
+  /// A storage mode's types, and its label ("f32 state:bf16"); empty for the fixed-type rows.
+  std::optional<inertia_storage> storage;
+  std::string storage_label;
   int threads = 1, rounds = 0;
   std::size_t elements = 0, tensors = 0, bytes_per_step = 0;
   /// Medians over the rounds; gbps = bytes_per_step / ms_per_step, and the same for the others.

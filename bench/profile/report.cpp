@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <string>
 
+#include "profile/storage_mode.hpp"
+
 namespace inertia::bench {
 namespace {
 
@@ -27,10 +29,46 @@ std::string speedup_cell(const spread& s) { return format("%5.2fx (%.2f-%.2f)", 
 
 nlohmann::ordered_json iqr_json(const spread& s) { return nlohmann::ordered_json::array({s.q1, s.q3}); }
 
+// The storage modes' table: bytes per element instead of the baseline (the
+// naive peer has no half types), every stream's type in the storage column.
+void print_storage_table(std::ostream& out, const std::vector<profile_result>& results) {
+  const profile_result& first = results.front();
+  out << "workload " << first.workload << ": " << grouped(first.elements) << " parameters in " << first.tensors
+      << (first.tensors == 1 ? " tensor; " : " tensors; ") << first.threads << (first.threads == 1 ? " thread" : " threads")
+      << ", arch " << first.arch << ", " << first.strategy << " calls, " << first.rounds
+      << " interleaved rounds (median, IQR in parentheses)\n\n";
+  out << format("%-24s %-26s %6s %9s %9s %8s %9s %-20s %8s  %-12s\n", "variant", "storage", "B/elem", "MB/step", "ms/step",
+                "GB/s", "roof GB/s", "% roof (IQR)", "roof IQR", "roofline kernel");
+  bool any_noisy = false;
+  for (const profile_result& r : results) {
+    any_noisy |= r.roofline_noisy;
+    out << format("%-24s %-26s %6zu %9.1f %9.3f %8.2f %9.2f %-20s %7.1f%%%s %-12s\n", r.variant.c_str(),
+                  r.storage_label.c_str(), r.elements ? r.bytes_per_step / r.elements : std::size_t{0},
+                  static_cast<double>(r.bytes_per_step) / 1e6, r.ms_per_step, r.gbps, r.roofline_gbps,
+                  percent_cell(r.pct_of_roofline).c_str(), r.roofline_spread_pct, r.roofline_noisy ? "!" : " ",
+                  r.roofline_kernel.c_str());
+  }
+  out << "\nstreams (r read, w written, bytes per element):\n";
+  for (const profile_result& r : results) out << format("  %-24s %s\n", r.variant.c_str(), r.pattern.c_str());
+  out << "\nB/elem counts every stream in its own type, once per read and once per write (a float32 master's\n"
+         "bf16/fp16 model copy: written only); GB/s = B/elem x parameters / time.\n"
+         "Each round takes one sample of the roofline and the library (in an order that rotates from round\n"
+         "to round); % roof is the median of the per-round ratios; ms/step and GB/s are median times.\n"
+         "roof: per round, the fastest of the mixed-width roofline kernel (plain and prefetching loops, on 1\n"
+         "thread and on the whole budget) over flat buffers of the same streams, widths and total size\n"
+         "(roofline/mixed_roofline.hpp); roofline kernel: the one fastest in most rounds.\n"
+         "roof IQR: the spread of the roofline's own samples in this configuration (IQR / median).\n";
+  if (any_noisy)
+    out << format("!: above %.0f%%: the machine's bandwidth moved during this configuration; the paired ratio\n"
+                  "   is still valid, but read the absolute GB/s as noisy.\n",
+                  noisy_roofline_spread_pct);
+}
+
 }  // namespace
 
 void print_table(std::ostream& out, const std::vector<profile_result>& results) {
   if (results.empty()) return;
+  if (results.front().storage) return print_storage_table(out, results);
   const profile_result& first = results.front();
   out << "workload " << first.workload << ": " << grouped(first.elements) << " parameters in " << first.tensors
       << (first.tensors == 1 ? " tensor; " : " tensors; ") << first.threads << (first.threads == 1 ? " thread" : " threads")
@@ -125,6 +163,16 @@ nlohmann::ordered_json to_json(const std::vector<profile_result>& results) {
                    {"roofline_candidates_ms", candidates},
                    {"round_order", r.round_order},
                    {"round_first", r.round_first}});
+    if (r.storage) {  // the storage modes only: the fixed-type rows keep their keys
+      const inertia_storage& s = *r.storage;
+      all.back()["storage"] = {{"label", r.storage_label},
+                               {"param_dtype", storage_dtype_name(s.param_dtype)},
+                               {"grad_dtype", storage_dtype_name(s.grad_dtype)},
+                               {"state_dtype", storage_dtype_name(s.state_dtype)},
+                               {"master_weights", s.master_weights == INERTIA_MASTER_FLOAT32 ? "f32"
+                                                  : s.master_weights == INERTIA_MASTER_SPLIT ? "split"
+                                                                                             : "none"}};
+    }
   }
   return all;
 }

@@ -1,8 +1,10 @@
 #include "roofline/roofline.hpp"
+#include "roofline/mixed_roofline.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "common/parallel_chunks.hpp"
@@ -68,6 +70,21 @@ std::vector<roofline_choice<T>> calibrate_roofline(access_pattern pattern, const
   if (kept.empty()) throw std::logic_error("no roofline kernel for pattern " + std::string(pattern_name(pattern)));
   std::stable_sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.threads < b.threads; });
   return kept;
+}
+
+void run_mixed_roofline(std::span<const mixed_stream> streams, std::size_t size, int threads, bool prefetch) {
+  // Checked here, before any thread starts: nothing may throw inside the parallel region.
+  std::size_t narrowest = 8;
+  bool writes = false;
+  for (const mixed_stream& s : streams) {
+    if (s.access.width != 2 && s.access.width != 4 && s.access.width != 8)
+      throw std::invalid_argument("mixed roofline: a stream width must be 2, 4 or 8, got " + std::to_string(s.access.width));
+    narrowest = std::min(narrowest, s.access.width);
+    writes |= s.access.written;
+  }
+  if (!writes) throw std::invalid_argument("mixed roofline: no stream is written");
+  if (streams.size() > 16) throw std::invalid_argument("mixed roofline: more than 16 streams");
+  for_each_chunk(size, narrowest, threads, [&](std::size_t begin, std::size_t end) { mixed_update(streams, begin, end, prefetch); });
 }
 
 template std::vector<roofline_choice<float>> calibrate_roofline<float>(access_pattern, const step_buffers<float>&, int,

@@ -127,6 +127,7 @@ const std::vector<listed_variant>& variants() {
 // Every field consistent with the others and with the samples it carries.
 void check_result(const json& r) {
   INFO(r.dump());
+  REQUIRE(!r.contains("storage"));  // the fixed-type rows are as they were before the storage modes
   const std::string dtype = r.at("dtype");
   REQUIRE((dtype == "f32" || dtype == "f64"));
   const std::size_t element_bytes = dtype == "f32" ? 4 : 8;
@@ -356,7 +357,7 @@ TEST_CASE("inertia-profile: bad input is one line naming the argument, exit 2", 
   expect_usage_error(exe, {"--rounds", "0"}, "--rounds");
   expect_usage_error(exe, {"--warmup", "-1"}, "--warmup");
   expect_usage_error(exe, {"--threads", "-2"}, "--threads");
-  expect_usage_error(exe, {"--dtype", "f16"}, "--dtype");
+  expect_usage_error(exe, {"--dtype", "f8"}, "--dtype");
   expect_usage_error(exe, {"--arch", "mmx"}, "--arch");
   expect_usage_error(exe, {"--strategy", "sideways"}, "--strategy");
   expect_usage_error(exe, {"--workload", "vgg"}, "--workload");
@@ -374,6 +375,116 @@ TEST_CASE("inertia-profile: bad input is one line naming the argument, exit 2", 
   expect_usage_error(exe, {"--peer-fds", "x"}, "--peer-fds");
   expect_usage_error(exe, {"--no-such-option"}, "--no-such-option");
   REQUIRE(profile({"--help"}).status == 0);
+}
+
+// A storage mode's row: its bytes per element, and every median and ratio
+// recomputed from its samples (the roofline candidates: the mixed kernel).
+void check_storage_result(const json& r, std::size_t bytes_per_element) {
+  INFO(r.dump());
+  REQUIRE(r.contains("storage"));
+  REQUIRE(r.at("bytes_per_element") == bytes_per_element);
+  const std::size_t bytes = r.at("bytes_per_step");
+  REQUIRE(bytes == r.at("elements").get<std::size_t>() * bytes_per_element);
+  for (const char* prefix : {"", "roofline_"}) {
+    const double ms = r.at(std::string(prefix) + "ms_per_step"), gbps = r.at(std::string(prefix) + "gbps");
+    REQUIRE(ms > 0);
+    REQUIRE(close(gbps * ms * 1e6, static_cast<double>(bytes)));
+  }
+  const json& samples = r.at("samples_ms");
+  REQUIRE(samples.size() == 2);  // no baseline: the naive peer has no half types
+  const std::vector<double> roof = samples.at("roofline"), lib = samples.at("inertia");
+  const json& candidates = r.at("roofline_candidates_ms");
+  REQUIRE(candidates.size() == (r.at("threads") == 1 ? 2u : 4u));  // plain and prefetch, x 1 thread and the budget
+  for (const auto& [label, values] : candidates.items()) REQUIRE(label.rfind("mixed", 0) == 0);
+  std::vector<double> pct;
+  for (std::size_t k = 0; k < roof.size(); ++k) {
+    double fastest = INFINITY;
+    for (const auto& [label, values] : candidates.items()) fastest = std::min(fastest, values[k].get<double>());
+    REQUIRE(roof[k] == fastest);
+    pct.push_back(100.0 * roof[k] / lib[k]);
+  }
+  REQUIRE(close(r.at("ms_per_step"), median(lib)));
+  REQUIRE(close(r.at("pct_of_roofline"), median(pct), 1e-6));
+}
+
+json storage_json(std::vector<std::string> args) {
+  args.insert(args.end(), {"--json", "--rounds", "3", "--warmup", "1"});
+  const run_result r = profile(args);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const json results = json::parse(r.out);
+  REQUIRE(results.is_array());
+  REQUIRE(!results.empty());
+  return results;
+}
+
+TEST_CASE("inertia-profile: storage modes count every stream in its own width", "[cli][profile]") {
+  const fs::path shapes = write_file("storage_model.txt", "w1 3 700\nb1 17\nw2 64 65\n");
+  for (const char* strategy : {"per_tensor", "multi_tensor"}) {
+    INFO(strategy);
+    const std::vector<std::string> common = {"--shapes", shapes.string(), "--strategy", strategy, "--threads", "2"};
+    const auto with = [&](std::vector<std::string> args) {
+      args.insert(args.begin(), common.begin(), common.end());
+      return storage_json(args);
+    };
+    // Adam, float32 params, bf16 moments: read 4 + 4 + 2 + 2, write 4 + 2 + 2.
+    json r = with({"--variant", "adam", "--state-dtype", "bf16"});
+    REQUIRE(r.size() == 1);
+    check_storage_result(r[0], 20);
+    REQUIRE(r[0]["storage"]["label"] == "f32 state:bf16");
+    REQUIRE(r[0]["pattern"] == "param:rw4 grad:r4 state0:rw2 state1:rw2");
+    // Heavy ball on a bf16 model with a float32 master (the state float32 by
+    // default beside it): read grad 2, master 4, momentum 4; write master 4, momentum 4, model 2.
+    r = with({"--variant", "heavy_ball", "--dtype", "bf16", "--master", "f32"});
+    check_storage_result(r[0], 20);
+    REQUIRE(r[0]["storage"]["state_dtype"] == "f32");
+    REQUIRE(r[0]["storage"]["master_weights"] == "f32");
+    // Split bf16 with bf16 momentum: every stream 2 bytes, all read and written but grad.
+    r = with({"--variant", "heavy_ball", "--dtype", "bf16", "--master", "split", "--state-dtype", "bf16"});
+    check_storage_result(r[0], 14);
+    // The plain all-half step: the fixed pattern's elements in 2 bytes.
+    r = with({"--variant", "adamw", "--dtype", "f16"});
+    check_storage_result(r[0], 14);
+    REQUIRE(r[0]["storage"]["label"] == "f16");
+  }
+  // --variant all: every variant a storage mode can measure, the others said so on stderr.
+  const run_result all = profile({"--flat", "300", "--dtype", "bf16", "--threads", "1", "--json", "--rounds", "1"});
+  INFO(all.err);
+  REQUIRE(all.status == 0);
+  const json rows = json::parse(all.out);
+  std::size_t measurable = 0;
+  for (const listed_variant& v : variants())
+    measurable += v.pattern.rfind("update_", 0) == 0 ? 1 : 0;  // elementwise: not lookahead, lars, lamb
+  REQUIRE(rows.size() == measurable);
+  std::map<std::string, std::string> pattern_of;
+  for (const listed_variant& v : variants()) pattern_of[v.name] = v.pattern;
+  for (const json& row : rows) check_storage_result(row, 2 * moved_elements.at(pattern_of.at(row.at("variant"))));
+  REQUIRE(all.err.find("not measured: --dtype bf16: lookahead") != std::string::npos);
+  // The table: one row per variant, bytes per element shown.
+  const run_result table = profile({"--flat", "300", "--variant", "adam", "--state-dtype", "bf16", "--rounds", "1"});
+  REQUIRE(table.status == 0);
+  REQUIRE(table.out.find("B/elem") != std::string::npos);
+  REQUIRE(table.out.find("f32 state:bf16") != std::string::npos);
+}
+
+TEST_CASE("inertia-profile: a storage combination the library refuses is one line, exit 2", "[cli][profile]") {
+  const std::string exe = INERTIA_PROFILE_EXE;
+  // The library's own check speaks: its message names the storage field.
+  expect_usage_error(exe, {"--master", "split", "--dtype", "f16", "--variant", "heavy_ball"}, "storage.param_dtype");
+  expect_usage_error(exe, {"--master", "split", "--dtype", "f16"}, "storage.param_dtype");  // every variant refuses
+  expect_usage_error(exe, {"--state-dtype", "bf16", "--dtype", "f64"}, "storage.param_dtype");
+  expect_usage_error(exe, {"--state-dtype", "bf16", "--dtype", "f64", "--variant", "adam"}, "float64");
+  expect_usage_error(exe, {"--master", "f32"}, "storage.param_dtype");  // float32 params have no master
+  expect_usage_error(exe, {"--master", "f32", "--dtype", "f32", "--variant", "adam"}, "--master f32");
+  expect_usage_error(exe, {"--master", "f32", "--dtype", "bf16", "--variant", "weight_ema"}, "storage.master_weights");
+  // What the profiler itself cannot do in a storage mode.
+  expect_usage_error(exe, {"--dtype", "bf16", "--variant", "lookahead"}, "lookahead");
+  expect_usage_error(exe, {"--dtype", "bf16", "--variant", "lars"}, "lars");
+  expect_usage_error(exe, {"--master", "f32", "--dtype", "all"}, "--master");
+  expect_usage_error(exe, {"--state-dtype", "bf16", "--dtype", "all"}, "--state-dtype");
+  expect_usage_error(exe, {"--dtype", "bf16", "--peer-fds", "3,4"}, "--peer-fds");
+  expect_usage_error(exe, {"--state-dtype", "f16"}, "--state-dtype");
+  expect_usage_error(exe, {"--master", "f64"}, "--master");
 }
 
 TEST_CASE("inertia-profile: an external peer is sampled in the same rounds", "[cli][profile]") {
