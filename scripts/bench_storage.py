@@ -34,29 +34,17 @@ from inertia import _capi
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_python import gpt2_shapes, interleaved_rounds, quartiles  # noqa: E402
 
-F32, BF16 = 0, 2
-MASTER_NONE, MASTER_FLOAT32, MASTER_SPLIT = 0, 1, 2
+# The library's codes, structures and prototypes are _capi's (one binding of the C ABI).
+F32, BF16 = _capi.FLOAT32, _capi.BFLOAT16
+MASTER_NONE, MASTER_FLOAT32, MASTER_SPLIT = _capi.MASTER_NONE, _capi.MASTER_FLOAT32, _capi.MASTER_SPLIT
+Storage = _capi.Storage
+lib = _capi.lib
 
 
 class Tensor(ctypes.Structure):
-    _fields_ = [("param", ctypes.c_void_p), ("grad", ctypes.c_void_p), ("state", ctypes.c_void_p * 8),
+    """inertia_tensor, for a table built once per model and passed to every step."""
+    _fields_ = [("param", ctypes.c_void_p), ("grad", ctypes.c_void_p), ("state", ctypes.c_void_p * _capi.MAX_STATE),
                 ("size", ctypes.c_size_t)]
-
-
-class Storage(ctypes.Structure):
-    _fields_ = [("param_dtype", ctypes.c_int), ("grad_dtype", ctypes.c_int), ("state_dtype", ctypes.c_int),
-                ("master_weights", ctypes.c_int), ("rounding", ctypes.c_int), ("seed", ctypes.c_ulonglong)]
-
-
-lib = _capi.lib
-lib.inertia_optimizer_create.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
-lib.inertia_optimizer_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_double]
-lib.inertia_optimizer_step.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t,
-                                       ctypes.c_longlong, ctypes.c_void_p, ctypes.c_void_p]
-lib.inertia_optimizer_step_storage.argtypes = [ctypes.c_void_p, ctypes.POINTER(Storage), ctypes.c_void_p,
-                                               ctypes.c_void_p, ctypes.c_size_t, ctypes.c_longlong,
-                                               ctypes.c_void_p, ctypes.c_void_p]
-lib.inertia_last_error.restype = ctypes.c_char_p
 
 
 def check(status):
@@ -146,10 +134,9 @@ def main():
     lib.inertia_set_num_threads(args.threads)
     shapes = gpt2_shapes()
     elements = sum(torch.Size(s).numel() for s in shapes)
-    print(f"torch {torch.__version__}, inertia ({_capi.lib.inertia_arch().decode() if hasattr(_capi.lib, 'inertia_arch') else ''}), "
+    print(f"torch {torch.__version__}, inertia ({_capi.arch()}), "
           f"{args.threads} threads, GPT-2 small: {len(shapes)} tensors, {elements / 1e6:.1f} M parameters, "
           f"{args.rounds} interleaved rounds")
-    lib.inertia_arch.restype = ctypes.c_char_p
     for name in args.optimizers.split(","):
         contenders = {}  # label -> (step, bytes per element)
         if name == "sgd":
