@@ -6,6 +6,7 @@
 // its own flags; this header only picks function pointers, so it needs no
 // SIMD flags.
 #include <cstddef>
+#include <cstdint>
 
 #include "half_conversion.hpp"
 #include "inertia/arch.hpp"
@@ -20,6 +21,10 @@ template <class T>
 using sum_squares_kernel = math_type_t<T> (*)(const T*, std::size_t);
 template <class T>
 using any_non_finite_kernel = bool (*)(const T*, std::size_t);
+struct stochastic_key;
+/// out[i] = the draw of element first_index + i (simd/stochastic_draws.hpp).
+using fill_draws_kernel = void (*)(const stochastic_key& key, std::uint64_t first_index, std::size_t count,
+                                   std::uint32_t* out);
 
 /// The entry points of one target, by its inertia::arch.
 template <arch Target>
@@ -35,6 +40,9 @@ struct target_entry_points;
   math_type_t<T> sum_squares_chunk(const T* data, std::size_t count);                                 \
   template <class T>                                                                                  \
   bool any_non_finite_chunk(const T* data, std::size_t count);                                        \
+  /* Stochastic rounding's random bits (simd/stochastic_draws.hpp). */                                \
+  void fill_stochastic_draws(const stochastic_key& key, std::uint64_t first_index, std::size_t count,  \
+                             std::uint32_t* out);                                                     \
   }                                                                                                   \
   template <>                                                                                         \
   struct target_entry_points<arch::name> {                                                            \
@@ -46,6 +54,7 @@ struct target_entry_points;
     template <class T>                                                                                \
     static constexpr any_non_finite_kernel<T> any_non_finite_chunk =                                  \
         &INERTIA_TARGET_NAMESPACE(name)::any_non_finite_chunk<T>;                                     \
+    static constexpr fill_draws_kernel fill_stochastic_draws = &INERTIA_TARGET_NAMESPACE(name)::fill_stochastic_draws; \
   };
 INERTIA_FOR_EACH_TARGET(INERTIA_DECLARE_TARGET)
 #undef INERTIA_DECLARE_TARGET
@@ -86,6 +95,10 @@ sum_squares_kernel<T> sum_squares_kernel_for(arch target) {
 template <class T>
 any_non_finite_kernel<T> any_non_finite_kernel_for(arch target) {
   return on_target(target, []<class Target>() { return Target::template any_non_finite_chunk<T>; });
+}
+
+inline fill_draws_kernel fill_draws_kernel_for(arch target) {
+  return on_target(target, []<class Target>() { return Target::fill_stochastic_draws; });
 }
 
 }  // namespace inertia::detail

@@ -91,6 +91,7 @@ struct converters {
   widen_f16 from_f16;
   stochastic_bf16 to_bf16_stochastic;
   stochastic_f16 to_f16_stochastic;
+  fill_draws_kernel fill_draws;
   bool stochastic;
   std::uint64_t seed;
   std::uint32_t step;
@@ -102,6 +103,7 @@ struct converters {
         from_f16(kernel_for<widen_rule<float16>>(target)),
         to_bf16_stochastic(kernel_for<stochastic_narrow_rule<bfloat16>>(target)),
         to_f16_stochastic(kernel_for<stochastic_narrow_rule<float16>>(target)),
+        fill_draws(fill_draws_kernel_for(target)),
         stochastic(s.rounding == INERTIA_ROUND_STOCHASTIC),
         seed(s.seed),
         step(static_cast<std::uint32_t>(step_number)) {}
@@ -110,11 +112,14 @@ struct converters {
   void round(inertia_dtype dtype, const float* source, void* destination, std::size_t count, std::size_t first_index,
              std::size_t buffer) const {
     if (!stochastic) return narrow(dtype, source, destination, count);
-    const std::uint32_t stream = stochastic_stream_of(buffer), word = stochastic_word_of(buffer);
+    // The chunk's draws, then the rounding with them (variants/stochastic_narrow.hpp).
+    static thread_local std::vector<std::uint32_t> draws;
+    if (draws.size() < count) draws.resize(count);
+    fill_draws({seed, step, static_cast<std::uint32_t>(buffer)}, first_index, count, draws.data());
     if (dtype == INERTIA_BFLOAT16)
-      to_bf16_stochastic({source, static_cast<bfloat16*>(destination), seed, first_index, step, stream, word}, 0, count);
+      to_bf16_stochastic({source, static_cast<bfloat16*>(destination), draws.data()}, 0, count);
     else
-      to_f16_stochastic({source, static_cast<float16*>(destination), seed, first_index, step, stream, word}, 0, count);
+      to_f16_stochastic({source, static_cast<float16*>(destination), draws.data()}, 0, count);
   }
 
   void widen(inertia_dtype dtype, const void* source, float* destination, std::size_t count) const {

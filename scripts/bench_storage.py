@@ -16,7 +16,8 @@ one optimizer step). Bytes per parameter element, reads + writes, for the GB/s c
   all bf16 (fused)    10                                 |
   all bf16, stochastic rounding (staged) 10              |
 
-Usage (torch 2.x venv, not CI; inertia's shared library from a build of this tree):
+Usage (torch 2.x venv, not CI; torch 1.13 runs the library's rows alone; inertia's shared library from a
+build of this tree):
   INERTIA_LIBRARY=build/shared/lib/libinertia.so PYTHONPATH=python \\
     /tmp/torch2/bin/python scripts/bench_storage.py [--rounds 9] [--threads 2] [--optimizers sgd,adam]
 """
@@ -107,9 +108,16 @@ def torch_fused(name, shapes, dtype):
     params = [p.requires_grad_() for p in randn(shapes, dtype, 0.02, 0)]
     for p, g in zip(params, randn(shapes, dtype, 1e-3, 1)):
         p.grad = g
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=1e-3, momentum=0.9, fused=True).step
-    return torch.optim.Adam(params, lr=1e-3, fused=True).step
+    try:  # torch before 2.x has no fused CPU step: the row is left out and said so
+        if name == "sgd":
+            optimizer = torch.optim.SGD(params, lr=1e-3, momentum=0.9, fused=True)
+        else:
+            optimizer = torch.optim.Adam(params, lr=1e-3, fused=True)
+        optimizer.step()
+    except Exception as error:
+        print(f"  (torch {torch.__version__} fused {name} {dtype}: {type(error).__name__}: {error})")
+        return None
+    return optimizer.step
 
 
 def deepspeed_adam(shapes, dtype):
@@ -147,7 +155,9 @@ def main():
             contenders["split bf16"] = (Library(v, shapes, BF16, BF16, F32, MASTER_SPLIT).step, 18)
             contenders["all bf16"] = (Library(v, shapes, BF16, BF16, BF16).step, 10)
             contenders["all bf16, stochastic rounding"] = (Library(v, shapes, BF16, BF16, BF16, stochastic=True).step, 10)
-            contenders["torch fused bf16"] = (torch_fused("sgd", shapes, torch.bfloat16), 10)
+            fused = torch_fused("sgd", shapes, torch.bfloat16)
+            if fused is not None:
+                contenders["torch fused bf16"] = (fused, 10)
             pairs = [("bf16 + f32 master", "f32 + cast pass"), ("split bf16", "bf16 + f32 master"),
                      ("split bf16", "f32"), ("bf16 + f32 master", "f32"), ("all bf16", "torch fused bf16"),
                      ("all bf16, stochastic rounding", "all bf16")]
@@ -156,8 +166,10 @@ def main():
             contenders["f32"] = (Library(v, shapes, F32, F32, F32).step, 28)
             contenders["f32 params, bf16 moments"] = (Library(v, shapes, F32, F32, BF16).step, 20)
             contenders["all bf16"] = (Library(v, shapes, BF16, BF16, BF16).step, 14)
-            contenders["torch fused f32"] = (torch_fused("adam", shapes, torch.float32), 28)
-            contenders["torch fused bf16"] = (torch_fused("adam", shapes, torch.bfloat16), 14)
+            for label, dtype, size in (("f32", torch.float32, 28), ("bf16", torch.bfloat16, 14)):
+                fused = torch_fused("adam", shapes, dtype)
+                if fused is not None:
+                    contenders[f"torch fused {label}"] = (fused, size)
             for label, dtype in (("f32", torch.float32), ("bf16", torch.bfloat16)):
                 ds = deepspeed_adam(shapes, dtype)
                 if ds is not None:

@@ -21,7 +21,7 @@
 #include "handle_support.hpp"
 #include "inertia/inertia.h"
 #include "registry/optimizer.hpp"
-#include "simd/philox.hpp"
+#include "simd/stochastic_draws.hpp"
 #include "simd/stochastic_rounding.hpp"
 #include "staged_storage.hpp"
 #include "support.hpp"
@@ -57,13 +57,13 @@ struct typed_buffer {
     }
   }
   /// The value a step stores: to nearest even, or (storage.rounding) stochastically
-  /// with the word of element `index` of its tensor, buffer `buffer`, at `step`,
-  /// as inertia.h specifies it.
+  /// with the draw of element `index` of its tensor, buffer `buffer`, at `step`,
+  /// as inertia.h specifies it (simd/stochastic_draws.hpp's scalar reference).
   void store(std::size_t i, float x, const inertia_storage& storage, std::size_t index, std::size_t buffer,
              long long step) {
     if (dtype == INERTIA_FLOAT32 || storage.rounding != INERTIA_ROUND_STOCHASTIC) return assign(i, x);
-    const auto words = detail::philox_element_words(storage.seed, index, std::uint32_t(step), std::uint32_t(buffer / 4));
-    const std::uint32_t word = words[buffer % 4];
+    const std::uint32_t word =
+        detail::stochastic_draw({storage.seed, std::uint32_t(step), std::uint32_t(buffer)}, index);
     half[i] = dtype == INERTIA_BFLOAT16 ? detail::stochastic_round_to_bf16(x, word) : detail::stochastic_round_to_f16(x, word);
   }
   bool operator==(const typed_buffer&) const = default;
@@ -288,7 +288,7 @@ TEST_CASE("mixed storage keeps pytorch_fused's tail order: pieces start at multi
     require_staged_step_is_widened_float_step(storage, many_sizes(), supported_archs(), two_three, "pytorch_fused");
 }
 
-TEST_CASE("stochastic rounding: every stored half value is the float32 step's, rounded with its element's Philox word",
+TEST_CASE("stochastic rounding: every stored half value is the float32 step's, rounded with its element's Philox draw",
           "[mixed][stochastic_rounding]") {
   // The same bits on every target and thread count, through the staged chunks
   // (a tensor cut into pieces included), and in the fused modes' layouts.

@@ -1,21 +1,24 @@
 // Stochastic rounding to bfloat16 / fp16 and its generator (lib/simd/philox.hpp,
-// lib/simd/stochastic_rounding.hpp, lib/simd/half_scalar.hpp):
+// lib/simd/stochastic_draws.hpp, lib/simd/stochastic_rounding.hpp,
+// lib/simd/half_scalar.hpp, lib/variants/stochastic_narrow.hpp):
 //   - Philox4x32-10 against Random123's published known-answer vectors, scalar
 //     and vector, with the x86 widening multiply and with the portable 16-bit
 //     pieces;
+//   - the draws (16 bits per element, eight per Philox evaluation) against
+//     their layout written out, and every arch's fill against the scalar draw;
 //   - the vector paths equal the scalar ones bit for bit on every xsimd arch
 //     this test translation unit is compiled for (sse2 in the default x86-64
 //     build; fma3<avx2> and avx512f too when it is built with -mavx2 -mfma /
-//     -mavx512f, e.g. -march=native). The library's own per-target translation
-//     units are not involved yet: nothing in lib/ calls these headers;
+//     -mavx512f, e.g. -march=native). The library's per-target builds of the
+//     same code are tested through its C ABI in tests/test_mixed_storage.cpp;
 //   - round-to-nearest-even equals PyTorch's c10::BFloat16 / c10::Half
 //     algorithms (written out below) on a structured sweep;
 //   - stochastic rounding: only the two neighbours, exact values kept,
 //     unbiased within 5 sigma, deterministic, different at another step or
 //     seed, NaN / Inf / zero / subnormal / overflow as documented;
-//   - the same bits through the library's range loop (simd/range.hpp, the
-//     scalar_arch path and each compiled arch) for blocks of 1 to 4099
-//     elements on 1, 2 and 3 threads: what a rule will see.
+//   - the same bits through the library's rule and range loop (simd/range.hpp,
+//     the scalar_arch path and each compiled arch), draws filled in pieces of
+//     1 to 4099 elements, rounding blocks of 1 to 4099 on 1, 2 and 3 threads.
 #include <array>
 #include <bit>
 #include <cmath>
@@ -31,7 +34,9 @@
 #include "simd/half_scalar.hpp"
 #include "simd/philox.hpp"
 #include "simd/range.hpp"
+#include "simd/stochastic_draws.hpp"
 #include "simd/stochastic_rounding.hpp"
+#include "variants/stochastic_narrow_apply.hpp"
 
 using namespace inertia::detail;
 
@@ -144,54 +149,75 @@ TEST_CASE("Philox mulhilo is the exact 64-bit product on every arch", "[stochast
   });
 }
 
-TEST_CASE("Philox element words: vector lanes equal the scalar words, index carry included", "[stochastic_rounding]") {
-  const std::uint64_t seed = 0x0123456789ABCDEFull;
-  // Around 0: the first vector; around 2^32: the carry into the index's high word.
-  for (std::uint64_t first_index : {std::uint64_t{0}, std::uint64_t{5}, (std::uint64_t{1} << 32) - 3,
-                                    (std::uint64_t{1} << 32) - 1, (std::uint64_t{3} << 32) - 15})
-    for_each_compiled_arch([&](auto tag, const char* name) {
-      using Arch = typename decltype(tag)::type;
-      using batch = philox_batch<Arch>;
-      const std::array<batch, 4> words = philox_element_words<Arch>(seed, first_index, 17, 3);
-      for (std::size_t w = 0; w < 4; ++w) {
-        std::array<std::uint32_t, batch::size> lanes{};
-        words[w].store_unaligned(lanes.data());
-        for (std::size_t k = 0; k < batch::size; ++k) {
-          INFO(name << ": index " << first_index + k << " word " << w);
-          CHECK(lanes[k] == philox_element_words(seed, first_index + k, 17, 3)[w]);
-        }
-      }
-    });
+// --- Draws: which 16 bits each element takes (simd/stochastic_draws.hpp) -------
+
+// The layout, written out from its definition: element i = 128 b + 16 h + k
+// takes bits 16 (h % 2) .. of word h / 2 of Philox(16 b + k, step, stream).
+std::uint32_t draw_by_definition(const stochastic_key& key, std::uint64_t i) {
+  const std::uint64_t b = i / 128, h = (i % 128) / 16, k = i % 16;
+  const std::uint64_t counter = 16 * b + k;
+  const philox_words words = philox4x32_10(
+      {static_cast<std::uint32_t>(counter), static_cast<std::uint32_t>(counter >> 32), key.step, key.stream},
+      philox_key_of(key.seed));
+  return (words[h / 2] >> (16 * (h % 2))) & 0xFFFFu;
 }
 
-TEST_CASE("Philox element words: the same inputs give the same words, any other input others",
-          "[stochastic_rounding]") {
-  const std::uint64_t seed = 42;
-  constexpr std::uint64_t count = 1000;
-  const auto words_of = [](std::uint64_t s, std::uint64_t offset, std::uint32_t step, std::uint32_t stream) {
+TEST_CASE("Stochastic draws: every arch's fill equals the scalar draw, at any start and length", "[stochastic_rounding]") {
+  const stochastic_key key{0x0123456789ABCDEFull, 17, 3};
+  // Starts at, inside and across 128-element blocks; around 2^36, where the
+  // counter's high word is no longer 0; lengths from 0 to several blocks.
+  for (std::uint64_t first_index : {std::uint64_t{0}, std::uint64_t{5}, std::uint64_t{127}, std::uint64_t{128},
+                                    (std::uint64_t{1} << 36) - 3, (std::uint64_t{3} << 36) + 200})
+    for (std::size_t count : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{128}, std::size_t{129},
+                              std::size_t{700}}) {
+      std::vector<std::uint32_t> reference(count);
+      for (std::size_t i = 0; i < count; ++i) {
+        reference[i] = draw_by_definition(key, first_index + i);
+        REQUIRE(stochastic_draw(key, first_index + i) == reference[i]);
+      }
+      const auto check_arch = [&](auto tag, const char* name) {
+        using Arch = typename decltype(tag)::type;
+        std::vector<std::uint32_t> out(count + 2, 0xDEADBEEFu);
+        fill_stochastic_draws_for<Arch>(key, first_index, count, out.data() + 1);  // unaligned
+        INFO(name << ": first index " << first_index << ", count " << count);
+        CHECK(std::vector<std::uint32_t>(out.begin() + 1, out.end() - 1) == reference);
+        CHECK(out.front() == 0xDEADBEEFu);  // nothing written outside
+        CHECK(out.back() == 0xDEADBEEFu);
+      };
+      check_arch(arch_tag<scalar_arch>{}, "scalar");
+      for_each_compiled_arch(check_arch);
+    }
+}
+
+TEST_CASE("Stochastic draws: the same inputs give the same draws, any other input others", "[stochastic_rounding]") {
+  constexpr std::uint64_t count = 4000;
+  const auto draws_of = [](std::uint64_t seed, std::uint64_t offset, std::uint32_t step, std::uint32_t stream) {
     std::vector<std::uint32_t> out;
-    for (std::uint64_t index = 0; index < count; ++index)
-      for (std::uint32_t word : philox_element_words(s, offset + index, step, stream)) out.push_back(word);
+    for (std::uint64_t index = 0; index < count; ++index) out.push_back(stochastic_draw({seed, step, stream}, offset + index));
     return out;
   };
-  const std::vector<std::uint32_t> base = words_of(seed, 0, 7, 0);
-  CHECK(words_of(seed, 0, 7, 0) == base);
+  const std::uint64_t seed = 42;
+  const std::vector<std::uint32_t> base = draws_of(seed, 0, 7, 0);
+  CHECK(draws_of(seed, 0, 7, 0) == base);
   // Each change of one input (the step, the stream, either half of the seed
-  // and of the index) changes the words. Two independent uniform words agree
-  // with probability 2^-32: among 4000 pairs, one equal pair would already be
-  // a 1-in-a-million event.
+  // and of the index's counter) changes the draws. Two independent 16-bit
+  // draws agree with probability 2^-16: among 4000 pairs 0.06 agree on
+  // average, and 4 or more with probability below 10^-6.
   const std::vector<std::vector<std::uint32_t>> others = {
-      words_of(seed, 0, 8, 0), words_of(seed, 0, 7, 1), words_of(seed + 1, 0, 7, 0),
-      words_of(seed | (std::uint64_t{1} << 40), 0, 7, 0), words_of(seed, std::uint64_t{1} << 32, 7, 0)};
+      draws_of(seed, 0, 8, 0), draws_of(seed, 0, 7, 1), draws_of(seed + 1, 0, 7, 0),
+      draws_of(seed | (std::uint64_t{1} << 40), 0, 7, 0), draws_of(seed, std::uint64_t{1} << 36, 7, 0)};
   for (const auto& other : others) {
     std::size_t equal = 0;
     for (std::size_t k = 0; k < base.size(); ++k) equal += other[k] == base[k];
-    CHECK(equal == 0);
+    CHECK(equal <= 3);
   }
-  // And the words look uniform: the mean of 4000 words over 2^32 is 1/2 with
-  // sigma sqrt(1/12 / 4000) = 0.0046; 5 sigma.
+  // Within one run, every draw is 16 bits, and they look uniform: the mean of
+  // 4000 draws over 2^16 is 1/2 with sigma sqrt(1/12 / 4000) = 0.0046; 5 sigma.
   double sum = 0;
-  for (std::uint32_t word : base) sum += word / 4294967296.0;
+  for (std::uint32_t draw : base) {
+    REQUIRE(draw <= 0xFFFFu);
+    sum += draw / 65536.0;
+  }
   CHECK(std::abs(sum / base.size() - 0.5) < 5 * 0.0046);
 }
 
@@ -402,8 +428,8 @@ TEST_CASE("Stochastic rounding: one of the two neighbours, the exact values kept
       if (f == format::f16 && magnitude >= 65536.0) {
         REQUIRE((toward_zero & 0x7FFFu) == 0x7C00u);  // Inf for certain (see stochastic_rounding.hpp)
         REQUIRE(away == toward_zero);
-      } else if (f == format::f16 && magnitude < std::ldexp(1.0, -22)) {
-        // The fixed point's truncation: x's bits below 2^-45 take no part,
+      } else if (f == format::f16 && magnitude < std::ldexp(1.0, -17)) {
+        // The fixed point's truncation: x's bits below 2^-40 take no part,
         // so the largest word may leave such an x on the lower neighbour.
         REQUIRE(double(widen(f, toward_zero)) == std::ldexp(std::trunc(magnitude * 0x1p24), -24) * (x < 0 ? -1 : 1));
         REQUIRE((away == toward_zero || away == toward_zero + 1));
@@ -435,7 +461,7 @@ draws draw(format f, float x, std::size_t count, std::uint64_t seed) {
   double sum = 0;
   std::size_t up = 0;
   for (std::size_t index = 0; index < count; ++index) {
-    const std::uint16_t h = round_scalar(f, x, philox_element_words(seed, index, 1, 0)[0]);
+    const std::uint16_t h = round_scalar(f, x, stochastic_draw({seed, 1, 0}, index));
     // Inf counts as the step after the largest finite value (see
     // stochastic_rounding.hpp): 2^128 for bf16, 2^16 for fp16.
     const float w = widen(f, h);
@@ -494,7 +520,7 @@ TEST_CASE("Stochastic rounding: deterministic from the seed, other draws at anot
   const auto round_all = [&](std::uint64_t seed, std::uint32_t step) {
     std::vector<std::uint16_t> out;
     for (std::size_t k = 0; k < x.size(); ++k)
-      out.push_back(stochastic_round_to_bf16(x[k], philox_element_words(seed, k, step, 0)[0]));
+      out.push_back(stochastic_round_to_bf16(x[k], stochastic_draw({seed, step, 0}, k)));
     return out;
   };
   const std::vector<std::uint16_t> first = round_all(9, 1);
@@ -509,115 +535,56 @@ TEST_CASE("Stochastic rounding: deterministic from the seed, other draws at anot
   }
 }
 
-TEST_CASE("Stochastic rounding: the bits do not depend on how the elements are split into vectors",
-          "[stochastic_rounding]") {
-  constexpr std::uint64_t seed = 77;
-  constexpr std::uint32_t step = 5, stream = 2;
-  std::vector<float> x(1000);
-  std::mt19937 generator(5);
-  std::normal_distribution<float> normal(0.0f, 1e-3f);
-  for (float& v : x) v = normal(generator);
-  std::vector<std::uint16_t> reference_bf16, reference_f16;
-  for (std::size_t k = 0; k < x.size(); ++k) {
-    const philox_words words = philox_element_words(seed, k, step, stream);
-    reference_bf16.push_back(stochastic_round_to_bf16(x[k], words[0]));
-    reference_f16.push_back(stochastic_round_to_f16(x[k], words[1]));  // a second buffer: the next word
-  }
-  for_each_compiled_arch([&](auto tag, const char* name) {
-    using Arch = typename decltype(tag)::type;
-    using floats = xsimd::batch<float, Arch>;
-    // A scalar peel of `peel` elements, whole vectors, a scalar tail: as a
-    // driver's alignment peel and block boundaries would split the span.
-    for (std::size_t peel : {std::size_t{0}, std::size_t{1}, std::size_t{3}, floats::size - 1}) {
-      std::vector<std::uint16_t> bf16(x.size()), f16(x.size());
-      std::size_t k = 0;
-      const auto scalar_element = [&](std::size_t index) {
-        const philox_words words = philox_element_words(seed, index, step, stream);
-        bf16[index] = stochastic_round_to_bf16(x[index], words[0]);
-        f16[index] = stochastic_round_to_f16(x[index], words[1]);
-      };
-      for (; k < peel; ++k) scalar_element(k);
-      for (; k + floats::size <= x.size(); k += floats::size) {
-        const auto words = philox_element_words<Arch>(seed, k, step, stream);
-        std::array<std::uint32_t, floats::size> b{}, h{};
-        stochastic_round_to_bf16<Arch>(floats::load_unaligned(&x[k]), words[0]).store_unaligned(b.data());
-        stochastic_round_to_f16<Arch>(floats::load_unaligned(&x[k]), words[1]).store_unaligned(h.data());
-        for (std::size_t lane = 0; lane < floats::size; ++lane) {
-          bf16[k + lane] = static_cast<std::uint16_t>(b[lane]);
-          f16[k + lane] = static_cast<std::uint16_t>(h[lane]);
-        }
-      }
-      for (; k < x.size(); ++k) scalar_element(k);
-      INFO(name << ", peel " << peel);
-      CHECK(bf16 == reference_bf16);
-      CHECK(f16 == reference_f16);
-    }
-  });
-}
-
-// A rule as lib/variants/ writes them, run by the library's own range loop
-// (simd/range.hpp: alignment peel, vectors, tail): it rounds x to bf16 (word
-// 0) and to fp16 (word 1) with the words of each element's index.
-struct rounding_rule {
-  using value_type = float;
-  const float* x;
-  std::uint16_t* bf16;
-  std::uint16_t* f16;
-  std::uint64_t seed;
-  std::uint32_t step, stream;
-
-  const float* anchor() const { return x; }
-
-  template <class Lanes>
-  void apply(std::size_t i) const {
-    const auto words = philox_lanes_words<Lanes>(seed, i, step, stream);
-    const auto v = Lanes::load(x + i);
-    if constexpr (Lanes::width == 1) {
-      bf16[i] = stochastic_round_to_bf16(v, words[0]);
-      f16[i] = stochastic_round_to_f16(v, words[1]);
-    } else {
-      alignas(64) std::uint32_t b[Lanes::width], h[Lanes::width];
-      stochastic_round_to_bf16(v, words[0]).store_aligned(b);
-      stochastic_round_to_f16(v, words[1]).store_aligned(h);
-      for (std::size_t lane = 0; lane < Lanes::width; ++lane) {
-        bf16[i + lane] = static_cast<std::uint16_t>(b[lane]);
-        f16[i + lane] = static_cast<std::uint16_t>(h[lane]);
-      }
-    }
-  }
-};
-
+// The library's rule (variants/stochastic_narrow.hpp) with draws filled in
+// pieces as a chunked step fills them, run by the library's own range loop
+// (simd/range.hpp: alignment peel, vectors, tail) on blocks of every size.
 TEST_CASE("Stochastic rounding in the library's range loop: the same bits for every arch, block size and thread count",
           "[stochastic_rounding]") {
-  constexpr std::size_t size = 4099;  // odd: a tail on every width
+  constexpr std::size_t size = 4099;  // odd: a tail on every width, and a block of 128 cut short
   std::vector<float> storage(size + 16);
   float* x = storage.data() + 1;  // not vector-aligned: the peel runs
   std::mt19937 generator(6);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (std::size_t k = 0; k < size; ++k) x[k] = normal(generator) * std::ldexp(1.0f, int(k % 40) - 30);
+  const stochastic_key bf16_key{11, 4, 9}, f16_key{11, 4, 10};
   std::vector<std::uint16_t> reference_bf16(size), reference_f16(size);
   for (std::size_t k = 0; k < size; ++k) {
-    const philox_words words = philox_element_words(11, k, 4, 9);
-    reference_bf16[k] = stochastic_round_to_bf16(x[k], words[0]);
-    reference_f16[k] = stochastic_round_to_f16(x[k], words[1]);
+    reference_bf16[k] = stochastic_round_to_bf16(x[k], stochastic_draw(bf16_key, k));
+    reference_f16[k] = stochastic_round_to_f16(x[k], stochastic_draw(f16_key, k));
   }
   const auto check_arch = [&](auto tag, const char* name) {
     using Arch = typename decltype(tag)::type;
-    // Block sizes below one vector, odd, and above min_vectors_to_align
-    // vectors (so that blocks start unaligned and peel); 1 to 3 threads.
-    for (std::size_t block : {std::size_t{1}, std::size_t{5}, std::size_t{64}, std::size_t{333}, size})
-      for (int threads = 1; threads <= 3; ++threads) {
-        std::vector<std::uint16_t> bf16(size, 0xDEAD), f16(size, 0xDEAD);
-        const rounding_rule rule{x, bf16.data(), f16.data(), 11, 4, 9};
-        const auto blocks = static_cast<long>((size + block - 1) / block);
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-        for (long b = 0; b < blocks; ++b)
-          run_range_for<Arch>(rule, static_cast<std::size_t>(b) * block,
-                              std::min(size, static_cast<std::size_t>(b + 1) * block));
-        INFO(name << ", blocks of " << block << ", " << threads << " threads");
-        CHECK(bf16 == reference_bf16);
-        CHECK(f16 == reference_f16);
+    // Draws filled in pieces of 1 to 4099 elements (starts inside blocks of 128
+    // included); rounding blocks below one vector, odd, and above
+    // min_vectors_to_align vectors (so that blocks start unaligned and peel);
+    // 1 to 3 threads.
+    for (std::size_t piece : {std::size_t{1}, std::size_t{100}, std::size_t{2048}, size}) {
+      std::vector<std::uint32_t> bf16_draws(size), f16_draws(size);
+      for (std::size_t begin = 0; begin < size; begin += piece) {
+        const std::size_t n = std::min(piece, size - begin);
+        fill_stochastic_draws_for<Arch>(bf16_key, begin, n, bf16_draws.data() + begin);
+        fill_stochastic_draws_for<Arch>(f16_key, begin, n, f16_draws.data() + begin);
       }
+      for (std::size_t block : {std::size_t{1}, std::size_t{5}, std::size_t{64}, std::size_t{333}, size})
+        for (int threads = 1; threads <= 3; ++threads) {
+          std::vector<inertia::bfloat16> bf16(size, inertia::bfloat16{0xDEAD});
+          std::vector<inertia::float16> f16(size, inertia::float16{0xDEAD});
+          const stochastic_narrow_rule<inertia::bfloat16> to_bf16{x, bf16.data(), bf16_draws.data()};
+          const stochastic_narrow_rule<inertia::float16> to_f16{x, f16.data(), f16_draws.data()};
+          const auto blocks = static_cast<long>((size + block - 1) / block);
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+          for (long b = 0; b < blocks; ++b) {
+            const std::size_t begin = static_cast<std::size_t>(b) * block, end = std::min(size, begin + block);
+            run_range_for<Arch>(to_bf16, begin, end);
+            run_range_for<Arch>(to_f16, begin, end);
+          }
+          INFO(name << ": draws in pieces of " << piece << ", blocks of " << block << ", " << threads << " threads");
+          std::size_t differ = 0;
+          for (std::size_t k = 0; k < size; ++k)
+            differ += bf16[k].bits != reference_bf16[k] || f16[k].bits != reference_f16[k];
+          CHECK(differ == 0);
+        }
+    }
   };
   check_arch(arch_tag<scalar_arch>{}, "scalar");
   for_each_compiled_arch(check_arch);
@@ -669,16 +636,18 @@ TEST_CASE("Stochastic rounding: NaN, Inf, zeros, subnormals and overflow", "[sto
   CHECK(stochastic_round_to_bf16(std::numeric_limits<float>::max(), 0x0001u) == 0x7F80);
   CHECK(stochastic_round_to_f16(65504.0f + 8.0f, 0x17FFu) == 0x7BFF);  // 8/32 of the step: up from 0x1800
   CHECK(stochastic_round_to_f16(65504.0f + 8.0f, 0x1800u) == 0x7C00);
-  // fp16 subnormals: 3.5 steps of 2^-24 round up when the low 21 bits of the
-  // word reach half of 2^21; just below 2^-14 the carry gives 2^-14 itself.
-  CHECK(stochastic_round_to_f16(std::ldexp(3.5f, -24), 0x0FFFFFu) == 0x0003);
-  CHECK(stochastic_round_to_f16(std::ldexp(3.5f, -24), 0x100000u) == 0x0004);
-  CHECK(stochastic_round_to_f16(float_of(0x387FFFFFu), 0x1FFFFFu) == 0x0400);
+  // fp16 subnormals: 3.5 steps of 2^-24 round up when the 16-bit draw
+  // reaches half of 2^16; just below 2^-14 the carry gives 2^-14 itself.
+  CHECK(stochastic_round_to_f16(std::ldexp(3.5f, -24), 0x7FFFu) == 0x0003);
+  CHECK(stochastic_round_to_f16(std::ldexp(3.5f, -24), 0x8000u) == 0x0004);
+  CHECK(stochastic_round_to_f16(std::ldexp(3.5f, -24), 0xFFFF0000u) == 0x0003);  // the high half is unused
+  CHECK(stochastic_round_to_f16(float_of(0x387FFFFFu), 0xFFFFu) == 0x0400);
   CHECK(stochastic_round_to_f16(float_of(0x387FFFFFu), 0u) == 0x03FF);
-  // The documented truncation below 2^-22: 2^-45 rounds up only for the
-  // largest 21-bit word (probability 2^-21, as |x| / 2^-24 says).
-  CHECK(stochastic_round_to_f16(std::ldexp(1.0f, -45), 0x1FFFFEu) == 0x0000);
-  CHECK(stochastic_round_to_f16(std::ldexp(1.0f, -45), 0x1FFFFFu) == 0x0001);
+  // The documented truncation below 2^-17: 2^-40 rounds up only for the
+  // largest draw (probability 2^-16, as |x| / 2^-24 says), 2^-41 never.
+  CHECK(stochastic_round_to_f16(std::ldexp(1.0f, -40), 0xFFFEu) == 0x0000);
+  CHECK(stochastic_round_to_f16(std::ldexp(1.0f, -40), 0xFFFFu) == 0x0001);
+  CHECK(stochastic_round_to_f16(std::ldexp(1.0f, -41), 0xFFFFu) == 0x0000);
 }
 
 }  // namespace

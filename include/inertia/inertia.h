@@ -573,11 +573,13 @@ typedef enum inertia_master_weights {
 /* How bf16/fp16 values a step writes are rounded. STOCHASTIC: to one of the two
  * neighbours, the upper with probability (x - lower) / (upper - lower), so that
  * E[stored] = x (lib/simd/stochastic_rounding.hpp has the bit-level rules: NaN
- * stays a quiet NaN, +-0 and +-Inf are kept, fp16 subnormals exact to 2^-45).
- * The random word of each element is Philox4x32-10 keyed by `seed`, with the
- * element's index within its tensor, the step number and the buffer as its
- * counter: the same bits on every target, thread count and block size, and in
- * whatever calls the tensors are grouped; a new seed or step draws anew. Every
+ * stays a quiet NaN, +-0 and +-Inf are kept, fp16 subnormals exact to 2^-40).
+ * Each rounding takes 16 random bits of Philox4x32-10 keyed by `seed`, its
+ * counter made of the element's index within its tensor, the step number and
+ * the buffer (lib/simd/stochastic_draws.hpp has the layout; one evaluation
+ * serves eight elements): the same bits on every target, thread count and
+ * block size, and in whatever calls the tensors are grouped; a new seed or
+ * step draws anew. Every
  * mode with a half buffer to write then runs staged. Float32 buffers and split
  * halves are exact either way. */
 typedef enum inertia_rounding {

@@ -19,6 +19,7 @@
 #endif
 
 #include "half_conversion.hpp"
+#include "simd/int_lanes.hpp"
 
 namespace inertia::detail {
 
@@ -173,45 +174,43 @@ xsimd::batch<float, Arch> load_split(const std::uint16_t* top, const std::uint16
   return batch::load_aligned(lanes);
 }
 
+/// p[lane] = the low 16 bits of bits' lane, for lanes whose high halves are zero.
 template <class Arch>
-void store_split(std::uint16_t* top, std::uint16_t* bottom, const xsimd::batch<float, Arch>& v) {
+void store_low_halves(std::uint16_t* p, const xsimd::batch<std::uint32_t, Arch>& bits) {
 #if defined(__AVX512F__)
   if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
-    const __mmask16 all = 0xFFFF;
-    const __m512i u = _mm512_castps_si512(v);
-    _mm256_storeu_si256((__m256i*)top, _mm512_maskz_cvtepi32_epi16(all, _mm512_maskz_srli_epi32(all, u, 16)));
-    _mm256_storeu_si256((__m256i*)bottom, _mm512_maskz_cvtepi32_epi16(all, _mm512_and_si512(u, _mm512_set1_epi32(0xFFFF))));
+    _mm256_storeu_si256((__m256i*)p, _mm512_maskz_cvtepi32_epi16(__mmask16(0xFFFF), bits));
     return;
   }
 #endif
 #if defined(__AVX2__)
   if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
-    const __m256i u = _mm256_castps_si256(v);
-    const __m256i high = _mm256_srli_epi32(u, 16), low = _mm256_and_si256(u, _mm256_set1_epi32(0xFFFF));
     // Every lane is below 2^16: the unsigned-saturating pack keeps it.
-    _mm_storeu_si128((__m128i*)top, _mm_packus_epi32(_mm256_castsi256_si128(high), _mm256_extracti128_si256(high, 1)));
-    _mm_storeu_si128((__m128i*)bottom, _mm_packus_epi32(_mm256_castsi256_si128(low), _mm256_extracti128_si256(low, 1)));
+    const __m256i u = bits;
+    _mm_storeu_si128((__m128i*)p, _mm_packus_epi32(_mm256_castsi256_si128(u), _mm256_extracti128_si256(u, 1)));
     return;
   }
 #endif
 #if defined(__SSE2__)
   if constexpr (std::is_same_v<Arch, xsimd::sse2>) {
-    // SSE2 packs with signed saturation only: sign-extend each 16-bit half first.
-    const __m128i u = _mm_castps_si128(v);
-    const __m128i high = _mm_srai_epi32(u, 16), low = _mm_srai_epi32(_mm_slli_epi32(u, 16), 16);
-    _mm_storel_epi64((__m128i*)top, _mm_packs_epi32(high, high));
-    _mm_storel_epi64((__m128i*)bottom, _mm_packs_epi32(low, low));
+    // SSE2 packs with signed saturation only: sign-extend the low 16 bits first, so nothing saturates.
+    const __m128i extended = _mm_srai_epi32(_mm_slli_epi32(bits, 16), 16);
+    _mm_storel_epi64((__m128i*)p, _mm_packs_epi32(extended, extended));
     return;
   }
 #endif
-  using batch = xsimd::batch<float, Arch>;
-  alignas(64) float lanes[batch::size];
-  v.store_aligned(lanes);
-  for (std::size_t lane = 0; lane < batch::size; ++lane) {
-    const std::uint32_t bits = std::bit_cast<std::uint32_t>(lanes[lane]);
-    top[lane] = static_cast<std::uint16_t>(bits >> 16);
-    bottom[lane] = static_cast<std::uint16_t>(bits);
-  }
+  alignas(64) std::uint32_t lanes[xsimd::batch<std::uint32_t, Arch>::size];
+  bits.store_aligned(lanes);
+  for (std::size_t lane = 0; lane < xsimd::batch<std::uint32_t, Arch>::size; ++lane)
+    p[lane] = static_cast<std::uint16_t>(lanes[lane]);
+}
+
+template <class Arch>
+void store_split(std::uint16_t* top, std::uint16_t* bottom, const xsimd::batch<float, Arch>& v) {
+  using word = xsimd::batch<std::uint32_t, Arch>;
+  const word u = xsimd::bitwise_cast<word>(v);
+  store_low_halves<Arch>(top, shift_right<16>(u));
+  store_low_halves<Arch>(bottom, u & word(0xFFFFu));
 }
 
 }  // namespace inertia::detail

@@ -8,18 +8,10 @@
 // with the key bumped by the Weyl constants (0x9E3779B9, 0xBB67AE85) between
 // rounds. Random123's kat_vectors are the test (tests/test_stochastic_rounding.cpp).
 //
-// Counter-based is the point: the random words of an element are a pure
-// function of (seed, element index, step, stream), so a result never depends
-// on which target, thread or block computed it, nor on the order of the work.
-// The layout (philox_counter_of, philox_key_of):
-//   key     = the 64-bit seed: k0 its low word, k1 its high word;
-//   counter = (c0, c1) the element's index within its tensor (low, high word),
-//             c2 the step number (mod 2^32: the words repeat only after four
-//             billion steps of one tensor), c3 a stream word that tells apart
-//             the tensors (or buffers) sharing one seed.
-// Each call gives four independent words per element; a caller rounding
-// several buffers of the same element takes word k for its k-th buffer rather
-// than a second call.
+// Counter-based is the point: the random words are a pure function of the
+// key and the counter, so a result never depends on which target, thread or
+// block computed it, nor on the order of the work. simd/stochastic_draws.hpp
+// says which counter and which bits each rounded element takes.
 //
 // The vector version takes xsimd 8.1 batches of uint32_t. xsimd 8.1 has no
 // 32x32->64 multiply, so mulhilo is written per x86 arch with the even-lane
@@ -29,14 +21,12 @@
 // (philox_mulhilo_portable, also tested on x86). Every path computes the same
 // exact integers, so every target gives the same words.
 //
-// Cost: ten rounds of two mulhilo per element, far more work than a
-// memory-bound step does per element. Measured on this VM (loaded: 2 cores,
-// load average 4; best of 7 over 2^20 elements, philox plus the rounding, one
-// word per element, -O3): about 3.3 ns/element with avx512f, 4-4.5 with
-// fma3<avx2>, 12-13 with sse2 (pmuludq does two lanes), 8-16 scalar (one
-// 64-bit multiply does a whole mulhilo there); the portable pieces 3-6x slower
-// than pmuludq. A rule rounding several buffers of an element should take the
-// other words of the same call.
+// Cost: ten rounds of two mulhilo per evaluation, far more work than a
+// memory-bound step does per element: measured on a Zen 4 VM (best of 7 over
+// 2^20 elements, one evaluation per element plus its rounding, -O3), about
+// 3.3 ns/element with avx512f, 4-4.5 with fma3<avx2>, 12-13 with sse2
+// (pmuludq does two lanes), 8-16 scalar; the portable pieces 3-6x slower
+// than pmuludq. Hence eight roundings per evaluation (simd/stochastic_draws.hpp).
 //
 // Scalar functions are `static` so that each target translation unit keeps
 // its own copy compiled with its own flags (as in simd/ops.hpp); the vector
@@ -69,11 +59,6 @@ static inline philox_key philox_key_of(std::uint64_t seed) {
   return {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)};
 }
 
-/// The counter of one element (see the layout above).
-static inline philox_counter philox_counter_of(std::uint64_t index, std::uint32_t step, std::uint32_t stream) {
-  return {static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(index >> 32), step, stream};
-}
-
 /// Philox4x32-10 of one counter: the reference every vector path must equal.
 static inline philox_words philox4x32_10(philox_counter counter, philox_key key) {
   for (int round = 0; round < philox_rounds; ++round) {
@@ -88,12 +73,6 @@ static inline philox_words philox4x32_10(philox_counter counter, philox_key key)
     counter = {hi1 ^ counter[1] ^ key[0], lo1, hi0 ^ counter[3] ^ key[1], lo0};
   }
   return counter;
-}
-
-/// The four words of element `index` of a tensor at `step` on `stream`.
-static inline philox_words philox_element_words(std::uint64_t seed, std::uint64_t index, std::uint32_t step,
-                                                std::uint32_t stream) {
-  return philox4x32_10(philox_counter_of(index, step, stream), philox_key_of(seed));
 }
 
 template <class Arch>
@@ -180,56 +159,6 @@ std::array<philox_batch<Arch>, 4> philox4x32_10(std::array<philox_batch<Arch>, 4
                product0.lo};
   }
   return counter;
-}
-
-/// The counters of the batch::size consecutive elements first_index,
-/// first_index + 1, ... (the carry into the high word of the index included).
-/// Vector arithmetic from a constant 0, 1, 2, ... rather than lanes written
-/// one by one: a vector load of just-stored scalars stalls on store
-/// forwarding.
-template <class Arch>
-std::array<philox_batch<Arch>, 4> philox_counters_of(std::uint64_t first_index, std::uint32_t step,
-                                                     std::uint32_t stream) {
-  using batch = philox_batch<Arch>;
-  using signed_batch = xsimd::batch<std::int32_t, Arch>;
-  constexpr std::size_t lanes = batch::size;
-  static_assert(lanes <= 64);
-  alignas(64) static constexpr std::int32_t lane_numbers[64] = {
-      0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
-      22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
-      44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
-  const signed_batch lane = signed_batch::load_aligned(lane_numbers);
-  const auto low_word = static_cast<std::uint32_t>(first_index);
-  const auto high_word = static_cast<std::uint32_t>(first_index >> 32);
-  // The lanes from `carried` on wrap past 2^32 in the low word (none when
-  // carried == lanes). Signed compares of small numbers: xsimd 8.1 has no
-  // unsigned compare on sse2 and avx2.
-  const auto carried = static_cast<std::int32_t>(low_word > 0xFFFFFFFFu - (lanes - 1) ? 0u - low_word : lanes);
-  const batch carry = xsimd::bitwise_cast<batch>(xsimd::select(lane >= signed_batch(carried), signed_batch(1), signed_batch(0)));
-  return {batch(low_word) + xsimd::bitwise_cast<batch>(lane), batch(high_word) + carry, batch(step), batch(stream)};
-}
-
-/// The four words of each of the elements first_index ... first_index +
-/// batch::size - 1: lane k of word w equals
-/// philox_element_words(seed, first_index + k, step, stream)[w].
-template <class Arch>
-std::array<philox_batch<Arch>, 4> philox_element_words(std::uint64_t seed, std::uint64_t first_index,
-                                                       std::uint32_t step, std::uint32_t stream) {
-  return philox4x32_10<Arch>(philox_counters_of<Arch>(first_index, step, stream), philox_key_of(seed));
-}
-
-/// The words of the Lanes::width elements index, index + 1, ... for a rule's
-/// apply<Lanes> (simd/lanes.hpp): philox_words for scalar_lanes (a plain
-/// value per word), batches of the lanes' arch for simd_lanes. Either way the
-/// element's words are the same, so the peel, the vectors and the tail of a
-/// range agree.
-template <class Lanes>
-auto philox_lanes_words(std::uint64_t seed, std::uint64_t index, std::uint32_t step, std::uint32_t stream) {
-  if constexpr (std::is_arithmetic_v<typename Lanes::vec>) {
-    return philox_element_words(seed, index, step, stream);
-  } else {
-    return philox_element_words<typename Lanes::arch_type>(seed, index, step, stream);
-  }
 }
 
 }  // namespace inertia::detail

@@ -2,13 +2,14 @@
 // Stochastic rounding of float32 to bfloat16 and to fp16: x goes to one of
 // the two 16-bit values around it, the upper one with probability
 // (x - lower) / (upper - lower), so that the rounding is unbiased: E[result]
-// = x. `random` is one uniformly distributed 32-bit word per element (a word
-// of simd/philox.hpp's philox_element_words, so the result is a pure function
-// of seed, element index, step and stream on every target). The result is
-// the 16-bit pattern (a vector: in the low half of each uint32_t lane).
+// = x. `random` is a draw: 16 uniformly distributed bits in the low half of a
+// 32-bit word (simd/stochastic_draws.hpp's stochastic_draw, so the result is
+// a pure function of seed, element index, step and stream on every target);
+// the high half is ignored. The result is the 16-bit pattern (a vector: in
+// the low half of each uint32_t lane).
 //
 // Both are integer arithmetic on the float's bits (plus one exact scaling by
-// 2^45 for fp16's subnormals), so scalar and vector, every target, give the
+// 2^40 for fp16's subnormals), so scalar and vector, every target, give the
 // same bits.
 //
 // bfloat16: add the low 16 bits of `random` to the float's bits and drop the
@@ -34,14 +35,14 @@
 // fp16: fp16's exponent range is smaller than float32's, so the step depends
 // on where x is:
 //   - |x| >= 2^-14 (fp16 normal): rebias the exponent (127 -> 15) and do the
-//     bf16 trick with 13 bits: add `random`'s low 13 bits, drop 13. Exact
+//     bf16 trick with 13 bits: add the draw's low 13 bits, drop 13. Exact
 //     probabilities, the carry into the next binade included.
 //   - |x| < 2^-14 (fp16 subnormal, steps of 2^-24, down to zero): |x| in
-//     units of 2^-24 as a fixed-point number with 21 fraction bits,
-//     truncate(|x| * 2^45) < 2^31, plus `random`'s low 21 bits, shifted down
-//     by 21. Exact for |x| >= 2^-22, whose bits all lie above 2^-45; below
-//     that the probability of rounding up is the truncated fraction, low by
-//     less than 2^-21 (an absolute bias under 2^-45). |x| < 2^-45 (float32
+//     units of 2^-24 as a fixed-point number with 16 fraction bits,
+//     truncate(|x| * 2^40) < 2^26, plus the 16 random bits, shifted down by
+//     16. Exact for |x| >= 2^-17, whose bits all lie above 2^-40; below that
+//     the probability of rounding up is the truncated fraction, low by less
+//     than 2^-16 (an absolute bias under 2^-40). |x| < 2^-40 (float32
 //     subnormals included) always rounds to +-0, so flush-to-zero or
 //     denormals-are-zero, if a caller had set them, would change nothing: the
 //     scaled product is never subnormal. The rounding up from just below
@@ -62,17 +63,14 @@
 
 #include <xsimd/xsimd.hpp>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 #include "simd/half_scalar.hpp"
+#include "simd/int_lanes.hpp"
 
 namespace inertia::detail {
 
-/// fp16's subnormals as fixed point: |x| * 2^(24 + 21) (see above).
-inline constexpr int f16_subnormal_fraction_bits = 21;
-inline constexpr float f16_subnormal_fixed_scale = 0x1p45f;
+/// fp16's subnormals as fixed point: |x| * 2^(24 + 16) (see above).
+inline constexpr int f16_subnormal_fraction_bits = 16;
+inline constexpr float f16_subnormal_fixed_scale = 0x1p40f;
 
 /// The bfloat16 bits of x rounded stochastically with the word `random`.
 static inline std::uint16_t stochastic_round_to_bf16(float x, std::uint32_t random) {
@@ -97,27 +95,6 @@ static inline std::uint16_t stochastic_round_to_f16(float x, std::uint32_t rando
       static_cast<std::int32_t>(std::bit_cast<float>(magnitude) * f16_subnormal_fixed_scale));
   const std::uint32_t fraction_mask = (1u << f16_subnormal_fraction_bits) - 1u;
   return sign | static_cast<std::uint16_t>((fixed + (random & fraction_mask)) >> f16_subnormal_fraction_bits);
-}
-
-/// x >> Shift in every lane. AVX-512F: the zero-masking form with every lane
-/// selected, as in half_lanes.hpp (xsimd's operator>> takes the unmasked one,
-/// whose undefined pass-through operand GCC 12 warns about in every target
-/// translation unit that instantiates it).
-template <int Shift, class Arch>
-xsimd::batch<std::uint32_t, Arch> shift_right(const xsimd::batch<std::uint32_t, Arch>& x) {
-#if defined(__AVX512F__)
-  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) return _mm512_maskz_srli_epi32(__mmask16(0xFFFF), x, Shift);
-#endif
-  return x >> Shift;
-}
-
-/// The lanes of x truncated toward zero to int32 (cvttps2dq), masked on AVX-512F as shift_right is.
-template <class Arch>
-xsimd::batch<std::int32_t, Arch> truncate_to_int32(const xsimd::batch<float, Arch>& x) {
-#if defined(__AVX512F__)
-  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) return _mm512_maskz_cvttps_epi32(__mmask16(0xFFFF), x);
-#endif
-  return xsimd::batch_cast<std::int32_t>(x);
 }
 
 /// The lanes of x rounded to bfloat16 with one word of `random` each; the

@@ -25,6 +25,7 @@
 #include "dispatch.hpp"
 #include "simd/range.hpp"
 #include "simd/reductions.hpp"
+#include "simd/stochastic_draws.hpp"
 #include "targets/list.hpp"
 #include "variants/rules.hpp"
 
@@ -65,6 +66,10 @@ template bool any_non_finite_chunk<float>(const float*, std::size_t);
 template bool any_non_finite_chunk<double>(const double*, std::size_t);
 template bool any_non_finite_chunk<bfloat16>(const bfloat16*, std::size_t);
 template bool any_non_finite_chunk<float16>(const float16*, std::size_t);
+
+void fill_stochastic_draws(const stochastic_key& key, std::uint64_t first_index, std::size_t count, std::uint32_t* out) {
+  fill_stochastic_draws_for<loop_arch>(key, first_index, count, out);
+}
 
 #define INERTIA_INSTANTIATE_RULE(RULE) \
   template void run_range<RULE, store_policy::cached>(const RULE&, std::size_t, std::size_t);
