@@ -136,24 +136,28 @@ json heavy_ball_case(const half_format& f, bool state_float32) {
 }
 
 /// torch.optim.Adam(fused=True), weight decay 0.01, on `f` parameters and state. Gradients at three scales
-/// (1, 1/32, 1/1024), so that in float16 exp_avg_sq holds subnormals and zeros.
-json adam_case(const half_format& f) {
+/// (1, 1/32, 1/1024), so that in float16 exp_avg_sq holds subnormals and zeros. With params_float32, the
+/// parameters and gradients are float32 and only the state is in `f` (state_dtype: Adam's moments in 16 bits).
+json adam_case(const half_format& f, bool params_float32 = false) {
   const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.01;
-  std::vector<float> w = inputs(f, 12, elements), m(elements), v(elements);
-  json c = {{"name", std::string("adam ") + f.name},
+  // float32 parameters: the inputs are float32 numbers, and a stored param is the float itself
+  const half_format& pf = params_float32 ? half_format{"float32", 23, -126, 0x1.fffffep127} : f;
+  std::vector<float> w = inputs(pf, 12, elements), m(elements), v(elements);
+  json c = {{"name", std::string("adam ") + pf.name + (params_float32 ? std::string(", state ") + f.name : "")},
             {"variant", "adam"},
-            {"dtype", f.name},
+            {"dtype", pf.name},
             {"hyperparameters", {{"numerics", "pytorch_fused"}, {"weight_decay", weight_decay}}},
             {"lr", json::array()},
             {"initial", {{"param", array_of(w)}}},
             {"steps", json::array()}};
+  if (params_float32) c["state_dtype"] = f.name;
   for (std::size_t s = 0; s < step_count; ++s) {
     const double lr = 0.01, t = static_cast<double>(s + 1);
     const double c1 = 1.0 - std::pow(beta1, t), c2 = 1.0 - std::pow(beta2, t);  // per step, in double
     const float step_size = static_cast<float>(-lr / c1), root_c2 = static_cast<float>(std::sqrt(c2));
     const float lerp_weight = static_cast<float>(1.0 - beta1), b2 = static_cast<float>(beta2),
                 one_minus_b2 = static_cast<float>(1.0 - beta2);
-    const std::vector<float> g = inputs(f, 200 + s, elements, {1.0, 1.0 / 32, 1.0 / 1024});
+    const std::vector<float> g = inputs(pf, 200 + s, elements, {1.0, 1.0 / 32, 1.0 / 1024});
     for (std::size_t i = 0; i < elements; ++i) {
       const float grad = std::fma(static_cast<float>(weight_decay), w[i], g[i]);
       const float exp_avg = std::fabs(lerp_weight) < 0.5f ? std::fma(lerp_weight, grad - m[i], m[i])
@@ -161,7 +165,7 @@ json adam_case(const half_format& f) {
       const float exp_avg_sq = i < elements - fused_tail ? std::fma(one_minus_b2 * grad, grad, v[i] * b2)
                                                          : std::fma(v[i], b2, (one_minus_b2 * grad) * grad);
       const float denom = std::sqrt(exp_avg_sq) / root_c2 + static_cast<float>(eps);
-      w[i] = stored(f, w[i] + (step_size * exp_avg) / denom);
+      w[i] = stored(pf, w[i] + (step_size * exp_avg) / denom);
       m[i] = stored(f, exp_avg);
       v[i] = stored(f, exp_avg_sq);
     }
@@ -307,6 +311,20 @@ TEST_CASE("one recorded bfloat16 or float16 value 1 ULP off fails at that step, 
     REQUIRE(moved["out_of_tolerance"] == 1);
     REQUIRE(run({scratch("half_nudged.json").string(), "--max-ulp", "1"}).status == 0);
   }
+}
+
+TEST_CASE("state_dtype bfloat16: float32 Adam parameters with bfloat16 moments", "[check-tool][half]") {
+  const json c = adam_case(bf16, true);
+  const json r = report(document(c), "half_state_bfloat16.json", 0);
+  REQUIRE(r["cases"][0]["dtype"] == "float32");
+  REQUIRE(r["cases"][0]["state_dtype"] == "bfloat16");
+  REQUIRE(r["cases"][0]["histogram"]["0"] == step_count * elements * 3);
+  // The moments are compared in bfloat16: one bfloat16 step off is 1 ULP.
+  json doc = document(c);
+  json& x = doc["cases"][0]["steps"][3]["exp_avg"][7];
+  REQUIRE(x.get<double>() != 0);
+  x = one_ulp_out(bf16, x.get<double>());
+  REQUIRE(report(doc, "half_state_bfloat16.json", 1)["cases"][0]["steps"][3]["states"]["exp_avg"]["max_ulp"] == 1);
 }
 
 TEST_CASE("state_dtype float32: bfloat16 and float16 parameters with float32 state", "[check-tool][half]") {
