@@ -158,15 +158,23 @@ std::vector<optimizer_handle::key_info> optimizer_handle::keys() const {
   return out;
 }
 
-void optimizer_handle::step(bool float64, void* param, const void* grad, const std::vector<void*>& state,
-                            std::size_t n, long long t) {
+void optimizer_handle::step(inertia_dtype param_dtype, inertia_dtype state_dtype, void* param, const void* grad,
+                            const std::vector<void*>& state, std::size_t n, long long t) {
   inertia_tensor tensor{};
   tensor.param = param;
   tensor.grad = grad;
   for (std::size_t i = 0; i < state.size() && i < INERTIA_MAX_STATE; ++i) tensor.state[i] = state[i];
   tensor.size = n;
-  require_ok(inertia_optimizer_step(handle_.get(), float64 ? INERTIA_FLOAT64 : INERTIA_FLOAT32, &tensor, 1, t, nullptr,
-                                    nullptr));
+  if (param_dtype == state_dtype) {
+    require_ok(inertia_optimizer_step(handle_.get(), param_dtype, &tensor, 1, t, nullptr, nullptr));
+    return;
+  }
+  inertia_storage storage{};  // nearest-even rounding, no master: param is the only copy of the weights
+  storage.param_dtype = param_dtype;
+  storage.grad_dtype = param_dtype;
+  storage.state_dtype = state_dtype;
+  storage.master_weights = INERTIA_MASTER_NONE;
+  require_ok(inertia_optimizer_step_storage(handle_.get(), &storage, &tensor, nullptr, 1, t, nullptr, nullptr));
 }
 
 }  // namespace inertia::check

@@ -91,8 +91,12 @@ class optimizer_handle {
   };
   std::vector<key_info> keys() const;
 
-  /// One step of one tensor; throws library_error.
-  void step(bool float64, void* param, const void* grad, const std::vector<void*>& state, std::size_t n, long long t);
+  /// One step of one tensor, param and grad of param_dtype, every state buffer
+  /// of state_dtype: the generic call (inertia_optimizer_step) when the two
+  /// are one type, inertia_optimizer_step_storage (no master) when not.
+  /// Throws library_error.
+  void step(inertia_dtype param_dtype, inertia_dtype state_dtype, void* param, const void* grad,
+            const std::vector<void*>& state, std::size_t n, long long t);
 
  private:
   struct destroy {

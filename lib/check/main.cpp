@@ -12,81 +12,8 @@
 // Exit status: 0 every step of every case is within tolerance; 1 some step is
 // not; 2 the input or the command line is unusable (the message says why).
 //
-// INPUT 1, a JSON file: format "inertia-trajectory", version 1
-//   {"format": "inertia-trajectory", "version": 1,
-//    "source": "free text: what recorded it",                  (optional)
-//    "cases": [{
-//      "name": "fc1.weight",                                   (optional)
-//      "variant": "adam",                                      (any of VARIANTS below; or --variant)
-//      "dtype": "float32" | "float64",
-//      "hyperparameters": {"lr": ..., "betas": [0.9, 0.999], "amsgrad": true, ...},
-//                                                              (the library's keys; missing keys take its defaults)
-//      "numerics": "pytorch_fused",                            (optional: hyperparameters.numerics, heavy_ball's)
-//      "lr": [the lr of step 1, of step 2, ...] or one number, (set as "lr" before each step; none for weight_ema)
-//      "initial": {"param": [n numbers],
-//                  "<state>": [n numbers],                     (optional: each state buffer before step 1)
-//                  "mu_product": x,                            (optional: scalar state before step 1, nadam)
-//                  "step": k},                                 (optional: steps taken before; step 1 is t = k + 1)
-//      "steps": [{"grad": [n], "param": [n, after the step] or null (not compared),
-//                 "<state>": [n, after the step] or null,      (each state buffer recorded; missing or null: not compared)
-//                 "mu_product": x}, ...]                       (optional: scalar state after the step, compared)
-//    }, ...]}
-//   Hyperparameters are the library's keys (inertia.h, inertia_optimizer_set): a number is set as a number, true
-//   and false as a flag (1, 0), an array with set_array, a string with set_string. An unknown key, or a value of
-//   the wrong kind or out of range, is the library's error and exits 2. beta1 and beta2 are read as the two
-//   elements of betas where the variant has betas (adam, adamw, nadam, lion), as the golden files write them.
-//   <state> is each state buffer's name as the library gives it for these hyperparameters
-//   (inertia_optimizer_state_name, torch's state_dict names): momentum_buffer (heavy_ball with momentum, qhm,
-//   signum, lars), velocity (sutskever with momentum, ema), exp_avg, exp_avg_sq, max_exp_avg_sq (adam with
-//   amsgrad), sum (adagrad), average (weight_ema), velocities[0], velocities[1], ... (aggmo; or "velocities":
-//   [[n], [n], ...]). "state" is read for the first buffer. A buffer not given before step 1 starts at zero,
-//   adagrad's sum at initial_accumulator_value, and heavy_ball's is created by step 1 as PyTorch does
-//   (buffer = gradient). heavy_ball with an initial momentum_buffer and no initial step (or 0) replays
-//   from t = 2 (the buffer exists, so a step was taken); with an initial step but no buffer it is an error.
-//   weight_ema averages the model's weights and reads no gradient: "initial": {"average": [n], "step": k}
-//   (k: the updates the average has had), "steps": [{"weights": [n, the model's weights this update averages
-//   in], "average": [n, after the update]}, ...], and no "lr"; the report's param column stays empty.
-//   Numbers must be finite; they are read as doubles and rounded to dtype, so write float32 values exactly
-//   (Python's json.dumps of float(x) does). scripts/record_trajectory.py records a torch.optim SGD, Adam,
-//   AdamW, NAdam or Adagrad run from your training loop in this
-//   format; tests/data/*.json are examples.
-//
-// INPUT 2, a directory of .npy files (one tensor; '<f4' or '<f8', C order, .npy format 1.0 to 3.0):
-//   param0.npy   the parameter before step 1, any shape, n elements
-//   grads.npy    [steps, ...]: the gradient of each step, n elements per step
-//   params.npy   [steps, ...]: the parameter after each step
-//   <state>.npy  [steps, ...]: that state buffer after each step           (optional; state.npy: the first)
-//   <state>0.npy that state buffer before step 1                           (optional; state0.npy: the first)
-//   lr.npy       one learning rate per step, or a single one               (or --lr)
-//   weight_ema: weights.npy [steps, ...] and average0.npy take the places of grads.npy and param0.npy, and
-//   there is no params.npy. The variant (--variant) and the hyperparameters (--set, --momentum, ...) come
-//   from the command line.
-//
-// COMMAND-LINE HYPERPARAMETERS: --set key=value (repeatable) sets a key on every case after the file's:
-//   true or false a flag, a number a number, comma-separated numbers an array ("0.9," an array of one),
-//   anything else a string (--set numerics=pytorch_fused). --momentum, --dampening, --weight-decay,
-//   --nesterov, --maximize, --beta, --bias-correction and --numerics are shorthands for --set of that key.
-//   A key the replayed variant does not have is an error (exit 2).
-//
-// REPLAY: the library starts from the initial values and steps on its own values with the recorded
-// gradients and learning rates (errors accumulate, as in training); --resync restarts every step from the
-// recorded values instead, so each step is judged on its own. Every variant runs through the library's
-// generic call (inertia_optimizer_step) with t = initial step + 1, + 2, ... After every step it compares,
-// element by element, its parameter and every recorded state buffer and scalar state with the recorded ones:
-//   ULP distance         the count of representable dtype values between the two (+0 and -0 are equal;
-//                        a NaN against a number is unbounded)
-//   relative difference  |a - b| / max(|a|, |b|), 0 when equal
-// An element is within tolerance when its ULP distance <= --max-ulp, or, when --max-rel is given, its
-// relative difference <= --max-rel. A step passes when every element of every compared array is within
-// tolerance. The report gives, per step, the largest ULP distance of the parameter and of the worst state,
-// the worst element (array[index]) with its recorded and replayed values, and a histogram of the ULP distances
-// of every compared element (buckets 0/1/2-3/4-15/16-255/>=256; --json: every state, "histogram"); per case
-// the histogram of all steps, the first step and element that differ ("first_divergence"), and a hint when
-// that step's distances match a known cause ("hints"): only the last n % 4, n % 8 or n % 16 elements differ
-// (a fused or vectorized kernel's tail order, as torch's fused=True path), or a quarter or more of the
-// elements differ by at most 3 ULP (another multiply-add contraction or operation order).
-//
-// EXIT STATUS: 0 every step of every case is within tolerance; 1 some step is not; 2 unusable input.
+// The input formats, the command-line hyperparameters and the replay rules are
+// format_help below, the text --help prints: one copy, kept beside the code.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -116,7 +43,9 @@ constexpr const char* format_help = R"(INPUT 1, a JSON file: format "inertia-tra
    "cases": [{
      "name": "fc1.weight",                                   (optional)
      "variant": "adam",                                      (any of VARIANTS below; or --variant)
-     "dtype": "float32" | "float64",
+     "dtype": "float32" | "float64" | "bfloat16" | "float16",
+                                                             (of param and grad, and of the state unless:)
+     "state_dtype": "float32",                               (optional: the state buffers' type, see below)
      "hyperparameters": {"lr": ..., "betas": [0.9, 0.999], "amsgrad": true, ...},
                                                              (the library's keys; missing keys take its defaults)
      "numerics": "pytorch_fused",                            (optional: hyperparameters.numerics, heavy_ball's)
@@ -144,12 +73,21 @@ constexpr const char* format_help = R"(INPUT 1, a JSON file: format "inertia-tra
   weight_ema averages the model's weights and reads no gradient: "initial": {"average": [n], "step": k}
   (k: the updates the average has had), "steps": [{"weights": [n, the model's weights this update averages
   in], "average": [n, after the update]}, ...], and no "lr"; the report's param column stays empty.
-  Numbers must be finite; they are read as doubles and rounded to dtype, so write float32 values exactly
-  (Python's json.dumps of float(x) does). scripts/record_trajectory.py records a torch.optim SGD, Adam,
-  AdamW, NAdam or Adagrad run from your training loop in this
-  format; tests/data/*.json are examples.
+  Numbers must be finite; they are read as doubles and rounded to their array's type, to nearest even
+  (bfloat16 and float16 through float32, as torch's .to(torch.bfloat16) does), so write each value exactly:
+  Python's json.dumps of float(x) of an element of a float32, bfloat16 or float16 tensor does. A value that
+  is not exact is rounded and counted in a warning; one beyond the type's range (float16: 65504) is an error.
+  bfloat16 and float16 cases step as torch 2.x's fused CPU optimizers do on such tensors: every element
+  widened to float, the variant's float32 rule, every stored value rounded back to nearest even.
+  "state_dtype" keeps every state buffer in another type than dtype, as inertia_optimizer_step_storage
+  does (param and grad in dtype, no master weights): "float32" (bfloat16 or float16 parameters with float32
+  optimizer state), or "bfloat16" (with float32 or float16 parameters: Adam's moments in 16 bits);
+  float64 only with float64. scripts/record_trajectory.py records a torch.optim SGD, Adam, AdamW, NAdam or
+  Adagrad run from your training loop in this format; tests/data/*.json are examples.
 
-INPUT 2, a directory of .npy files (one tensor; '<f4' or '<f8', C order, .npy format 1.0 to 3.0):
+INPUT 2, a directory of .npy files (one tensor; C order, .npy format 1.0 to 3.0; every file of one type:
+  '<f4' float32, '<f8' float64, '<f2' float16, or '<u2' 16-bit patterns with --dtype bfloat16 or --dtype
+  float16: numpy has no bfloat16, so save a bf16 tensor as t.view(torch.int16).numpy().view('<u2')):
   param0.npy   the parameter before step 1, any shape, n elements
   grads.npy    [steps, ...]: the gradient of each step, n elements per step
   params.npy   [steps, ...]: the parameter after each step
@@ -158,7 +96,8 @@ INPUT 2, a directory of .npy files (one tensor; '<f4' or '<f8', C order, .npy fo
   lr.npy       one learning rate per step, or a single one               (or --lr)
   weight_ema: weights.npy [steps, ...] and average0.npy take the places of grads.npy and param0.npy, and
   there is no params.npy. The variant (--variant) and the hyperparameters (--set, --momentum, ...) come
-  from the command line.
+  from the command line; --dtype, when given, is the type every file must hold (needed for '<u2'; a JSON
+  file gives its own and takes no --dtype). The state is in the parameter's type.
 
 COMMAND-LINE HYPERPARAMETERS: --set key=value (repeatable) sets a key on every case after the file's:
   true or false a flag, a number a number, comma-separated numbers an array ("0.9," an array of one),
@@ -169,10 +108,13 @@ COMMAND-LINE HYPERPARAMETERS: --set key=value (repeatable) sets a key on every c
 REPLAY: the library starts from the initial values and steps on its own values with the recorded
 gradients and learning rates (errors accumulate, as in training); --resync restarts every step from the
 recorded values instead, so each step is judged on its own. Every variant runs through the library's
-generic call (inertia_optimizer_step) with t = initial step + 1, + 2, ... After every step it compares,
-element by element, its parameter and every recorded state buffer and scalar state with the recorded ones:
-  ULP distance         the count of representable dtype values between the two (+0 and -0 are equal;
-                       a NaN against a number is unbounded)
+generic call (inertia_optimizer_step, in the case's dtype; inertia_optimizer_step_storage when the
+state_dtype differs) with t = initial step + 1, + 2, ... After every step it compares, element by element,
+in the array's own type, its parameter and every recorded state buffer and scalar state with the recorded
+ones (scalar state in float32; in float64 for float64):
+  ULP distance         the count of representable values of that type between the two (+0 and -0 are
+                       equal; a NaN against a number is unbounded): 1 is one bfloat16 step in a bfloat16
+                       case
   relative difference  |a - b| / max(|a|, |b|), 0 when equal
 An element is within tolerance when its ULP distance <= --max-ulp, or, when --max-rel is given, its
 relative difference <= --max-rel. A step passes when every element of every compared array is within
@@ -280,7 +222,8 @@ std::pair<std::vector<std::string>, std::string> numerics_of(const trajectory_ca
 
 void print_case_text(const trajectory_case& c, const case_report& r, const diagnosis& d, const tolerance& tol,
                      bool brief) {
-  std::cout << "\ncase '" << c.name << "': " << c.variant << ", " << c.dtype << ", "
+  std::cout << "\ncase '" << c.name << "': " << c.variant << ", " << type_name(c.dtype)
+            << (c.state_dtype != c.dtype ? std::string(" (state ") + type_name(c.state_dtype) + ")" : "") << ", "
             << (c.reads_weights ? c.initial_states.at(0)->size() : c.initial_param.size()) << " elements, "
             << c.steps.size() << " steps (" << describe_hyperparameters(c) << ")\n";
   const std::string state = state_column(r);
@@ -435,6 +378,12 @@ int main(int argc, char** argv) {
     s.option = app.add_option(s.flag, s.value, std::string("--set ") + s.key + "=VALUE");
   auto* step_option = app.add_option("--initial-step", initial_step, "optimizer steps taken before the recording")
                           ->check(CLI::NonNegativeNumber);
+  std::string dtype_name;
+  auto* dtype_option =
+      app.add_option("--dtype", dtype_name,
+                     "a .npy directory's element type, which every file must hold; needed for '<u2' bit patterns\n"
+                     "(bfloat16, or float16). A JSON case gives its own \"dtype\"")
+          ->check(CLI::IsMember({"float32", "float64", "bfloat16", "float16"}));
 
   try {
     app.parse(argc, argv);
@@ -451,6 +400,7 @@ int main(int argc, char** argv) {
   if (*variant_option) lo.variant = variant;
   if (*lr_option) lo.lr = lr;
   if (*step_option) lo.initial_step = initial_step;
+  if (*dtype_option) lo.dtype = parse_element_type(dtype_name);  // one of the four: CLI11 checked it
   try {
     for (const shorthand& s : shorthands) {
       if (!*s.option) continue;
@@ -563,7 +513,8 @@ int main(int argc, char** argv) {
         if (const auto* name = std::get_if<std::string>(&s.value); name && s.key == "numerics") numerics = *name;
       out["cases"].push_back({{"name", c.name},
                               {"variant", c.variant},
-                              {"dtype", c.dtype},
+                              {"dtype", type_name(c.dtype)},
+                              {"state_dtype", type_name(c.state_dtype)},
                               {"numerics", numerics},
                               {"hyperparameters", hyperparameters_json(c)},
                               {"elements", c.reads_weights ? c.initial_states.at(0)->size() : c.initial_param.size()},

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "inertia/half.hpp"
 #include "trajectory.hpp"
 
 namespace inertia::check {
@@ -69,8 +70,16 @@ npy_array read_npy(const std::string& path) {
   } else if (descr == "<f8") {
     out.dtype = "float64";
     item = 8;
+  } else if (descr == "<f2") {
+    out.dtype = "float16";
+    item = 2;
+  } else if (descr == "<u2") {
+    out.dtype = "uint16";  // 16-bit patterns: the loader decodes them by --dtype (bfloat16 has no numpy dtype)
+    item = 2;
   } else {
-    fail(path, "dtype '" + descr + "' (only little-endian float32 '<f4' and float64 '<f8' are read)");
+    fail(path, "dtype '" + descr +
+                   "' (read: little-endian float32 '<f4', float64 '<f8', float16 '<f2', and '<u2' bit patterns with "
+                   "--dtype bfloat16 or float16)");
   }
   // fortran_order
   at = value_of(header, "fortran_order");
@@ -105,7 +114,11 @@ npy_array read_npy(const std::string& path) {
   out.values.resize(count);
   const char* data = bytes.data() + data_start;
   for (std::size_t i = 0; i < count; ++i) {
-    if (item == 4) {
+    if (item == 2) {
+      std::uint16_t bits;
+      std::memcpy(&bits, data + 2 * i, 2);
+      out.values[i] = out.dtype == "float16" ? static_cast<double>(to_float(float16{bits})) : bits;
+    } else if (item == 4) {
       float x;
       std::memcpy(&x, data + 4 * i, 4);
       out.values[i] = x;

@@ -8,8 +8,10 @@
 #include <utility>
 #include <limits>
 #include <span>
+#include <stdexcept>
 #include <type_traits>
 
+#include "dtype.hpp"
 #include "handle.hpp"
 #include "ulp.hpp"
 
@@ -17,28 +19,31 @@ namespace inertia::check {
 
 namespace {
 
-template <class T>
-double relative_difference(T a, T b) {
+/// Of two values widened to double (exactly, from any of the four types).
+double relative_difference(double a, double b) {
   if (a == b || (std::isnan(a) && std::isnan(b))) return 0.0;
   if (!std::isfinite(a) || !std::isfinite(b)) return std::numeric_limits<double>::infinity();
   const long double x = a, y = b;
   return static_cast<double>(std::fabs(x - y) / std::max(std::fabs(x), std::fabs(y)));
 }
 
+/// Element by element in T, the type the library stored: the recorded value
+/// rounded to T as the replay's inputs are, the ULP distance among T's values.
 template <class T>
 comparison compare(const std::vector<T>& library, const std::vector<double>& recorded, const tolerance& tol) {
   comparison out;
   out.compared = true;
   out.size = library.size();
   for (std::size_t i = 0; i < library.size(); ++i) {
-    const T expected = static_cast<T>(recorded[i]);
-    const std::uint64_t ulp = ulp_distance(library[i], expected);
-    const double rel = relative_difference(library[i], expected);
+    const T expected_stored = element<T>::from(recorded[i]);
+    const std::uint64_t ulp = ulp_distance(library[i], expected_stored);
+    const double value = element<T>::widen(library[i]), expected = element<T>::widen(expected_stored);
+    const double rel = relative_difference(value, expected);
     ++out.histogram[histogram_bucket(ulp)];
     if (ulp > 0) {
       if (out.differing++ == 0) {
         out.first_differing = i;
-        out.first_library_value = library[i];
+        out.first_library_value = value;
         out.first_recorded_value = expected;
         out.first_ulp = ulp;
       }
@@ -47,7 +52,7 @@ comparison compare(const std::vector<T>& library, const std::vector<double>& rec
     if (i == 0 || ulp > out.max_ulp) {
       out.max_ulp = ulp;
       out.worst_index = i;
-      out.library_value = library[i];
+      out.library_value = value;
       out.recorded_value = expected;
     }
     out.max_rel = std::max(out.max_rel, rel);
@@ -59,7 +64,9 @@ comparison compare(const std::vector<T>& library, const std::vector<double>& rec
 
 template <class T>
 std::vector<T> as(const std::vector<double>& v) {
-  return std::vector<T>(v.begin(), v.end());
+  std::vector<T> out(v.size());
+  std::transform(v.begin(), v.end(), out.begin(), element<T>::from);
+  return out;
 }
 
 /// The comparison that decides the step: out of tolerance first, then the
@@ -72,16 +79,22 @@ bool worse(const comparison& a, const comparison& b) {
   return a.max_rel > b.max_rel;
 }
 
-template <class T>
+/// P: the type of param and grad; S: of every state buffer (trajectory_case's
+/// dtype and state_dtype). Scalar state (NAdam's mu_product, Schedule-Free's
+/// weight_sum) is the handle's, not a buffer: it is compared in float64 for a
+/// float64 case and in float32 otherwise (the handle keeps it at least that
+/// wide; rounding it to a 16-bit type would hide a difference).
+template <class P, class S>
 case_report replay_typed(const trajectory_case& c, const replay_options& o) {
+  using scalar = std::conditional_t<std::is_same_v<P, double>, double, float>;
   optimizer_handle handle(c.variant);
   for (const setting& s : c.settings) handle.apply(s);  // each was checked when the case was loaded
   for (const auto& [key, value] : c.initial_scalars) handle.set(key, value);
   // weight_ema keeps no param of its own: the weights of each step are it.
   const std::size_t n = c.reads_weights ? c.initial_states.at(0)->size() : c.initial_param.size();
-  std::vector<T> param = c.reads_weights ? std::vector<T>(n) : as<T>(c.initial_param);
-  std::vector<std::vector<T>> states;
-  for (const auto& initial : c.initial_states) states.push_back(as<T>(initial.value()));  // settled by the loader
+  std::vector<P> param = c.reads_weights ? std::vector<P>(n) : as<P>(c.initial_param);
+  std::vector<std::vector<S>> states;
+  for (const auto& initial : c.initial_states) states.push_back(as<S>(initial.value()));  // settled by the loader
   std::vector<void*> state_pointers;
   for (auto& state : states) state_pointers.push_back(state.data());
 
@@ -89,19 +102,19 @@ case_report replay_typed(const trajectory_case& c, const replay_options& o) {
   for (std::size_t s = 0; s < c.steps.size(); ++s) {
     const recorded_step& rec = c.steps[s];
     if (!c.lr.empty()) handle.set("lr", c.lr[s]);
-    const std::vector<T> grad = as<T>(rec.grad);
+    const std::vector<P> grad = as<P>(rec.grad);
     if (c.reads_weights) param = grad;
     step_report r;
     r.step = s + 1;
     r.t = c.first_step + static_cast<long long>(s);
-    handle.step(std::is_same_v<T, double>, param.data(), c.reads_weights ? nullptr : grad.data(), state_pointers, n,
-                r.t);
+    handle.step(c_dtype(element<P>::type), c_dtype(element<S>::type), param.data(),
+                c.reads_weights ? nullptr : grad.data(), state_pointers, n, r.t);
 
     if (!rec.param.empty()) r.param = compare(param, rec.param, o.tol);
     for (std::size_t i = 0; i < states.size(); ++i)
       if (rec.states[i]) r.states.push_back({c.state_names[i], compare(states[i], *rec.states[i], o.tol)});
     for (const auto& [key, recorded] : rec.scalars)
-      r.states.push_back({key, compare(std::vector<T>{static_cast<T>(handle.get(key))}, {recorded}, o.tol)});
+      r.states.push_back({key, compare(std::vector<scalar>{static_cast<scalar>(handle.get(key))}, {recorded}, o.tol)});
     for (const auto& [name, result] : r.states) {
       if (worse(result, r.state)) {
         r.state = result;
@@ -125,9 +138,10 @@ case_report replay_typed(const trajectory_case& c, const replay_options& o) {
     report.steps.push_back(std::move(r));
 
     if (o.resync) {
-      if (!rec.param.empty()) param = as<T>(rec.param);
+      if (!rec.param.empty()) param = as<P>(rec.param);
       for (std::size_t i = 0; i < states.size(); ++i)
-        if (rec.states[i]) std::copy(rec.states[i]->begin(), rec.states[i]->end(), states[i].begin());
+        if (rec.states[i])  // in place: state_pointers hold the buffers' addresses
+          std::transform(rec.states[i]->begin(), rec.states[i]->end(), states[i].begin(), element<S>::from);
       for (const auto& [key, recorded] : rec.scalars) handle.set(key, recorded);
     }
   }
@@ -225,7 +239,19 @@ diagnosis diagnose(const case_report& report, const std::vector<std::string>& nu
 }
 
 case_report replay(const trajectory_case& c, const replay_options& options) {
-  return c.dtype == "float32" ? replay_typed<float>(c, options) : replay_typed<double>(c, options);
+  // Every pair check_state_dtype (trajectory.cpp) lets through, as the library takes them.
+  using E = element_type;
+  const auto is = [&](E p, E s) { return c.dtype == p && c.state_dtype == s; };
+  if (is(E::float32, E::float32)) return replay_typed<float, float>(c, options);
+  if (is(E::float64, E::float64)) return replay_typed<double, double>(c, options);
+  if (is(E::bfloat16, E::bfloat16)) return replay_typed<bfloat16, bfloat16>(c, options);
+  if (is(E::float16, E::float16)) return replay_typed<float16, float16>(c, options);
+  if (is(E::bfloat16, E::float32)) return replay_typed<bfloat16, float>(c, options);
+  if (is(E::float16, E::float32)) return replay_typed<float16, float>(c, options);
+  if (is(E::float16, E::bfloat16)) return replay_typed<float16, bfloat16>(c, options);
+  if (is(E::float32, E::bfloat16)) return replay_typed<float, bfloat16>(c, options);
+  throw std::invalid_argument(std::string("no replay of dtype ") + type_name(c.dtype) + " with state_dtype " +
+                              type_name(c.state_dtype));
 }
 
 }  // namespace inertia::check

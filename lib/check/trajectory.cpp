@@ -22,8 +22,11 @@ double number(const json& value, const std::string& where) {
   return value.get<double>();
 }
 
-/// A finite number array of `expected` elements (any length when expected is 0).
-std::vector<double> numbers(const json& value, const std::string& where, std::size_t expected, bool float32,
+/// A finite number array of `expected` elements (any length when expected is 0),
+/// each finite also as `type` stores it: a value is rounded to its array's type
+/// by the replay, so one that is not such a number is counted in `inexact`, and
+/// one that overflows it (float16 above 65504) is an error, not an infinity.
+std::vector<double> numbers(const json& value, const std::string& where, std::size_t expected, element_type type,
                             std::size_t& inexact) {
   if (!value.is_array()) throw input_error(where + ": expected an array of numbers, found " + std::string(value.type_name()));
   if (expected != 0 && value.size() != expected)
@@ -33,10 +36,34 @@ std::vector<double> numbers(const json& value, const std::string& where, std::si
   for (std::size_t i = 0; i < value.size(); ++i) {
     const double x = number(value[i], where + "[" + std::to_string(i) + "]");
     if (!std::isfinite(x)) throw input_error(where + "[" + std::to_string(i) + "]: not finite");
-    if (float32 && static_cast<double>(static_cast<float>(x)) != x) ++inexact;
+    const double stored = stored_value(type, x);
+    if (!std::isfinite(stored))
+      throw input_error(where + "[" + std::to_string(i) + "] = " + value_text(x) + ": overflows " + type_name(type));
+    if (stored != x) ++inexact;
     out.push_back(x);
   }
   return out;
+}
+
+/// A JSON "dtype" or "state_dtype": one of the four element types' names.
+element_type case_dtype(const json& value, const std::string& where) {
+  const auto t = value.is_string() ? parse_element_type(value.get<std::string>()) : std::nullopt;
+  if (!t)
+    throw input_error(where + " must be \"float32\", \"float64\", \"bfloat16\" or \"float16\", found " + value.dump());
+  return *t;
+}
+
+/// The pairs inertia_optimizer_step_storage takes (inertia.h): state float32,
+/// bfloat16 or the parameter's type; float64 only with float64. Checked here
+/// so the message names the field, not a step.
+void check_state_dtype(element_type dtype, element_type state, const std::string& where) {
+  const bool allowed = dtype == element_type::float64
+                           ? state == element_type::float64
+                           : state == element_type::float32 || state == element_type::bfloat16 || state == dtype;
+  if (!allowed)
+    throw input_error(where + " = \"" + type_name(state) + "\" with dtype \"" + type_name(dtype) +
+                      "\": the library keeps state in float32, bfloat16 or the parameter's type (float64 only with "
+                      "float64 parameters)");
 }
 
 const json& member(const json& object, const char* key, const std::string& where) {
@@ -177,7 +204,7 @@ void read_lr(trajectory_case& tc, optimizer_handle& handle, const json* recorded
     tc.lr.assign(tc.steps.size(), *options.lr);
   } else if (recorded != nullptr) {
     if (recorded->is_number()) tc.lr.assign(tc.steps.size(), number(*recorded, where + ": lr"));
-    else tc.lr = numbers(*recorded, where + ": lr", tc.steps.size(), false, tc.inexact_values);
+    else tc.lr = numbers(*recorded, where + ": lr", tc.steps.size(), element_type::float64, tc.inexact_values);  // set as a double
   } else if (has_lr) {
     throw input_error(where + ": missing \"lr\"");
   }
@@ -245,10 +272,13 @@ trajectory load_json(const std::string& path, const load_options& options, std::
     optimizer_handle handle = make_handle(tc.variant, cw);
     tc.reads_weights = !handle.reads_grad();  // weight_ema: param is the model's weights
 
-    const json& dtype = member(c, "dtype", cw);
-    if (dtype != "float32" && dtype != "float64") throw input_error(cw + ": \"dtype\" must be \"float32\" or \"float64\"");
-    tc.dtype = dtype;
-    const bool f32 = tc.dtype == "float32";
+    tc.dtype = case_dtype(member(c, "dtype", cw), cw + ": \"dtype\"");
+    tc.state_dtype = tc.dtype;
+    if (const auto it = c.find("state_dtype"); it != c.end()) {
+      tc.state_dtype = case_dtype(*it, cw + ": \"state_dtype\"");
+      check_state_dtype(tc.dtype, tc.state_dtype, cw + ": \"state_dtype\"");
+    }
+    const element_type type = tc.dtype, state_type = tc.state_dtype;  // of param and grad; of the state
 
     // The file's settings, then the command line's: the library checks each
     // key and value as it is set.
@@ -278,16 +308,16 @@ trajectory load_json(const std::string& path, const load_options& options, std::
       if (average == nullptr || average->is_null())
         throw input_error(cw + ": " + tc.variant + " needs initial." + tc.state_names.at(0) + ", the " +
                           tc.state_names.at(0) + " before step 1 (it reads the model's weights, no gradient)");
-      tc.initial_states[0] = numbers(*average, cw + ": initial." + tc.state_names.at(0), 0, f32, tc.inexact_values);
+      tc.initial_states[0] = numbers(*average, cw + ": initial." + tc.state_names.at(0), 0, state_type, tc.inexact_values);
       n = tc.initial_states[0]->size();
       if (n == 0) throw input_error(cw + ": initial." + tc.state_names.at(0) + ": no elements");
     } else {
-      tc.initial_param = numbers(member(initial, "param", cw + ": initial"), cw + ": initial.param", 0, f32, tc.inexact_values);
+      tc.initial_param = numbers(member(initial, "param", cw + ": initial"), cw + ": initial.param", 0, type, tc.inexact_values);
       n = tc.initial_param.size();
     }
     for (std::size_t i = tc.reads_weights ? 1 : 0; i < tc.state_names.size(); ++i)
       if (const json* s = state_entry(initial, tc.state_names[i], i); s && !s->is_null())
-        tc.initial_states[i] = numbers(*s, cw + ": initial." + tc.state_names[i], n, f32, tc.inexact_values);
+        tc.initial_states[i] = numbers(*s, cw + ": initial." + tc.state_names[i], n, state_type, tc.inexact_values);
     // Scalar state before step 1 (NAdam's mu_product after initial.step steps).
     for (const auto& [key, value] : initial.items()) {
       if (key == "step" || !value.is_number() || !handle.has_key(key)) continue;
@@ -312,17 +342,17 @@ trajectory load_json(const std::string& path, const load_options& options, std::
       if (!step.is_object()) throw input_error(sw + ": expected an object");
       recorded_step rs;
       if (tc.reads_weights) {
-        rs.grad = numbers(member(step, "weights", sw), sw + ".weights", n, f32, tc.inexact_values);
+        rs.grad = numbers(member(step, "weights", sw), sw + ".weights", n, type, tc.inexact_values);
       } else {
-        rs.grad = numbers(member(step, "grad", sw), sw + ".grad", n, f32, tc.inexact_values);
+        rs.grad = numbers(member(step, "grad", sw), sw + ".grad", n, type, tc.inexact_values);
         // null: not recorded at this step (not compared), as a state buffer may be.
         if (const json& param = member(step, "param", sw); !param.is_null())
-          rs.param = numbers(param, sw + ".param", n, f32, tc.inexact_values);
+          rs.param = numbers(param, sw + ".param", n, type, tc.inexact_values);
       }
       rs.states.resize(tc.state_names.size());
       for (std::size_t i = 0; i < tc.state_names.size(); ++i) {
         if (const json* st = state_entry(step, tc.state_names[i], i); st && !st->is_null())
-          rs.states[i] = numbers(*st, sw + "." + tc.state_names[i], n, f32, tc.inexact_values);
+          rs.states[i] = numbers(*st, sw + "." + tc.state_names[i], n, state_type, tc.inexact_values);
         else
           state_missing = true;
       }
@@ -337,9 +367,10 @@ trajectory load_json(const std::string& path, const load_options& options, std::
     read_lr(tc, handle, c.contains("lr") ? &c["lr"] : nullptr, options, cw);
     settle_initial_state(tc, handle, cw);
     if (tc.inexact_values)
-      warnings.push_back(cw + ": " + std::to_string(tc.inexact_values) +
-                         " values are not float32 numbers and were rounded to float32 (write float32 values with "
-                         "9 significant digits, or as Python's repr(float(x)))");
+      warnings.push_back(cw + ": " + std::to_string(tc.inexact_values) + " values are not " + type_name(tc.dtype) +
+                         (tc.state_dtype != tc.dtype ? std::string(" (state: ") + type_name(tc.state_dtype) + ")" : "") +
+                         " numbers and were rounded to nearest even (write each value exactly: Python's "
+                         "repr(float(x)) of the recorded tensor's element does)");
     out.cases.push_back(std::move(tc));
   }
   return out;
@@ -392,19 +423,42 @@ trajectory load_npy_directory(const std::string& dir, const load_options& option
   for (const std::string& name : required)
     if (!exists(name)) throw input_error(dir + ": the .npy layout needs " + name + " for " + tc.variant + " (see --help)");
 
-  const npy_array first = read_npy(file(start));
-  tc.dtype = first.dtype;
+  // Every file holds the element type of the first: '<f4', '<f8', '<f2', or
+  // with --dtype bfloat16 or float16 '<u2', the 16-bit patterns (numpy has no
+  // bfloat16; a recorder writes tensor.view(torch.int16).numpy().view('<u2')).
+  // --dtype, when given, is what every file must hold.
+  auto resolve = [&](npy_array& a, const std::string& f) {
+    if (a.dtype == "uint16") {
+      if (!options.dtype || (*options.dtype != element_type::bfloat16 && *options.dtype != element_type::float16))
+        throw input_error(f + ": dtype '<u2' holds raw 16-bit patterns; say which type they are with --dtype bfloat16 "
+                              "(or --dtype float16)" +
+                          (options.dtype ? std::string(", not --dtype ") + type_name(*options.dtype) : ""));
+      for (double& x : a.values) {
+        const auto bits = static_cast<std::uint16_t>(x);
+        x = *options.dtype == element_type::bfloat16 ? to_float(bfloat16{bits}) : to_float(float16{bits});
+      }
+      a.dtype = type_name(*options.dtype);
+    } else if (options.dtype && a.dtype != type_name(*options.dtype)) {
+      throw input_error(f + ": dtype " + a.dtype + ", but --dtype " + type_name(*options.dtype) +
+                        (*options.dtype == element_type::bfloat16 ? " (read from '<u2' bit patterns)" : ""));
+    }
+  };
+  npy_array first = read_npy(file(start));
+  resolve(first, file(start));
+  tc.dtype = *parse_element_type(first.dtype);
+  tc.state_dtype = tc.dtype;  // one type for every file of the layout
   const std::size_t n = first.elements();
   if (n == 0) throw input_error(file(start) + ": no elements");
-  auto same_dtype = [&](const npy_array& a, const std::string& f) {
-    if (a.dtype != tc.dtype) throw input_error(f + ": dtype " + a.dtype + ", but " + start + " is " + tc.dtype);
+  auto same_dtype = [&](npy_array& a, const std::string& f) {
+    resolve(a, f);
+    if (a.dtype != first.dtype) throw input_error(f + ": dtype " + a.dtype + ", but " + start + " is " + first.dtype);
   };
   tc.initial_states.resize(tc.state_names.size());
   if (tc.reads_weights) tc.initial_states.at(0) = first.values;
   else tc.initial_param = first.values;
 
   std::size_t steps = 0;
-  const npy_array grads = read_npy(file(inputs));
+  npy_array grads = read_npy(file(inputs));
   same_dtype(grads, file(inputs));
   check_stepped(grads, file(inputs), n, steps);
   std::optional<npy_array> params;
@@ -430,7 +484,7 @@ trajectory load_npy_directory(const std::string& dir, const load_options& option
     }
     if (tc.reads_weights && i == 0) continue;  // average0.npy, read above
     if (const auto name = state_file(i, "0")) {
-      const npy_array state0 = read_npy(file(*name));
+      npy_array state0 = read_npy(file(*name));
       same_dtype(state0, file(*name));
       if (state0.elements() != n)
         throw input_error(file(*name) + ": " + std::to_string(state0.elements()) + " elements, expected " +
@@ -443,6 +497,8 @@ trajectory load_npy_directory(const std::string& dir, const load_options& option
     if (exists("lr.npy")) warnings.push_back(file("lr.npy") + " is ignored: --lr given");
   } else if (exists("lr.npy")) {
     const npy_array lr = read_npy(file("lr.npy"));
+    if (lr.dtype == "uint16")  // a learning rate is a number, set as a double whatever the parameters' type
+      throw input_error(file("lr.npy") + ": dtype '<u2': the learning rates are numbers ('<f4', '<f8' or '<f2')");
     if (lr.elements() == 1) tc.lr.assign(steps, lr.values[0]);
     else if (lr.elements() == steps && lr.shape.size() == 1) tc.lr = lr.values;
     else throw input_error(file("lr.npy") + ": expected one value or one per step (" + std::to_string(steps) + ")");
@@ -504,6 +560,9 @@ trajectory load_trajectory(const std::string& path, const load_options& options,
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) return load_npy_directory(path, options, warnings);
   if (!std::filesystem::exists(path, ec)) throw input_error(path + ": no such file or directory");
+  if (options.dtype)
+    throw input_error("--dtype " + std::string(type_name(*options.dtype)) + ": for a .npy directory only; " + path +
+                      " is a JSON file, whose cases give their own \"dtype\"");
   return load_json(path, options, warnings);
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // A recorded optimizer trajectory, read from the "inertia-trajectory" JSON
 // format or from a directory of .npy files (both documented in main.cpp and in
-// `inertia-check --help`). Values are held as doubles; float32 recordings are
-// exact in them.
+// `inertia-check --help`). Values are held as doubles, as recorded: every
+// value of the four element types (dtype.hpp) is exact in one, and the replay
+// rounds a value that is not to its array's type.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -11,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "dtype.hpp"
 #include "handle.hpp"
 
 namespace inertia::check {
@@ -41,7 +43,12 @@ struct recorded_step {
 struct trajectory_case {
   std::string name;
   std::string variant;  ///< the registry's canonical name ("sgd" is read as "heavy_ball")
-  std::string dtype;    ///< float32 | float64
+  /// Of param and grad (for weight_ema, of the weights and the average), and
+  /// of the state buffers: the JSON's "dtype" and "state_dtype" (the latter
+  /// the former unless given; a pair the library's inertia_optimizer_step_storage
+  /// takes: state float32, bfloat16 or the dtype, float64 only with float64).
+  element_type dtype = element_type::float32;
+  element_type state_dtype = element_type::float32;
   /// What the library's handle is given before step 1, in order (the file's
   /// hyperparameters, then the command line's), with the library's keys:
   /// beta1/beta2 already folded into betas.
@@ -55,7 +62,7 @@ struct trajectory_case {
   std::int64_t initial_step = 0;  ///< optimizer steps taken before the recording, as recorded
   std::int64_t first_step = 1;    ///< t of the first recorded step; t = first_step + s for step s (0-based)
   std::vector<recorded_step> steps;
-  std::size_t inexact_values = 0;  ///< float32 cases: values that are not float32 numbers (rounded)
+  std::size_t inexact_values = 0;  ///< values that are not numbers of their array's type (rounded)
 };
 
 struct trajectory {
@@ -72,6 +79,9 @@ struct load_options {
   /// Applied after the file's, in order: the shorthands (--momentum ...), then --set.
   std::vector<setting> overrides;
   std::optional<std::int64_t> initial_step;
+  /// --dtype: the element type of a .npy directory's files, needed for '<u2'
+  /// (raw 16-bit patterns: bfloat16 or float16); a JSON case names its own.
+  std::optional<element_type> dtype;
 };
 
 /// Reads a JSON file, or a directory in the .npy layout. Throws input_error.
