@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <exception>
 #include <string>
 #include <vector>
@@ -82,6 +81,8 @@ using narrow_bf16 = range_kernel<narrow_rule<bfloat16>>;
 using narrow_f16 = range_kernel<narrow_rule<float16>>;
 using widen_bf16 = range_kernel<widen_rule<bfloat16>>;
 using widen_f16 = range_kernel<widen_rule<float16>>;
+using join_split_kernel = range_kernel<join_split_rule>;
+using split_kernel = range_kernel<split_rule>;
 
 /// The active target's conversion kernels, looked up once per call.
 struct converters {
@@ -91,6 +92,8 @@ struct converters {
   widen_f16 from_f16;
   stochastic_bf16 to_bf16_stochastic;
   stochastic_f16 to_f16_stochastic;
+  join_split_kernel from_split;
+  split_kernel to_split;
   fill_draws_kernel fill_draws;
   bool stochastic;
   std::uint64_t seed;
@@ -103,6 +106,8 @@ struct converters {
         from_f16(kernel_for<widen_rule<float16>>(target)),
         to_bf16_stochastic(kernel_for<stochastic_narrow_rule<bfloat16>>(target)),
         to_f16_stochastic(kernel_for<stochastic_narrow_rule<float16>>(target)),
+        from_split(kernel_for<join_split_rule>(target)),
+        to_split(kernel_for<split_rule>(target)),
         fill_draws(fill_draws_kernel_for(target)),
         stochastic(s.rounding == INERTIA_ROUND_STOCHASTIC),
         seed(s.seed),
@@ -128,6 +133,14 @@ struct converters {
     else
       from_f16({static_cast<const float16*>(source), destination}, 0, count);
   }
+  /// Split bf16: the float32 whose top 16 bits are top[i] and bottom 16 bits bottom[i], and back.
+  /// (join reads top and bottom only: split_pointer's are the writable pointers the fused rules store through.)
+  void join(std::uint16_t* top, std::uint16_t* bottom, float* destination, std::size_t count) const {
+    from_split({{top, bottom}, destination}, 0, count);
+  }
+  void split(const float* source, std::uint16_t* top, std::uint16_t* bottom, std::size_t count) const {
+    to_split({source, {top, bottom}}, 0, count);
+  }
   void narrow(inertia_dtype dtype, const float* source, void* destination, std::size_t count) const {
     if (dtype == INERTIA_BFLOAT16)
       to_bf16({source, static_cast<bfloat16*>(destination)}, 0, count);
@@ -135,22 +148,6 @@ struct converters {
       to_f16({source, static_cast<float16*>(destination)}, 0, count);
   }
 };
-
-/// Split bf16: the float32 whose top 16 bits are top[i] and bottom 16 bits bottom[i].
-void join(const std::uint16_t* top, const std::uint16_t* bottom, float* destination, std::size_t count) {
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::uint32_t bits = (std::uint32_t(top[i]) << 16) | bottom[i];
-    std::memcpy(destination + i, &bits, sizeof bits);
-  }
-}
-void split(const float* source, std::uint16_t* top, std::uint16_t* bottom, std::size_t count) {
-  for (std::size_t i = 0; i < count; ++i) {
-    std::uint32_t bits;
-    std::memcpy(&bits, source + i, sizeof bits);
-    top[i] = static_cast<std::uint16_t>(bits >> 16);
-    bottom[i] = static_cast<std::uint16_t>(bits);
-  }
-}
 
 template <class T>
 void call_wide_of(std::span<const inertia_tensor> tensors, const step_policy& policy, const execution& exec,
@@ -181,22 +178,21 @@ void check_storage_values(const argument_checks& check, int param, int grad, int
                "storage.rounding = " + std::to_string(rounding) + " is not an inertia_rounding value");
 }
 
-void check_single_dtype_storage(const argument_checks& check, const inertia_storage& s, void* const* master) {
-  if (s.master_weights != INERTIA_MASTER_NONE || master != nullptr)
+void check_master_pointers(const argument_checks& check, const inertia_storage& s, void* const* master, std::size_t count) {
+  const bool has_master = s.master_weights != INERTIA_MASTER_NONE;
+  if (!has_master && master != nullptr)
     check.fail(error_kind::unused_state, "master", "master must be NULL when storage.master_weights is INERTIA_MASTER_NONE");
+  if (has_master && master == nullptr && count != 0)
+    check.fail(error_kind::null_pointer, "master",
+               "master is NULL but storage.master_weights asks for master weights and count = " + std::to_string(count));
 }
 
 void check_staged_call(const argument_checks& check, const staged_layout& layout, std::span<const inertia_tensor> tensors,
                        void* const* master) {
   const inertia_storage& s = layout.storage;
   check_types(check, s, layout.reads_grad);
+  check_master_pointers(check, s, master, tensors.size());
   const bool has_master = s.master_weights != INERTIA_MASTER_NONE;
-  if (!has_master && master != nullptr)
-    check.fail(error_kind::unused_state, "master", "master must be NULL when storage.master_weights is INERTIA_MASTER_NONE");
-  if (has_master && master == nullptr && !tensors.empty())
-    check.fail(error_kind::null_pointer, "master",
-               "master is NULL but storage.master_weights asks for master weights and count = " +
-                   std::to_string(tensors.size()));
   buffer_registry buffers;
   const std::size_t master_bytes = s.master_weights == INERTIA_MASTER_FLOAT32 ? 4 : 2;
   for (std::size_t i = 0; i < tensors.size(); ++i) {
@@ -331,7 +327,7 @@ step_report run_staged(const staged_layout& layout, std::span<const inertia_tens
           } else if (stage_param) {
             float* w = next_region();
             if (split_master)
-              join(static_cast<const std::uint16_t*>(t.param) + b, static_cast<const std::uint16_t*>(master[pc.tensor]) + b, w, n);
+              convert.join(static_cast<std::uint16_t*>(t.param) + b, static_cast<std::uint16_t*>(master[pc.tensor]) + b, w, n);
             else
               convert.widen(s.param_dtype, static_cast<const std::uint16_t*>(t.param) + b, w, n);
             f.param = w;
@@ -370,7 +366,7 @@ step_report run_staged(const staged_layout& layout, std::span<const inertia_tens
           if (layout.reads_grad) {  // otherwise param is read only
             const float* w = static_cast<const float*>(f.param);
             if (split_master)
-              split(w, static_cast<std::uint16_t*>(t.param) + b, static_cast<std::uint16_t*>(master[pc.tensor]) + b, n);
+              convert.split(w, static_cast<std::uint16_t*>(t.param) + b, static_cast<std::uint16_t*>(master[pc.tensor]) + b, n);
             else if (master32 || stage_param)
               convert.round(s.param_dtype, w, static_cast<std::uint16_t*>(t.param) + b, n, b, 0);
           }

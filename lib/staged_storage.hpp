@@ -63,9 +63,11 @@ bool is_single_dtype(const inertia_storage& storage);
 /// its enum. The C ABI checks this first; everything after reads the enums.
 void check_storage_values(const argument_checks& check, int param, int grad, int state, int master, int rounding);
 
-/// A one-dtype call through inertia_optimizer_step_storage (nearest-even
-/// rounding, or no half buffer): master must be NULL.
-void check_single_dtype_storage(const argument_checks& check, const inertia_storage& storage, void* const* master);
+/// master against storage.master_weights: NULL without master weights, an
+/// array (for count > 0) with them. A one-dtype call (is_single_dtype) makes
+/// this check alone; check_staged_call makes it first.
+void check_master_pointers(const argument_checks& check, const inertia_storage& storage, void* const* master,
+                           std::size_t count);
 
 /// Every check of a staged call that the inner float32 step cannot make:
 /// the types, NULL pointers, unused state and master pointers, and that no two

@@ -269,7 +269,7 @@ class variant_optimizer final : public inertia_optimizer {
                            long long step, const step_policy* policy, const execution& exec) override {
     const argument_checks check("inertia_optimizer_step_storage", Variant::name);
     if (is_single_dtype(storage)) {
-      check_single_dtype_storage(check, storage, master);
+      check_master_pointers(check, storage, master, tensors.size());
       return this->step(storage.param_dtype, tensors, step, policy, exec);
     }
     const char* names[INERTIA_MAX_STATE] = {};

@@ -49,7 +49,7 @@
   X(lamb_apply_rule<float>) X(lamb_apply_rule<double>) X(lamb_apply_rule<bfloat16>) X(lamb_apply_rule<float16>) \
   X(simplified_ademamix_rule<float>) X(simplified_ademamix_rule<double>) X(simplified_ademamix_rule<bfloat16>) \
   X(simplified_ademamix_rule<float16>) \
-  X(narrow_rule<bfloat16>) X(narrow_rule<float16>) X(widen_rule<bfloat16>) X(widen_rule<float16>) \
+  X(narrow_rule<bfloat16>) X(narrow_rule<float16>) X(widen_rule<bfloat16>) X(widen_rule<float16>) X(join_split_rule) X(split_rule) \
   X(heavy_ball_bf16_master_rule) X(heavy_ball_split_bf16_rule) X(adam_bf16_moments_rule) \
   X(stochastic_narrow_rule<bfloat16>) X(stochastic_narrow_rule<float16>)
 
