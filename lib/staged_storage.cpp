@@ -117,14 +117,19 @@ struct converters {
   void round(inertia_dtype dtype, const float* source, void* destination, std::size_t count, std::size_t first_index,
              std::size_t buffer) const {
     if (!stochastic) return narrow(dtype, source, destination, count);
-    // The chunk's draws, then the rounding with them (variants/stochastic_narrow.hpp).
-    static thread_local std::vector<std::uint32_t> draws;
-    if (draws.size() < count) draws.resize(count);
-    fill_draws({seed, step, static_cast<std::uint32_t>(buffer)}, first_index, count, draws.data());
-    if (dtype == INERTIA_BFLOAT16)
-      to_bf16_stochastic({source, static_cast<bfloat16*>(destination), draws.data()}, 0, count);
-    else
-      to_f16_stochastic({source, static_cast<float16*>(destination), draws.data()}, 0, count);
+    // Draws for up to staged_chunk elements at a time (8 KiB, in L1 for the
+    // rounding that reads them right after), then the rounding with them
+    // (variants/stochastic_narrow.hpp). lars and lamb pass whole tensors here.
+    alignas(64) std::uint32_t draws[staged_chunk];
+    const stochastic_key key{seed, step, static_cast<std::uint32_t>(buffer)};
+    for (std::size_t done = 0; done < count; done += staged_chunk) {
+      const std::size_t n = std::min(staged_chunk, count - done);
+      fill_draws(key, first_index + done, n, draws);
+      if (dtype == INERTIA_BFLOAT16)
+        to_bf16_stochastic({source + done, static_cast<bfloat16*>(destination) + done, draws}, 0, n);
+      else
+        to_f16_stochastic({source + done, static_cast<float16*>(destination) + done, draws}, 0, n);
+    }
   }
 
   void widen(inertia_dtype dtype, const void* source, float* destination, std::size_t count) const {
