@@ -33,6 +33,18 @@ a master); float64 parameters refuse it (TypeError at the step). With either opt
 ``.grad`` may be float32 (torch refuses ``p.grad = g`` for that; ``p.grad.data = g`` or torch 2's ``p.grad_dtype``
 allow it). The math is float32 whatever the types (include/inertia/inertia.h, "Mixed storage and master weights"); state_dict/load_state_dict keep the
 entries in their dtypes. Without the options every step is the one described above, bit for bit.
+
+Stochastic rounding (the same classes and keys; torchao's ``bf16_stochastic_round=True``):
+``stochastic_rounding=True`` rounds every bfloat16/float16 value a step writes (the parameter, its half state,
+the model copy of a master) to one of its two neighbours, the upper with probability (x - lower) / (upper -
+lower), so that the stored value is the float32 step's in expectation: an update far below the half type's
+spacing, which nearest even drops every step, moves the weights on average. The random bits are Philox's,
+keyed by ``rounding_seed`` (an int in [0, 2**64), default 0) and counted by the element's index within its
+tensor, the step number and the buffer: the same seed and the same steps give the same bits on every machine
+and thread count, each step draws anew, and two tensors at the same step share their draws element by element
+(give groups different seeds to decorrelate them). float32 parameters with float32 state round nothing and
+step as without it, bit for bit; float64 parameters are unaffected. SGD, whose steps torch does not count,
+keeps ``state[p]["step"]`` for each stochastically rounded parameter, so that a resumed checkpoint draws on.
 """
 
 import inspect
@@ -150,6 +162,31 @@ def _state_dtype_option(name, value):
                      "torch.float32 or torch.bfloat16")
 
 
+def _stochastic_option(name, value):
+    """A stochastic_rounding option checked: True or False (not merely truthy: a seed or a string passed in
+    its place is a mistake)."""
+    if value is True or value is False:
+        return value
+    raise TypeError(f"{name}: stochastic_rounding must be True or False, got {value!r}")
+
+
+_SEED_LIMIT = 1 << 64  # inertia_storage.seed is an unsigned 64-bit Philox key
+
+
+def _seed_option(name, value):
+    """A rounding_seed option checked: an int in [0, 2^64) (numpy and 0-d integer tensors through
+    __index__; bool refused, as True is an int but not a seed anyone means)."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name}: rounding_seed must be an int in [0, 2**64), got {value!r}")
+    try:
+        seed = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name}: rounding_seed must be an int in [0, 2**64), got {value!r}") from None
+    if not 0 <= seed < _SEED_LIMIT:
+        raise ValueError(f"{name}: rounding_seed={seed} is out of range; it must be in [0, 2**64)")
+    return seed
+
+
 def _check_param(name, p, index, float32_grad=False):
     # Ordered so that a good tensor costs few attribute reads (is_cpu, not device.type, which builds objects).
     if not p.is_cpu:
@@ -243,6 +280,12 @@ class _InertiaStep:
         """What parameters must share to be stepped by one call: (steps taken, anything else)."""
         return self._steps_of(state), None
 
+    def _rounding_bucket_key(self, state, group):
+        """_bucket_key for a parameter whose step rounds stochastically: its step number is also the draws'
+        counter, so it must differ from step to step (every class that counts steps per parameter already
+        does; SGD overrides this)."""
+        return self._bucket_key(state, group)
+
     def _scalars_before(self, plan):
         pass
 
@@ -265,21 +308,28 @@ class _InertiaStep:
 
     # -- mixed storage (master_weights=, state_dtype=)
     def _raw_storage_options(self, group):
-        """A group's master_weights and state_dtype as given: its own keys, else the constructor's."""
+        """A group's master_weights, state_dtype, stochastic_rounding and rounding_seed as given: its own keys,
+        else the constructor's."""
         d = self.__dict__
         return (group.get("master_weights", d.get("_inertia_master_weights")),
-                group.get("state_dtype", d.get("_inertia_state_dtype")))
+                group.get("state_dtype", d.get("_inertia_state_dtype")),
+                group.get("stochastic_rounding", d.get("_inertia_stochastic_rounding", False)),
+                group.get("rounding_seed", d.get("_inertia_rounding_seed", 0)))
 
     def _storage_options(self, group):
-        """(MASTER_* code, state dtype or None) of a group, checked (ValueError / TypeError naming the option)."""
-        master_weights, state_dtype = self._raw_storage_options(group)
+        """(MASTER_* code, state dtype or None, ROUND_* code, seed) of a group, checked (ValueError / TypeError
+        naming the option)."""
+        master_weights, state_dtype, stochastic, seed = self._raw_storage_options(group)
         name = type(self).__name__
-        return _master_option(name, master_weights), _state_dtype_option(name, state_dtype)
+        rounding = _capi.ROUND_STOCHASTIC if _stochastic_option(name, stochastic) else _capi.ROUND_NEAREST_EVEN
+        return (_master_option(name, master_weights), _state_dtype_option(name, state_dtype), rounding,
+                _seed_option(name, seed))
 
     @staticmethod
-    def _storage_of(name, index, p, g, master_mode, state_dtype):
-        """The (param, grad, state, master) codes of one parameter's step under a group's options, or None
-        for the plain call (every type the parameter's and no master: today's step, bit for bit)."""
+    def _storage_of(name, index, p, g, master_mode, state_dtype, rounding, seed):
+        """The (param, grad, state, master, rounding, seed) of one parameter's step under a group's options
+        (a _capi.Storage's fields), or None for the plain call (every type the parameter's, no master and
+        nothing rounded stochastically: today's step, bit for bit)."""
         code = _DTYPE_CODES[p.dtype]
         if code == _capi.FLOAT64:
             if state_dtype is not None:
@@ -295,9 +345,15 @@ class _InertiaStep:
         else:
             state_code = _capi.FLOAT32 if master != _capi.MASTER_NONE else code
         grad_code = _DTYPE_CODES[g.dtype]
-        if master == _capi.MASTER_NONE and state_code == code and grad_code == code:
+        # Stochastic rounding only where the step writes a half buffer (the parameter, its state, or the
+        # model copy of a master, which is the parameter): float32 parameters with float32 state round
+        # nothing, and keep the plain call.
+        if rounding != _capi.ROUND_STOCHASTIC or (code not in _HALF_CODES and state_code not in _HALF_CODES):
+            rounding, seed = _capi.ROUND_NEAREST_EVEN, 0
+        if (master == _capi.MASTER_NONE and state_code == code and grad_code == code
+                and rounding == _capi.ROUND_NEAREST_EVEN):
             return None
-        return code, grad_code, state_code, master
+        return code, grad_code, state_code, master, rounding, seed
 
     def _master_of(self, p, state, mode, created):
         """state["master_weight"] (float32, made from the parameter) or state["master_weight_low"] (int16
@@ -349,10 +405,10 @@ class _InertiaStep:
             raise ValueError(f"{type(self).__name__}: {error}") from None
         return handle
 
-    def _steps_of(self, state):
+    def _steps_of(self, state, key=None):
         """The step count t - 1 of a parameter (0 before its first step), read without a tensor op when
-        the counter is one this optimizer advances."""
-        counter = state.get(self._step_key)
+        the counter is one this optimizer advances. key: the counter's state key (default _step_key)."""
+        counter = state.get(key or self._step_key)
         if counter is None:
             return 0
         steps = getattr(counter, "_inertia_steps", None)  # a counter this optimizer advances
@@ -360,14 +416,15 @@ class _InertiaStep:
             return steps
         return int(counter.item()) if isinstance(counter, _torch.Tensor) else int(counter)
 
-    def _advance_counter(self, plan):
+    def _advance_counter(self, plan, key=None):
         """state["step"] after a plan's step: a 0-d float32 tensor, as torch keeps it. The parameters of one
         plan share one, owned by the plan and advanced in place (one tensor op a step, not one per
-        parameter); state_dict hands out a copy per parameter, as torch's checkpoints hold."""
+        parameter); state_dict hands out a copy per parameter, as torch's checkpoints hold. key: the
+        counter's state key (default _step_key)."""
         counter = plan.counter
         if counter is None:
             plan.counter = counter = _torch.tensor(float(plan.steps))
-            key = self._step_key
+            key = key or self._step_key
             for state in plan.states:
                 state[key] = counter
         else:
@@ -531,10 +588,13 @@ class _InertiaStep:
         return plans
 
     def _same_options(self, options, group):
-        """Whether a group's master_weights and state_dtype are the ones its layout was made with."""
-        master_weights, state_dtype = self._raw_storage_options(group)
-        return state_dtype is options[1] and (master_weights is options[0] or (
-            isinstance(master_weights, str) and isinstance(options[0], str) and master_weights == options[0]))
+        """Whether a group's master_weights, state_dtype, stochastic_rounding and rounding_seed are the ones
+        its layout was made with (the plans hold their Storage, seed included)."""
+        master_weights, state_dtype, stochastic, seed = self._raw_storage_options(group)
+        return (state_dtype is options[1] and stochastic is options[2]
+                and (seed is options[3] or (type(seed) is int and type(options[3]) is int and seed == options[3]))
+                and (master_weights is options[0] or (isinstance(master_weights, str) and isinstance(options[0], str)
+                                                      and master_weights == options[0])))
 
     @staticmethod
     def _same_or_fitting_grads(layout, grads):
@@ -560,17 +620,21 @@ class _InertiaStep:
 
     def _lay_out(self, index, group, first_index, grads):
         name = type(self).__name__
-        master_mode, state_dtype = self._storage_options(group)
-        mixed = master_mode != _capi.MASTER_NONE or state_dtype is not None
+        master_mode, state_dtype, rounding, seed = self._storage_options(group)
+        mixed = master_mode != _capi.MASTER_NONE or state_dtype is not None or rounding == _capi.ROUND_STOCHASTIC
         buckets = {}
         for offset, (p, g) in enumerate(zip(group["params"], grads)):
             if g is None:
                 continue
             # float32 gradients of half parameters only where an option puts the step on the storage call.
             _check_param(name, p, first_index + offset, float32_grad=mixed and _DTYPE_CODES.get(p.dtype) in _HALF_CODES)
-            storage = self._storage_of(name, first_index + offset, p, g, master_mode, state_dtype) if mixed else None
+            storage = (self._storage_of(name, first_index + offset, p, g, master_mode, state_dtype, rounding, seed)
+                       if mixed else None)
             state = self.state[p]
-            key = (p.dtype, storage, self._bucket_key(state, group))
+            if storage is not None and storage[4] == _capi.ROUND_STOCHASTIC:
+                key = (p.dtype, storage, self._rounding_bucket_key(state, group))
+            else:
+                key = (p.dtype, storage, self._bucket_key(state, group))
             members = buckets.get(key)
             if members is None:
                 members = buckets[key] = []
@@ -652,7 +716,7 @@ class _InertiaStep:
         master_keys = {key for key, _ in _MASTER_KEYS.values()}
         saved_ids = (i for g in saved_groups for i in g["params"])
         for group_index, group in enumerate(self.param_groups):
-            master_mode, state_dtype = self._storage_options(group)
+            master_mode, state_dtype, _, _ = self._storage_options(group)
             names = ()
             if master_mode != _capi.MASTER_NONE or state_dtype is not None:
                 names = self._configure(group_index, group, _capi.FLOAT32).state_names()
@@ -691,12 +755,14 @@ class _InertiaStep:
 
 
 _STORAGE_PARAMETERS = [inspect.Parameter("master_weights", inspect.Parameter.KEYWORD_ONLY, default=False),
-                       inspect.Parameter("state_dtype", inspect.Parameter.KEYWORD_ONLY, default=None)]
+                       inspect.Parameter("state_dtype", inspect.Parameter.KEYWORD_ONLY, default=None),
+                       inspect.Parameter("stochastic_rounding", inspect.Parameter.KEYWORD_ONLY, default=False),
+                       inspect.Parameter("rounding_seed", inspect.Parameter.KEYWORD_ONLY, default=0)]
 
 
 def _with_numerics(torch_class):
-    """The signature of torch_class.__init__ with keyword-only numerics=None, master_weights=False and
-    state_dtype=None added."""
+    """The signature of torch_class.__init__ with keyword-only numerics=None, master_weights=False,
+    state_dtype=None, stochastic_rounding=False and rounding_seed=0 added."""
     signature = inspect.signature(torch_class.__init__)
     parameters = list(signature.parameters.values())
     added = [inspect.Parameter("numerics", inspect.Parameter.KEYWORD_ONLY, default=None)] + _STORAGE_PARAMETERS
@@ -705,19 +771,25 @@ def _with_numerics(torch_class):
     return signature.replace(parameters=parameters + added)
 
 
-def _set_storage_options(optimizer, master_weights, state_dtype):
-    """The constructor's master_weights= and state_dtype=, checked before anything is built."""
+def _set_storage_options(optimizer, master_weights, state_dtype, stochastic_rounding=False, rounding_seed=0):
+    """The constructor's master_weights=, state_dtype=, stochastic_rounding= and rounding_seed=, checked
+    before anything is built."""
     name = type(optimizer).__name__
     _master_option(name, master_weights)
     _state_dtype_option(name, state_dtype)
+    _stochastic_option(name, stochastic_rounding)
+    _seed_option(name, rounding_seed)
     optimizer._inertia_master_weights = master_weights
     optimizer._inertia_state_dtype = state_dtype
+    optimizer._inertia_stochastic_rounding = stochastic_rounding
+    optimizer._inertia_rounding_seed = rounding_seed
 
 
 class _TorchDropIn(_InertiaStep):
-    def __init__(self, params, *args, numerics=None, master_weights=False, state_dtype=None, **kwargs):
+    def __init__(self, params, *args, numerics=None, master_weights=False, state_dtype=None,
+                 stochastic_rounding=False, rounding_seed=0, **kwargs):
         self._inertia_numerics = numerics
-        _set_storage_options(self, master_weights, state_dtype)
+        _set_storage_options(self, master_weights, state_dtype, stochastic_rounding, rounding_seed)
         super().__init__(params, *args, **kwargs)
         # What torch's constructor does not check and the library refuses (momentum >= 1, ...): now, not at
         # the first step.
@@ -751,12 +823,26 @@ class SGD(_TorchDropIn, _torch.optim.SGD):
         # torch's first step (no buffer yet) initialises the buffer: inertia's t == 1; any later step is t >= 2.
         return (0 if state.get("momentum_buffer") is None else 1), None
 
+    def _rounding_bucket_key(self, state, group):
+        # heavy_ball reads t only as t == 1 (make the buffer) or not, but stochastic rounding draws by t:
+        # t == 2 on every later step would round every step with the same bits (a weight whose update is
+        # below its spacing would then never move, or always). So a stochastically rounded parameter counts
+        # its steps in state["step"], as Adam does (torch's SGD ignores the key), and steps at t = that + 1,
+        # kept at 1 while the momentum buffer is still to be made and at >= 2 once it exists (a torch
+        # checkpoint has a buffer and no count).
+        steps = self._steps_of(state, "step")
+        if group.get("momentum"):
+            steps = max(steps, 1) if state.get("momentum_buffer") is not None else 0
+        return steps, None
+
     def _after_step(self, plan):
         # Plain SGD: torch 1.13 records momentum_buffer = None; torch 2.x (read in 2.15's sgd.py)
         # writes the key only when momentum != 0.
         if not plan.names and TORCH_VERSION < (2, 0):
             for state in plan.states:
                 state["momentum_buffer"] = None
+        if plan.storage is not None and plan.storage.rounding == _capi.ROUND_STOCHASTIC:
+            self._advance_counter(plan, "step")
 
 
 class Adam(_TorchDropIn, _torch.optim.Adam):
@@ -852,8 +938,9 @@ class _LibraryOptimizer(_InertiaStep, _torch.optim.Optimizer):
     _keys = ()
     _flags = ()
 
-    def __init__(self, params, master_weights=False, state_dtype=None, **options):
-        _set_storage_options(self, master_weights, state_dtype)
+    def __init__(self, params, master_weights=False, state_dtype=None, stochastic_rounding=False, rounding_seed=0,
+                 **options):
+        _set_storage_options(self, master_weights, state_dtype, stochastic_rounding, rounding_seed)
         super().__init__(params, dict(options))
         for index, group in enumerate(self.param_groups):
             self._storage_options(group)
@@ -913,16 +1000,19 @@ class _ScheduleFree(_InertiaStep, _torch.optim.Optimizer):
     def __init__(self, params, defaults):
         super().__init__(params, defaults)
         for index, group in enumerate(self.param_groups):
+            self._storage_options(group)
             self._configure(index, group, _capi.FLOAT32)
         self._inertia_ready = True
 
     def _storage_options(self, group):
-        # eval()/train() swap the parameters with z in their own dtype: no master, state in the parameter's.
-        master_weights, state_dtype = self._raw_storage_options(group)
-        if _master_option(type(self).__name__, master_weights) != _capi.MASTER_NONE or state_dtype is not None:
-            raise ValueError(f"{type(self).__name__}: master_weights and state_dtype are not supported by the "
-                             "schedule-free optimizers")
-        return _capi.MASTER_NONE, None
+        # eval()/train() swap the parameters with z in their own dtype: no master, state in the parameter's;
+        # and their steps' storage call is not wired (no stochastic rounding).
+        master_weights, state_dtype, stochastic, seed = self._raw_storage_options(group)
+        if (_master_option(type(self).__name__, master_weights) != _capi.MASTER_NONE or state_dtype is not None
+                or stochastic not in (None, False) or not (isinstance(seed, int) and seed == 0)):
+            raise ValueError(f"{type(self).__name__}: master_weights, state_dtype, stochastic_rounding and "
+                             "rounding_seed are not supported by the schedule-free optimizers")
+        return _capi.MASTER_NONE, None, _capi.ROUND_NEAREST_EVEN, 0
 
     def _configure(self, index, group, dtype_code):
         # One order, the same on every torch: no numerics to choose (and no warning on torch 2).
