@@ -219,7 +219,8 @@ class _Plan:
     inertia_tensor table, and what the step changes in their state."""
 
     __slots__ = ("handle", "code", "names", "steps", "extra", "members", "states", "table", "created", "group",
-                 "table_keepalive", "counter", "storage", "master")
+                 "table_keepalive", "counter", "storage", "master", "watched_states", "watched_keys",
+                 "watched_buffers")
 
     def __init__(self, handle, code, names, steps, extra, members, states, table, created, group):
         self.handle, self.code, self.names, self.steps, self.extra = handle, code, names, steps, extra
@@ -229,6 +230,9 @@ class _Plan:
         # plain call, whose dtype is `code` (with a storage, `code` is the dtype its numerics follow).
         self.storage = None
         self.master = None
+        # Every state buffer (and master) whose pointer the table holds, as (state dict, key, tensor) in three
+        # lists: a step reuses the table only while each key still holds that tensor (_tables_hold_state).
+        self.watched_states, self.watched_keys, self.watched_buffers = [], [], []
 
 
 class _GroupLayout:
@@ -249,6 +253,22 @@ _profiler_enabled = _torch.autograd._profiler_enabled
 
 _grad_of = operator.attrgetter("grad")
 _data_ptr = _torch.Tensor.data_ptr
+
+
+def _watch(plan, state, key, buffer):
+    """Record that plan's table holds buffer's pointer, taken from state[key]."""
+    plan.watched_states.append(state)
+    plan.watched_keys.append(key)
+    plan.watched_buffers.append(buffer)
+
+
+def _tables_hold_state(plan, state):
+    """Whether every state buffer (and master) the plan's table points into is still the tensor in its state
+    entry, in the parameter's own state dict. A buffer replaced between steps (optimizer.state[p]["exp_avg"]
+    = t, or optimizer.state[p] = {...}) must be laid out again: the table would write the old tensor, freed
+    memory once nothing else holds it."""
+    return (all(map(operator.is_, map(state.get, plan.members), plan.states))
+            and all(map(operator.is_, map(dict.get, plan.watched_states, plan.watched_keys), plan.watched_buffers)))
 
 
 class _InertiaStep:
@@ -558,7 +578,8 @@ class _InertiaStep:
                 and list(map(_data_ptr, layout.live_params)) == layout.param_pointers
                 and self._same_or_fitting_grads(layout, grads)):
             for plan in layout.plans:
-                if self._configure(index, group, plan.code).state_names() != plan.names:
+                if (self._configure(index, group, plan.code).state_names() != plan.names
+                        or not _tables_hold_state(plan, self.state)):
                     break
             else:
                 return layout.plans
@@ -674,6 +695,7 @@ class _InertiaStep:
                     master = self._master_of(p, state, master_mode, plan.created)
                     keepalive.append(master)
                     masters.append(master.data_ptr())
+                    _watch(plan, state, _MASTER_KEYS[master_mode][0], master)
                     if state_type is not dtype:
                         template = master if master.dtype is state_type else None
                 elif state_type is not dtype:
@@ -691,6 +713,7 @@ class _InertiaStep:
                         buffer = buffer.to(device=p.device, dtype=state_type).contiguous().view_as(p).clone()
                         state[state_name] = buffer
                     row.append(buffer.data_ptr())
+                    _watch(plan, state, state_name, buffer)
                 row.extend((0,) * (_capi.MAX_STATE - len(names)))
                 row.append(p.numel())
                 rows.extend(row)

@@ -281,11 +281,21 @@ def test_reused_layouts_follow_every_change(name, options):
         optimizer = getattr(module, name)(params, **options)
         generator = torch.Generator().manual_seed(7)
         history = []
-        for step in range(12):
+        for step in range(13):
             if step == 3:
                 params[0].data = params[0].data.clone()  # a new pointer behind the same parameter
             if step == 6 and name == "SGD":
                 optimizer.param_groups[0]["momentum"] = 0.9  # now a buffer: another state layout
+            state = optimizer.state
+            if step == 10 and state[params[2]]:
+                # A state buffer replaced by a new tensor: the next step must update the new one (the
+                # last step's table held the old one's pointer).
+                key = next(k for k, v in state[params[2]].items() if isinstance(v, torch.Tensor) and v.dim() > 0)
+                state[params[2]][key] = state[params[2]][key].clone()
+            if step == 11 and state[params[0]]:
+                # The whole per-parameter dict replaced, with copies of its tensors.
+                state[params[0]] = {k: (v.clone() if isinstance(v, torch.Tensor) else v)
+                                    for k, v in state[params[0]].items()}
             optimizer.zero_grad(set_to_none=step in (5, 6, 9))
             for i, p in enumerate(params):
                 if step in (4, 8) and i == 1:
