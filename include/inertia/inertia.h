@@ -579,7 +579,11 @@ typedef enum inertia_master_weights {
  * the buffer (lib/simd/stochastic_draws.hpp has the layout; one evaluation
  * serves eight elements): the same bits on every target, thread count and
  * block size, and in whatever calls the tensors are grouped; a new seed or
- * step draws anew. Every
+ * step draws anew. The counter holds no tensor identity (that is what keeps
+ * the bits independent of the grouping), so tensors stepped at the same step
+ * with the same seed share their draws element by element: give each tensor
+ * its own seed (a hash of the run's seed and the tensor's name, one call per
+ * seed) where independent draws across tensors matter. Every
  * mode with a half buffer to write then runs staged. Float32 buffers and split
  * halves are exact either way. */
 typedef enum inertia_rounding {
