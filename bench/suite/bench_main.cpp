@@ -1,8 +1,17 @@
 // inertia-bench: every variant x {f32, f64} x working sets in L1..DRAM x
 // threads {1, all}, for the library, its peers and the roofline kernels, plus
-// the `threshold` family that measures where a parallel region starts to pay.
+// the `threshold` family that measures where a parallel region starts to pay;
+// on request, the half-precision and mixed-storage rows.
 //
 //   inertia-bench [google benchmark flags] [--inertia_sizes=levels|sweep] [--inertia_list_variants]
+//                 [--inertia_dtypes=LIST]
+//
+// --inertia_dtypes: comma-separated, among f32, f64 and the storage modes
+// bf16, f16, bf16+master_f32, f16+master_f32, bf16+master_split,
+// bf16+state_f32, f32+state_bf16 (suite/storage_cases.hpp), or all; default
+// f32,f64 (the storage rows would more than double a default run). The
+// threshold family is f32's: it runs when f32 is listed.
+//   e.g. --inertia_dtypes=bf16,bf16+master_f32 --benchmark_filter='^heavy_ball/bf16'
 //
 // The variants are the library registry's (common/variant.hpp):
 // --inertia_list_variants prints them, one a line (name, access pattern,
@@ -11,16 +20,22 @@
 //   e.g. --benchmark_filter='^heavy_ball/f32/.*/(L1|DRAM)/' --benchmark_format=json
 //
 // Names: <variant>/<dtype>/<kernel>/<size class>/ws:<working set>/threads:<n>,
-// <pattern>/<dtype>/<roofline kernel>/..., threshold/heavy_ball/f32/n:<n>/threads:<n>.
+// <pattern>/<dtype>/<roofline kernel>/..., threshold/heavy_ball/f32/n:<n>/threads:<n>;
+// storage rows <variant>/<mode>/inertia/..., and each stream pattern's mixed
+// roofline, <streams>/mixed/{loop,prefetch}/... (e.g. param:rw2_grad:r2_state0:rw2),
+// which a storage row names in its label.
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
 #include "suite/benchmark_driver.hpp"
+#include "suite/storage_cases.hpp"
 #include "inertia/arch.hpp"
 #include "inertia/version.hpp"
 #include "common/parallel_chunks.hpp"
@@ -59,6 +74,13 @@ void register_working_set(std::size_t working_set, int threads, const cache_size
   }
 }
 
+// The storage rows of one working set and thread count (suite/storage_cases.hpp).
+void register_storage_working_set(const dtype_selection& dtypes, std::size_t working_set, int threads,
+                                  const cache_sizes& caches) {
+  for (storage_case& c : storage_cases(dtypes.modes, working_set, case_suffix(working_set, caches, threads), threads))
+    register_storage_case(std::move(c));
+}
+
 // heavy_ball f32 on 1 thread and on all threads with the parallel region
 // forced: min_bytes_per_thread = 1, and blocks of a half span, so even the
 // smallest span has a block for each of two threads. Where the second curve
@@ -92,15 +114,25 @@ int main(int argc, char** argv) {
   using namespace inertia::bench;
   benchmark::Initialize(&argc, argv);
   bool sweep = false, list = false;
+  dtype_selection dtypes;  // f32, f64
+  constexpr std::string_view dtypes_flag = "--inertia_dtypes=";
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--inertia_sizes=sweep") {
       sweep = true;
     } else if (arg == "--inertia_list_variants") {
       list = true;
+    } else if (arg.substr(0, dtypes_flag.size()) == dtypes_flag) {
+      try {
+        dtypes = parse_dtype_selection(arg.substr(dtypes_flag.size()));
+      } catch (const std::invalid_argument& error) {
+        std::fprintf(stderr, "inertia-bench: %s\n", error.what());
+        return 2;
+      }
     } else if (arg != "--inertia_sizes=levels") {
       std::fprintf(stderr,
-                   "inertia-bench: unknown argument '%s' (--inertia_sizes=levels|sweep, --inertia_list_variants)\n",
+                   "inertia-bench: unknown argument '%s' (--inertia_sizes=levels|sweep, --inertia_list_variants, "
+                   "--inertia_dtypes=LIST)\n",
                    argv[i]);
       return 2;
     }
@@ -121,13 +153,23 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("inertia_cache_l2", std::to_string(caches.l2));
   benchmark::AddCustomContext("inertia_cache_l3", std::to_string(caches.l3));
   benchmark::AddCustomContext("inertia_variants", names);
+  std::string modes;
+  for (const storage_mode* mode : dtypes.modes) modes += (modes.empty() ? "" : ",") + mode->name;
+  benchmark::AddCustomContext("inertia_storage_modes", modes);
+  if (!dtypes.modes.empty()) {
+    // Which (variant, mode) pairs have no rows, once: the same at every working set.
+    std::vector<std::string> refused;
+    storage_cases(dtypes.modes, 4096, "", 1, &refused);
+    for (const std::string& why : refused) std::fprintf(stderr, "inertia-bench: not measured: %s\n", why.c_str());
+  }
   for (std::size_t working_set : sweep ? sweep_working_sets() : level_working_sets(caches))
     for (int threads : {1, all_threads}) {
-      register_working_set<float>(working_set, threads, caches);
-      register_working_set<double>(working_set, threads, caches);
+      if (dtypes.f32) register_working_set<float>(working_set, threads, caches);
+      if (dtypes.f64) register_working_set<double>(working_set, threads, caches);
+      register_storage_working_set(dtypes, working_set, threads, caches);
       if (all_threads == 1) break;
     }
-  register_threshold(all_threads);
+  if (dtypes.f32) register_threshold(all_threads);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

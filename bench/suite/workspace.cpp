@@ -4,8 +4,21 @@
 #include <stdexcept>
 
 #include "common/initial_values.hpp"
+#include "common/workload.hpp"
 
 namespace inertia::bench {
+namespace {
+
+// At most one of these two is alive: a gigabyte working set of each would
+// not fit beside the other on a small machine.
+std::unique_ptr<workspace> current_workspace;
+std::unique_ptr<storage_workspace> current_storage;
+
+std::string storage_key(const storage_case& c) {
+  return c.mode.name + "/" + c.pattern + "/" + std::to_string(c.size);
+}
+
+}  // namespace
 
 workspace::workspace(std::size_t working_set_bytes)
     : working_set_bytes_(working_set_bytes) {
@@ -13,12 +26,12 @@ workspace::workspace(std::size_t working_set_bytes)
 }
 
 workspace& workspace::of_size(std::size_t working_set_bytes) {
-  static std::unique_ptr<workspace> current;
-  if (!current || current->working_set_bytes_ != working_set_bytes) {
-    current.reset();
-    current.reset(new workspace(working_set_bytes));
+  current_storage.reset();
+  if (!current_workspace || current_workspace->working_set_bytes_ != working_set_bytes) {
+    current_workspace.reset();
+    current_workspace.reset(new workspace(working_set_bytes));
   }
-  return *current;
+  return *current_workspace;
 }
 
 template <class T>
@@ -32,6 +45,28 @@ template <class T>
 void workspace::prepare(const std::string& owner, std::size_t size) {
   if (owner == owner_) return;
   fill_initial_values(buffers<T>(size));
+  owner_ = owner;
+}
+
+storage_workspace::storage_workspace(const storage_case& c)
+    : key_(storage_key(c)),
+      model_(std::make_unique<storage_model>(flat_workload(c.size), *c.v, c.mode.storage)),
+      roofline_(std::make_unique<storage_model>(flat_workload(c.size), *c.v, c.mode.storage)),
+      owner_(), fresh_(true) {}
+
+storage_workspace& storage_workspace::of_case(const storage_case& c) {
+  current_workspace.reset();
+  if (!current_storage || current_storage->key_ != storage_key(c)) {
+    current_storage.reset();
+    current_storage.reset(new storage_workspace(c));
+  }
+  return *current_storage;
+}
+
+void storage_workspace::prepare(const std::string& owner) {
+  if (owner == owner_) return;
+  if (!fresh_) model_->reset();  // a new model already holds them: converting a gigabyte twice costs seconds
+  fresh_ = false;
   owner_ = owner;
 }
 

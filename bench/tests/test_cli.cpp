@@ -5,7 +5,8 @@
 // median and ratio recomputed from the per-round samples it carries, the
 // rounds' rotation); bad input of inertia-profile, inertia-bench and
 // inertia-check: one line naming the argument, exit status 2; the external
-// peer protocol with a fake peer; inertia-bench's paired roofline counters.
+// peer protocol with a fake peer; inertia-bench's paired roofline counters
+// and its storage rows (--inertia_dtypes).
 // Tiny sizes and few rounds: nothing here asserts a speed.
 #include <sys/wait.h>
 #include <unistd.h>
@@ -599,6 +600,69 @@ TEST_CASE("inertia-bench: paired roofline counters, bad flags exit 2", "[cli][be
   REQUIRE(threshold >= 1);
   expect_usage_error(exe, {"--inertia_sizes=huge"}, "--inertia_sizes=huge");
   expect_usage_error(exe, {"--frobnicate"}, "--frobnicate");
+}
+
+TEST_CASE("inertia-bench: storage rows on request, counted per stream width, bad --inertia_dtypes exit 2",
+          "[cli][bench]") {
+  const std::string exe = INERTIA_BENCH_EXE;
+  const std::string suffix = "/L1/ws:4KiB/threads:1/real_time";
+  const auto listed = [&](const std::vector<std::string>& args) {
+    const run_result r = run(exe, args);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    std::vector<std::string> names;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) names.push_back(line);
+    return names;
+  };
+  const auto has = [](const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  // The default is the old suite: f32 and f64, no storage row.
+  const std::vector<std::string> plain = listed({"--benchmark_list_tests", "--benchmark_filter=^heavy_ball/"});
+  REQUIRE(has(plain, "heavy_ball/f32/inertia" + suffix));
+  for (const std::string& name : plain) REQUIRE(name.find("bf16") == std::string::npos);
+  const std::vector<std::string> half =
+      listed({"--inertia_dtypes=bf16,bf16+master_f32", "--benchmark_list_tests", "--benchmark_filter=^(heavy_ball|param:)"});
+  REQUIRE(has(half, "heavy_ball/bf16/inertia" + suffix));
+  REQUIRE(has(half, "heavy_ball/bf16+master_f32/inertia" + suffix));
+  REQUIRE(has(half, "param:rw2_grad:r2_state0:rw2/mixed/loop" + suffix));
+  REQUIRE(has(half, "param:w2_grad:r2_state0:rw4_master:rw4/mixed/prefetch" + suffix));
+  REQUIRE(!has(half, "heavy_ball/f32/inertia" + suffix));  // f32 not listed: no f32 rows
+  REQUIRE(!has(half, "heavy_ball/f16/inertia" + suffix));
+
+  // One storage row and its pattern's roofline row, run: bf16 heavy_ball moves
+  // w, g, v read and w, v written, 2 bytes each (10 per element), in 6 bytes.
+  const run_result r = run(exe, {"--inertia_dtypes=bf16",
+                                 "--benchmark_filter=^(heavy_ball/bf16/inertia|param:rw2_grad:r2_state0:rw2/mixed/loop)/L1/ws:4KiB/threads:1/",
+                                 "--benchmark_min_time=0.01", "--benchmark_format=json"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  std::string text = r.out;
+  for (std::size_t at; (at = text.find(": NaN")) != std::string::npos;) text.replace(at, 5, ": null");
+  const json doc = json::parse(text);
+  int rows = 0;
+  for (const json& b : doc.at("benchmarks")) {
+    INFO(b.dump());
+    ++rows;
+    const double elements = b.at("elements"), seconds = b.at("real_time").get<double>() * 1e-6;
+    REQUIRE(elements == 4096 / 6);
+    REQUIRE(b.at("bytes_per_element").get<double>() == 10);
+    REQUIRE(b.at("working_set_bytes").get<double>() == elements * 6);
+    REQUIRE(close(b.at("bytes_per_second").get<double>() * seconds, elements * 10, 1e-6));
+    REQUIRE(b.at("label") == "param:rw2_grad:r2_state0:rw2");
+    const double pct = b.at("pct_of_roofline"), q1 = b.at("pct_of_roofline_q1"), q3 = b.at("pct_of_roofline_q3");
+    REQUIRE(q1 <= pct);
+    REQUIRE(pct <= q3);
+    REQUIRE(pct > 0);
+    REQUIRE(b.at("roofline_pairs").get<double>() >= 1);
+  }
+  REQUIRE(rows == 2);
+
+  expect_usage_error(exe, {"--inertia_dtypes=f8"}, "'f8'");
+  expect_usage_error(exe, {"--inertia_dtypes="}, "--inertia_dtypes");
+  expect_usage_error(exe, {"--inertia_dtypes=bf16,,f32"}, "--inertia_dtypes");
+  expect_usage_error(exe, {"--inertia_dtypes=bf16+master_f64"}, "bf16+master_f64");
 }
 
 #ifdef INERTIA_CHECK_EXE  // lib/check, built when INERTIA_BUILD_TOOLS is on
