@@ -97,4 +97,16 @@ void write_npy(const fs::path& path, const std::vector<std::size_t>& shape, cons
   REQUIRE(out.good());
 }
 
+/// The tool's --json report of `doc` (saved as `name`), whose exit status must be `expected`.
+inline json report_of(const json& doc, const std::string& name, int expected, std::vector<std::string> extra = {}) {
+  const fs::path path = scratch(name);
+  save(doc, path);
+  std::vector<std::string> args = {path.string(), "--json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const auto r = run(args, false);
+  INFO(name << "\n" << r.output);
+  REQUIRE(r.status == expected);
+  return json::parse(r.output);
+}
+
 }  // namespace inertia::check_tool_test

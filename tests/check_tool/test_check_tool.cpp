@@ -262,17 +262,6 @@ json one_ulp_up(const json& value, bool float32) {
   return std::nextafter(value.get<double>(), INFINITY);
 }
 
-/// Runs the tool on `doc` (saved as `name`) with --json and returns the report; status must be `expected`.
-json report_of(const json& doc, const std::string& name, int expected, std::vector<std::string> extra = {}) {
-  const fs::path path = scratch(name);
-  save(doc, path);
-  std::vector<std::string> args = {path.string(), "--json"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  const auto r = run(args, false);
-  INFO(name << "\n" << r.output);
-  REQUIRE(r.status == expected);
-  return json::parse(r.output);
-}
 
 }  // namespace
 

@@ -181,17 +181,6 @@ json document(json c) {
           {"cases", json::array({std::move(c)})}};
 }
 
-/// The tool's --json report of `doc` (saved as `name`), whose exit status must be `expected`.
-json report(const json& doc, const std::string& name, int expected, std::vector<std::string> extra = {}) {
-  const fs::path path = scratch(name);
-  save(doc, path);
-  std::vector<std::string> args = {path.string(), "--json"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  const auto r = run(args, false);
-  INFO(name << "\n" << r.output);
-  REQUIRE(r.status == expected);
-  return json::parse(r.output);
-}
 
 void expect_one_line_error(const std::vector<std::string>& args, const std::string& message) {
   const auto r = run(args);
@@ -248,7 +237,7 @@ TEST_CASE("bfloat16 and float16 trajectories of an independent float reference r
                                   expected_case{adam_case(bf16), 3}, expected_case{adam_case(fp16), 3}}) {
     INFO(c["name"]);
     const json doc = document(c);
-    const json r = report(doc, "half_reference.json", 0);
+    const json r = report_of(doc, "half_reference.json", 0);
     const json& rc = r["cases"][0];
     REQUIRE(rc["dtype"] == c["dtype"]);
     REQUIRE(rc["state_dtype"] == c["dtype"]);
@@ -266,7 +255,7 @@ TEST_CASE("bfloat16 and float16 trajectories of an independent float reference r
     // 16-bit rounding of every stored value is what makes it 0 ULP.
     json as_float32 = doc;
     as_float32["cases"][0]["dtype"] = "float32";
-    report(as_float32, "half_as_float32.json", 1);
+    report_of(as_float32, "half_as_float32.json", 1);
   }
   // In float16 the gradients at 1/1024 leave exp_avg_sq subnormal or zero: the case reaches those values.
   const json adam = adam_case(fp16);
@@ -300,7 +289,7 @@ TEST_CASE("one recorded bfloat16 or float16 value 1 ULP off fails at that step, 
     json& x = doc["cases"][0]["steps"][p.step][p.key][p.element];
     REQUIRE(x.get<double>() != 0);
     x = one_ulp_out(p.f, x.get<double>());
-    const json r = report(doc, "half_nudged.json", 1);
+    const json r = report_of(doc, "half_nudged.json", 1);
     const json& rc = r["cases"][0];
     REQUIRE(rc["first_failing_step"] == p.step + 1);
     REQUIRE(rc["max_ulp"] == 1);  // one bfloat16 or float16 step, not 2^13 or 2^16 float32 ones
@@ -315,7 +304,7 @@ TEST_CASE("one recorded bfloat16 or float16 value 1 ULP off fails at that step, 
 
 TEST_CASE("state_dtype bfloat16: float32 Adam parameters with bfloat16 moments", "[check-tool][half]") {
   const json c = adam_case(bf16, true);
-  const json r = report(document(c), "half_state_bfloat16.json", 0);
+  const json r = report_of(document(c), "half_state_bfloat16.json", 0);
   REQUIRE(r["cases"][0]["dtype"] == "float32");
   REQUIRE(r["cases"][0]["state_dtype"] == "bfloat16");
   REQUIRE(r["cases"][0]["histogram"]["0"] == step_count * elements * 3);
@@ -324,25 +313,25 @@ TEST_CASE("state_dtype bfloat16: float32 Adam parameters with bfloat16 moments",
   json& x = doc["cases"][0]["steps"][3]["exp_avg"][7];
   REQUIRE(x.get<double>() != 0);
   x = one_ulp_out(bf16, x.get<double>());
-  REQUIRE(report(doc, "half_state_bfloat16.json", 1)["cases"][0]["steps"][3]["states"]["exp_avg"]["max_ulp"] == 1);
+  REQUIRE(report_of(doc, "half_state_bfloat16.json", 1)["cases"][0]["steps"][3]["states"]["exp_avg"]["max_ulp"] == 1);
 }
 
 TEST_CASE("state_dtype float32: bfloat16 and float16 parameters with float32 state", "[check-tool][half]") {
   for (const half_format& f : {bf16, fp16}) {
     INFO(f.name);
     const json c = heavy_ball_case(f, true);
-    const json r = report(document(c), "half_state_float32.json", 0);
+    const json r = report_of(document(c), "half_state_float32.json", 0);
     REQUIRE(r["cases"][0]["state_dtype"] == "float32");
     REQUIRE(r["cases"][0]["histogram"]["0"] == step_count * elements * 2);
     // The float32 buffer holds values no 16-bit type has: compared in float32, one float32 ULP fails.
     json doc = document(c);
     json& x = doc["cases"][0]["steps"][2]["momentum_buffer"][4];
     x = static_cast<double>(std::nextafter(static_cast<float>(x.get<double>()), INFINITY));
-    REQUIRE(report(doc, "half_state_float32.json", 1)["cases"][0]["steps"][2]["states"]["momentum_buffer"]["max_ulp"] == 1);
+    REQUIRE(report_of(doc, "half_state_float32.json", 1)["cases"][0]["steps"][2]["states"]["momentum_buffer"]["max_ulp"] == 1);
     // The same recording read as a 16-bit state is not this trajectory.
     doc = document(c);
     doc["cases"][0].erase("state_dtype");
-    report(doc, "half_state_float32.json", 1);
+    report_of(doc, "half_state_float32.json", 1);
   }
 }
 
