@@ -7,6 +7,7 @@
 //   inertia-profile --shapes my_model.txt        one `name dim0 dim1 ...` per line
 //   inertia-profile --variant adam --state-dtype bf16          Adam, float32 params, bf16 moments
 //   inertia-profile --variant heavy_ball --dtype bf16 --master f32   bf16 model, float32 master and state
+//   inertia-profile --variant heavy_ball --dtype bf16 --rounding stochastic   all bf16, stochastically rounded
 //
 // Exit status: 0 done; 2 the command line or an input file is unusable (one
 // line on stderr names the argument); 1 anything else went wrong.
@@ -89,6 +90,11 @@ int main(int argc, char** argv) {
                  "storage mode: master weights beside bf16/f16 params: f32 (a float32 copy) or split (bf16 halves)")
       ->check(CLI::IsMember({"none", "f32", "split"}))
       ->capture_default_str();
+  std::string rounding_choice = "nearest";
+  app.add_option("--rounding", rounding_choice,
+                 "storage mode: how bf16/f16 values are stored: nearest (even) or stochastic (Philox draws, seed 2026)")
+      ->check(CLI::IsMember({"nearest", "stochastic"}))
+      ->capture_default_str();
   app.add_option("--threads", threads, "OpenMP threads; 0: all")->check(CLI::Range(0, 4096))->capture_default_str();
   app.add_option("--rounds", rounds,
                  "interleaved rounds; each takes one sample of the roofline, the library and the baseline")
@@ -147,10 +153,13 @@ int main(int argc, char** argv) {
                                      : builtin_workload(workload_name);
     // A storage mode: half params, or a state type or master weights asked for.
     const bool half = dtype_choice == "bf16" || dtype_choice == "f16";
-    const bool storage_mode = half || !state_dtype_choice.empty() || master_choice != "none";
+    const bool stochastic = rounding_choice == "stochastic";
+    const bool storage_mode = half || !state_dtype_choice.empty() || master_choice != "none" || stochastic;
     if (storage_mode) {
       if (dtype_choice == "all")
-        throw std::invalid_argument(std::string(state_dtype_choice.empty() ? "--master" : "--state-dtype") +
+        throw std::invalid_argument(std::string(!state_dtype_choice.empty() ? "--state-dtype"
+                                                : master_choice != "none"   ? "--master"
+                                                                            : "--rounding") +
                                     ": takes one --dtype, not all");
       if (!peer_fds.empty())
         throw std::invalid_argument("--peer-fds: the external peers measure f32 and f64 only, not the storage modes");
@@ -167,6 +176,16 @@ int main(int argc, char** argv) {
       storage.state_dtype = !state_dtype_choice.empty() ? code(state_dtype_choice)
                             : storage.master_weights != INERTIA_MASTER_NONE ? INERTIA_FLOAT32
                                                                           : storage.param_dtype;
+      if (stochastic) {
+        // Something must be rounded: a half model (a split master's top halves are cut, not rounded) or half state.
+        const bool half_state = storage.state_dtype == INERTIA_BFLOAT16 || storage.state_dtype == INERTIA_FLOAT16;
+        if (!(half && storage.master_weights != INERTIA_MASTER_SPLIT) && !half_state)
+          throw std::invalid_argument(
+              "--rounding stochastic: this mode stores nothing rounded to bf16/f16 (add --dtype bf16|f16 without a "
+              "split master, or --state-dtype bf16)");
+        storage.rounding = INERTIA_ROUND_STOCHASTIC;
+        storage.seed = 2026;
+      }
       request.storage = storage;
     } else {
       if (dtype_choice != "f64") request.dtypes.push_back(dtype::f32);
@@ -206,7 +225,8 @@ int main(int argc, char** argv) {
         // cannot measure, is left out and said so.
         const std::string options = std::string("--dtype ") + dtype_choice +
                                     (state_dtype_choice.empty() ? "" : " --state-dtype " + state_dtype_choice) +
-                                    (master_choice == "none" ? "" : " --master " + master_choice);
+                                    (master_choice == "none" ? "" : " --master " + master_choice) +
+                                    (stochastic ? " --rounding stochastic" : "");
         if (const std::string why = storage_unsupported(v); !why.empty()) {
           const std::string refused = options + ": " + std::string(variant_name(v)) + ": " + why;
           if (variant_choice != "all") throw std::invalid_argument(refused);

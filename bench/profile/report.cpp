@@ -171,7 +171,8 @@ nlohmann::ordered_json to_json(const std::vector<profile_result>& results) {
                                {"state_dtype", storage_dtype_name(s.state_dtype)},
                                {"master_weights", s.master_weights == INERTIA_MASTER_FLOAT32 ? "f32"
                                                   : s.master_weights == INERTIA_MASTER_SPLIT ? "split"
-                                                                                             : "none"}};
+                                                                                             : "none"},
+                               {"rounding", s.rounding == INERTIA_ROUND_STOCHASTIC ? "stochastic" : "nearest"}};
     }
   }
   return all;

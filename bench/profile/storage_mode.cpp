@@ -34,6 +34,7 @@ std::string storage_label(const inertia_storage& s) {
   if (s.state_dtype != s.param_dtype) label += " state:" + std::string(storage_dtype_name(s.state_dtype));
   if (s.master_weights == INERTIA_MASTER_FLOAT32) label += " master:f32";
   if (s.master_weights == INERTIA_MASTER_SPLIT) label += " master:split";
+  if (s.rounding == INERTIA_ROUND_STOCHASTIC) label += " rounding:stochastic";
   return label;
 }
 

@@ -27,7 +27,7 @@ std::string_view storage_dtype_name(inertia_dtype dtype);
 std::size_t storage_dtype_bytes(inertia_dtype dtype);
 
 /// What a row is called: "bf16" for the plain all-bf16 step, else every field,
-/// e.g. "f32 state:bf16", "bf16 state:f32 master:f32".
+/// e.g. "f32 state:bf16", "bf16 state:f32 master:f32", "bf16 rounding:stochastic".
 std::string storage_label(const inertia_storage& storage);
 
 /// One stream of a step: its role ("param", "grad", "state0", ..., "master"),

@@ -448,6 +448,12 @@ TEST_CASE("inertia-profile: storage modes count every stream in its own width", 
     check_storage_result(r[0], 14);
     REQUIRE(r[0]["storage"]["label"] == "f16");
   }
+  // Stochastic rounding: the streams of nearest even (its draws are L1 scratch), labelled.
+  const json stochastic = storage_json({"--flat", "300", "--variant", "heavy_ball", "--dtype", "bf16", "--rounding",
+                                        "stochastic", "--threads", "1"});
+  check_storage_result(stochastic[0], 10);
+  REQUIRE(stochastic[0]["storage"]["label"] == "bf16 rounding:stochastic");
+  REQUIRE(stochastic[0]["storage"]["rounding"] == "stochastic");
   // --variant all: every variant a storage mode can measure, the others said so on stderr.
   const run_result all = profile({"--flat", "300", "--dtype", "bf16", "--threads", "1", "--json", "--rounds", "1"});
   INFO(all.err);
@@ -486,6 +492,11 @@ TEST_CASE("inertia-profile: a storage combination the library refuses is one lin
   expect_usage_error(exe, {"--dtype", "bf16", "--peer-fds", "3,4"}, "--peer-fds");
   expect_usage_error(exe, {"--state-dtype", "f16"}, "--state-dtype");
   expect_usage_error(exe, {"--master", "f64"}, "--master");
+  // Stochastic rounding needs something stored in a half type, and one --dtype.
+  expect_usage_error(exe, {"--rounding", "stochastic"}, "--rounding");
+  expect_usage_error(exe, {"--rounding", "stochastic", "--dtype", "bf16", "--master", "split"}, "--rounding");
+  expect_usage_error(exe, {"--rounding", "stochastic", "--dtype", "all"}, "--rounding");
+  expect_usage_error(exe, {"--rounding", "sometimes"}, "--rounding");
 }
 
 TEST_CASE("inertia-profile: an external peer is sampled in the same rounds", "[cli][profile]") {
