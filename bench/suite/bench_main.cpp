@@ -8,7 +8,7 @@
 //
 // --inertia_dtypes: comma-separated, among f32, f64 and the storage modes
 // bf16, f16, bf16+master_f32, f16+master_f32, bf16+master_split,
-// bf16+state_f32, f32+state_bf16 (suite/storage_cases.hpp), or all; default
+// bf16+state_f32, f32+state_bf16, bf16+stochastic (suite/storage_cases.hpp), or all; default
 // f32,f64 (the storage rows would more than double a default run). The
 // threshold family is f32's: it runs when f32 is listed.
 //   e.g. --inertia_dtypes=bf16,bf16+master_f32 --benchmark_filter='^heavy_ball/bf16'

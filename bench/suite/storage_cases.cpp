@@ -20,6 +20,13 @@ inertia_storage make_storage(inertia_dtype param, inertia_dtype state, inertia_m
 
 storage_mode named(const inertia_storage& s) { return {storage_mode_name(s), s}; }
 
+/// s with stochastic rounding, seed 2026 as inertia-profile's --rounding stochastic.
+inertia_storage stochastic(inertia_storage s) {
+  s.rounding = INERTIA_ROUND_STOCHASTIC;
+  s.seed = 2026;
+  return s;
+}
+
 }  // namespace
 
 std::string storage_mode_name(const inertia_storage& s) {
@@ -29,6 +36,7 @@ std::string storage_mode_name(const inertia_storage& s) {
   if (s.state_dtype != default_state) name += "+state_" + std::string(storage_dtype_name(s.state_dtype));
   if (s.master_weights == INERTIA_MASTER_FLOAT32) name += "+master_f32";
   if (s.master_weights == INERTIA_MASTER_SPLIT) name += "+master_split";
+  if (s.rounding == INERTIA_ROUND_STOCHASTIC) name += "+stochastic";
   return name;
 }
 
@@ -36,7 +44,8 @@ const std::vector<storage_mode>& storage_modes() {
   // inertia-profile's combinations that an engine runs: the plain half steps,
   // a half model beside a float32 master (both half types), bf16's split
   // master (bf16 halves of the float32 value: no f16 form), a bf16 model with
-  // float32 state and no master, and float32 params with bf16 state.
+  // float32 state and no master, float32 params with bf16 state, and the plain
+  // bf16 step stochastically rounded (the same streams as "bf16").
   static const std::vector<storage_mode> modes = {
       named(make_storage(INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_MASTER_NONE)),
       named(make_storage(INERTIA_FLOAT16, INERTIA_FLOAT16, INERTIA_MASTER_NONE)),
@@ -45,6 +54,7 @@ const std::vector<storage_mode>& storage_modes() {
       named(make_storage(INERTIA_BFLOAT16, INERTIA_FLOAT32, INERTIA_MASTER_SPLIT)),
       named(make_storage(INERTIA_BFLOAT16, INERTIA_FLOAT32, INERTIA_MASTER_NONE)),
       named(make_storage(INERTIA_FLOAT32, INERTIA_BFLOAT16, INERTIA_MASTER_NONE)),
+      named(stochastic(make_storage(INERTIA_BFLOAT16, INERTIA_BFLOAT16, INERTIA_MASTER_NONE))),
   };
   return modes;
 }

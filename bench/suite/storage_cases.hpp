@@ -28,14 +28,16 @@ struct storage_mode {
 /// take as it is: the param's type, then "+grad_<t>" when the gradient's
 /// differs, "+state_<t>" when the state's differs from the default
 /// (inertia-profile's and inertia.torch's: the param's, float32 beside a
-/// master), "+master_f32" or "+master_split". "bf16": the plain bf16 step;
-/// "bf16+master_f32": bf16 params and grads, float32 master and state.
+/// master), "+master_f32" or "+master_split", then "+stochastic" for stochastic
+/// rounding. "bf16": the plain bf16 step; "bf16+master_f32": bf16 params and
+/// grads, float32 master and state.
 std::string storage_mode_name(const inertia_storage& storage);
 
 /// The modes inertia-bench measures, in report order: "bf16", "f16" (every
 /// buffer in that type: the plain half step), "bf16+master_f32",
-/// "f16+master_f32", "bf16+master_split", "bf16+state_f32", "f32+state_bf16".
-/// Nearest rounding, as inertia-profile steps them.
+/// "f16+master_f32", "bf16+master_split", "bf16+state_f32", "f32+state_bf16",
+/// all with nearest rounding, as inertia-profile steps them by default; and
+/// "bf16+stochastic", the plain bf16 step stochastically rounded (seed 2026).
 const std::vector<storage_mode>& storage_modes();
 /// nullptr when no mode has that name.
 const storage_mode* find_storage_mode(std::string_view name);
