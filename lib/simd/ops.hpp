@@ -85,6 +85,19 @@ xsimd::batch<T, Arch> fused_multiply_add(const xsimd::batch<T, Arch>& a,
   }
 }
 
+// ATen's lerp(start, end, w) as its CPU kernels compute it: fma(c, end - start,
+// base) with c = w and base start when |w| < 0.5, else c = w - 1 and base end
+// (the caller folds w into c once). Two whole expressions, not
+// `from_end ? end : start` as the base: GCC 12 chose that operand by address,
+// between stack copies of both vectors, which put a store and a reload into
+// the chain of every element (Adam's first moment on avx2, for one). static,
+// as the scalar overloads: V = float is the same type in every target.
+template <class V, class C>
+static V aten_lerp(const V& start, const V& end, C coefficient, bool from_end) {
+  return from_end ? fused_multiply_add(V(coefficient), end - start, end)
+                  : fused_multiply_add(V(coefficient), end - start, start);
+}
+
 // max(a, b) that is NaN when either is (as torch.maximum), by selection, so
 // every target picks the same operand (max instructions return the second
 // operand on NaN; a NaN b is returned, otherwise a NaN a is kept).

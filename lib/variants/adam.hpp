@@ -51,7 +51,7 @@ struct adam_moments {
                                                              bool fused_tail = false) const {
     using V = typename Lanes::vec;
     const V m_before = Lanes::load(exp_avg + i);
-    const V m = lerp ? fused_multiply_add(V(lerp_coefficient), g - m_before, lerp_from_gradient ? g : m_before)
+    const V m = lerp ? aten_lerp(m_before, g, lerp_coefficient, lerp_from_gradient)
                      : fused_multiply_add(V(one_minus_beta1), g, m_before * V(beta1));
     const V v_before = Lanes::load(exp_avg_sq + i);
     const V v = fused_tail ? fused_multiply_add(v_before, V(beta2), (V(one_minus_beta2) * g) * g)

@@ -113,8 +113,7 @@ struct rmsprop_rule {
     V v = s;
     if (flags.centered) {
       const V a_before = Lanes::load(grad_avg + i);
-      const V a = flags.lerp ? fused_multiply_add(V(lerp_coefficient), g - a_before,
-                                                  lerp_from_gradient ? g : a_before)
+      const V a = flags.lerp ? aten_lerp(a_before, g, lerp_coefficient, lerp_from_gradient)
                              : fused_multiply_add(V(one_minus_alpha), g, a_before * V(alpha));
       Lanes::store(grad_avg + i, a);
       v = fused_multiply_add(negate(a), a, s);

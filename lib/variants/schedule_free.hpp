@@ -46,7 +46,7 @@ struct schedule_free_interpolation {
   void update(T* param, T* z, std::size_t i, typename Lanes::vec y, typename Lanes::vec g) const {
     using V = typename Lanes::vec;
     const V zv = Lanes::load(z + i);
-    const V lerped = fused_multiply_add(V(lerp_coefficient), zv - y, lerp_from_z ? zv : y);
+    const V lerped = aten_lerp(y, zv, lerp_coefficient, lerp_from_z);
     Lanes::store(param + i, fused_multiply_add(V(alpha), g, lerped));
     Lanes::store(z + i, fused_multiply_add(V(neg_lr), g, zv));
   }
