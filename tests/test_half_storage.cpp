@@ -214,7 +214,8 @@ std::uint16_t narrow_bits(float x) {
 
 template <class Half>
 void require_half_step_is_widened_float_step(inertia_dtype dtype) {
-  const std::vector<std::size_t> sizes = {0, 1, 7, 33, 1003, 2051};
+  // 25 and 49: pairs of vectors, then one vector, then a tail, on avx2 and avx512f (simd/lane_pairs.hpp).
+  const std::vector<std::size_t> sizes = {0, 1, 7, 25, 33, 49, 1003, 2051};
   for (std::size_t v = 0; v < inertia_variant_count(); ++v) {
     const char* name = inertia_variant_name(v);
     for (arch target : supported_archs())

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "simd/flags.hpp"
+#include "simd/lane_pairs.hpp"
 #include "simd/lanes.hpp"
 #include "simd/ops.hpp"
 
@@ -23,7 +24,8 @@ inline constexpr std::size_t min_vectors_to_align = 8;
 // one 64-byte store read back field by field right away, and ema's L1 step
 // was 8% slower than before specialisation.)
 // Stores: how full vectors of the rule's output are stored (store_policy.hpp).
-template <class Arch, store_policy Stores, class Rule>
+// Paired: the full vectors run two at a time (simd/lane_pairs.hpp).
+template <class Arch, store_policy Stores, bool Paired = false, class Rule>
 [[gnu::always_inline]] inline void run_loops_for(const Rule& shared_rule, std::size_t begin, std::size_t end) {
   using stored = typename Rule::value_type;  // the element type in memory
   using T = math_type_t<stored>;             // the lanes' type
@@ -48,8 +50,16 @@ template <class Arch, store_policy Stores, class Rule>
       rule.template apply<one>(i);
       ++i;
     }
+    if constexpr (Paired) {
+      for (; i + 2 * width <= end; i += 2 * width) rule.template apply<paired_lanes<full>>(i);
+      if (i + width <= end) {
+        rule.template apply<full>(i);
+        i += width;
+      }
+    } else {
 #pragma GCC unroll 2
-    for (; i + width <= end; i += width) rule.template apply<full>(i);
+      for (; i + width <= end; i += width) rule.template apply<full>(i);
+    }
     for (; i < end; ++i) rule.template apply<one>(i);
   }
 }
@@ -67,10 +77,19 @@ inline constexpr bool specialises_half_rules =
 template <class Rule>
 inline constexpr bool stores_half = is_half_v<typename Rule::value_type> || requires { requires Rule::mixed_storage; };
 
+/// Rules whose half-precision steps run their vectors in pairs, where those
+/// steps specialise: the rule's pairs_vectors says so (Adam's family, whose
+/// long chain per element is what pairing hides).
+template <class Rule, class Arch>
+inline constexpr bool pairs_half_vectors =
+    stores_half<Rule> && specialises_half_rules<Arch> && requires { requires Rule::pairs_vectors; };
+
 template <class Arch, class Rule, store_policy Stores = store_policy::cached>
 void run_range_for(const Rule& rule, std::size_t begin, std::size_t end) {
   if constexpr (specialisable<Rule> && (!stores_half<Rule> || specialises_half_rules<Arch>)) {
-    rule.specialize([&](const auto& specialised) { run_loops_for<Arch, Stores>(specialised, begin, end); });
+    rule.specialize([&](const auto& specialised) {
+      run_loops_for<Arch, Stores, pairs_half_vectors<Rule, Arch>>(specialised, begin, end);
+    });
   } else {
     run_loops_for<Arch, Stores>(rule, begin, end);
   }

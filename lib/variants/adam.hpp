@@ -40,15 +40,15 @@ struct adam_moments {
     return make(t.exp_avg.data(), t.exp_avg_sq.data(), beta1, beta2);
   }
 
-  /// Stores and returns the new (m, v) at i. lerp: torch 2.x's first moment;
+  /// The new (m, v) at i, not yet stored. lerp: torch 2.x's first moment;
   /// fused_tail: the fused kernel's tail order for the second. Always inlined:
   /// the loops pass lerp and fused_tail as constants (adam_flags); GCC 12 called
-  /// it out of line for bf16 moments on avx2 (the widening loads and rounding
-  /// stores make it large), the flags then runtime branches and the vectors
-  /// passed through memory: 4% of all-bf16 Adam's time in L2 on one Zen 2 core.
+  /// it out of line for bf16 moments on avx2 (the widening loads make it
+  /// large), the flags then runtime branches and the vectors passed through
+  /// memory: 4% of all-bf16 Adam's time in L2 on one Zen 2 core.
   template <class Lanes>
-  [[gnu::always_inline]] std::pair<typename Lanes::vec, typename Lanes::vec> update(std::size_t i, typename Lanes::vec g, bool lerp,
-                                                             bool fused_tail = false) const {
+  [[gnu::always_inline]] std::pair<typename Lanes::vec, typename Lanes::vec> next(std::size_t i, typename Lanes::vec g, bool lerp,
+                                                           bool fused_tail = false) const {
     using V = typename Lanes::vec;
     const V m_before = Lanes::load(exp_avg + i);
     const V m = lerp ? aten_lerp(m_before, g, lerp_coefficient, lerp_from_gradient)
@@ -56,8 +56,21 @@ struct adam_moments {
     const V v_before = Lanes::load(exp_avg_sq + i);
     const V v = fused_tail ? fused_multiply_add(v_before, V(beta2), (V(one_minus_beta2) * g) * g)
                            : fused_multiply_add(V(one_minus_beta2) * g, g, v_before * V(beta2));
+    return {m, v};
+  }
+
+  template <class Lanes>
+  [[gnu::always_inline]] void store(std::size_t i, typename Lanes::vec m, typename Lanes::vec v) const {
     Lanes::store(exp_avg + i, m);
     Lanes::store(exp_avg_sq + i, v);
+  }
+
+  /// next() stored at once.
+  template <class Lanes>
+  [[gnu::always_inline]] std::pair<typename Lanes::vec, typename Lanes::vec> update(std::size_t i, typename Lanes::vec g, bool lerp,
+                                                             bool fused_tail = false) const {
+    const auto [m, v] = next<Lanes>(i, g, lerp, fused_tail);
+    store<Lanes>(i, m, v);
     return {m, v};
   }
 };
@@ -90,6 +103,8 @@ struct adam_rule {
   static_assert(std::is_same_v<M, math_type_t<State>>);
   /// A fused mixed-storage rule (range.hpp specialises it where it does half storage).
   static constexpr bool mixed_storage = !std::is_same_v<State, T>;
+  /// Half-precision steps run two vectors at a time (simd/lane_pairs.hpp).
+  static constexpr bool pairs_vectors = true;
   T* param;
   gradient_source<T> grad;
   State* max_exp_avg_sq;
@@ -177,13 +192,14 @@ struct adam_rule {
     if (flags.maximize) g = negate(g);
     if (flags.decoupled_decay) w = w * V(decay_factor);
     if (flags.coupled_decay) g = fused_multiply_add(V(weight_decay), w, g);
-    const auto [m, v] = moments.template update<Lanes>(i, g, flags.lerp, flags.fused_tail && i >= fused_tail_begin);
+    const auto [m, v] = moments.template next<Lanes>(i, g, flags.lerp, flags.fused_tail && i >= fused_tail_begin);
     V second_moment = v;
-    if (flags.amsgrad) {
-      second_moment = maximum(Lanes::load(max_exp_avg_sq + i), v);
-      Lanes::store(max_exp_avg_sq + i, second_moment);
-    }
+    if (flags.amsgrad) second_moment = maximum(Lanes::load(max_exp_avg_sq + i), v);
     const V denom = square_root(second_moment) / V(bias_correction2_sqrt) + V(eps);
+    // The moments are stored once the square root and division are issued: in half precision their
+    // roundings then run while those take their time (simd/lane_pairs.hpp says more).
+    moments.template store<Lanes>(i, m, v);
+    if (flags.amsgrad) Lanes::store(max_exp_avg_sq + i, second_moment);
     Lanes::store(param + i, w + (V(neg_step_size) * m) / denom);
   }
 };
