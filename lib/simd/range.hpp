@@ -78,8 +78,8 @@ template <class Rule>
 inline constexpr bool stores_half = is_half_v<typename Rule::value_type> || requires { requires Rule::mixed_storage; };
 
 /// Rules whose half-precision steps run their vectors in pairs, where those
-/// steps specialise: the rule's pairs_vectors says so (Adam's family, whose
-/// long chain per element is what pairing hides).
+/// steps specialise: the rule's pairs_vectors says so (Adam and heavy_ball,
+/// whose half steps are compute-bound: simd/lane_pairs.hpp).
 template <class Rule, class Arch>
 inline constexpr bool pairs_half_vectors =
     stores_half<Rule> && specialises_half_rules<Arch> && requires { requires Rule::pairs_vectors; };

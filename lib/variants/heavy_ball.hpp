@@ -35,6 +35,8 @@ struct heavy_ball_rule {
   using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   /// A fused mixed-storage rule (range.hpp specialises it where it does half storage).
   static constexpr bool mixed_storage = !std::is_same_v<Param, T*> || !std::is_same_v<Grad, T>;
+  /// Half-precision steps run two vectors at a time (simd/lane_pairs.hpp).
+  static constexpr bool pairs_vectors = true;
   Param param;
   gradient_source<Grad> grad;
   T* momentum_buffer;
