@@ -23,6 +23,11 @@ struct master_pointer {
   master_pointer operator+(std::size_t i) const { return {master + i, model + i}; }
 };
 
+template <class Pointer>
+inline constexpr bool is_master_pointer_v = false;
+template <class Half>
+inline constexpr bool is_master_pointer_v<master_pointer<Half>> = true;
+
 struct split_pointer {
   std::uint16_t* top;     ///< the model's bfloat16 weights
   std::uint16_t* bottom;  ///< the low halves
