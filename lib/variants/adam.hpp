@@ -153,7 +153,8 @@ struct adam_rule {
   /// Reads w, g, m, v (and v_max); writes w, m, v (and v_max).
   std::size_t bytes_per_element() const { return sizeof(T) * 3 + sizeof(State) * (amsgrad ? 6 : 4); }
 
-  adam_flags<> runtime_flags() const {
+  /// Inlined always, as gradient_source::transforms(): the sanitizer build left it out of line in avx2 once.
+  [[gnu::always_inline]] adam_flags<> runtime_flags() const {
     return {maximize, coupled_decay, decoupled_decay, amsgrad, grad.transforms(), lerp, fused_tail};
   }
 

@@ -43,7 +43,8 @@ struct ema_rule {
   const T* anchor() const { return param; }
   std::size_t bytes_per_element() const { return sizeof(T) * 5; }
 
-  ema_flags<> runtime_flags() const { return {bias_correction, grad.transforms()}; }
+  /// Inlined always, as gradient_source::transforms(): the sanitizer build left it out of line in avx2 once.
+  [[gnu::always_inline]] ema_flags<> runtime_flags() const { return {bias_correction, grad.transforms()}; }
 
   /// The loops run with these flags as constants (simd/flags.hpp).
   template <class Run>

@@ -69,7 +69,8 @@ struct heavy_ball_rule {
     return param_bytes(param) + sizeof(Grad) + sizeof(T) * (use_momentum ? (first_step ? 1 : 2) : 0);
   }
 
-  heavy_ball_flags<> runtime_flags() const {
+  /// Inlined always, as gradient_source::transforms(): the sanitizer build left it out of line in avx2 once.
+  [[gnu::always_inline]] heavy_ball_flags<> runtime_flags() const {
     return {use_momentum, first_step, nesterov, maximize, use_weight_decay, fused_tail, grad.transforms()};
   }
 

@@ -36,7 +36,8 @@ struct sutskever_rule {
   const T* anchor() const { return param; }
   std::size_t bytes_per_element() const { return sizeof(T) * (use_momentum ? 5 : 3); }
 
-  sutskever_flags<> runtime_flags() const { return {use_momentum, nesterov, grad.transforms()}; }
+  /// Inlined always, as gradient_source::transforms(): the sanitizer build left it out of line in avx2 once.
+  [[gnu::always_inline]] sutskever_flags<> runtime_flags() const { return {use_momentum, nesterov, grad.transforms()}; }
 
   /// The loops run with these flags as constants (simd/flags.hpp).
   template <class Run>
