@@ -44,6 +44,50 @@ void store_narrowed_by_lane(Half* p, const xsimd::batch<float, Arch>& v) {
   }
 }
 
+/// p[lane] = the low 16 bits of bits' lane, for lanes whose high halves are zero.
+template <class Arch>
+void store_low_halves(std::uint16_t* p, const xsimd::batch<std::uint32_t, Arch>& bits) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+    _mm256_storeu_si256((__m256i*)p, _mm512_maskz_cvtepi32_epi16(__mmask16(0xFFFF), bits));
+    return;
+  }
+#endif
+#if defined(__AVX2__)
+  if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+    // Every lane is below 2^16: the unsigned-saturating pack keeps it.
+    const __m256i u = bits;
+    _mm_storeu_si128((__m128i*)p, _mm_packus_epi32(_mm256_castsi256_si128(u), _mm256_extracti128_si256(u, 1)));
+    return;
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (std::is_same_v<Arch, xsimd::sse2>) {
+    // SSE2 packs with signed saturation only: sign-extend the low 16 bits first, so nothing saturates.
+    const __m128i extended = _mm_srai_epi32(_mm_slli_epi32(bits, 16), 16);
+    _mm_storel_epi64((__m128i*)p, _mm_packs_epi32(extended, extended));
+    return;
+  }
+#endif
+  alignas(64) std::uint32_t lanes[xsimd::batch<std::uint32_t, Arch>::size];
+  bits.store_aligned(lanes);
+  for (std::size_t lane = 0; lane < xsimd::batch<std::uint32_t, Arch>::size; ++lane)
+    p[lane] = static_cast<std::uint16_t>(lanes[lane]);
+}
+
+#if defined(__AVX2__)
+/// The 8 16-bit values at p, each in the high half of a 32-bit word, zeros below: a bfloat16's float
+/// bits, or a split float's top half. The 8 values in both 128-bit lanes (vbroadcasti128 is a load
+/// alone), then one in-lane byte shuffle puts lane 0's four and lane 1's four in place. vpmovzxwd and a
+/// shift cost two vector operations: all-bf16 Adam ran 11% slower with them, in L2 on one Zen 2 core.
+[[gnu::always_inline]] static inline __m256i high_halves_avx2(const void* p) {
+  const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)p));
+  const __m256i to_high_halves = _mm256_setr_epi8(-1, -1, 0, 1, -1, -1, 2, 3, -1, -1, 4, 5, -1, -1, 6, 7,  //
+                                                  -1, -1, 8, 9, -1, -1, 10, 11, -1, -1, 12, 13, -1, -1, 14, 15);
+  return _mm256_shuffle_epi8(both, to_high_halves);
+}
+#endif
+
 template <class Arch>
 xsimd::batch<float, Arch> load_widened(const bfloat16* p) {
 #if defined(__AVX512F__)
@@ -54,15 +98,7 @@ xsimd::batch<float, Arch> load_widened(const bfloat16* p) {
         __mmask16(0xFFFF), _mm512_maskz_cvtepu16_epi32(__mmask16(0xFFFF), _mm256_loadu_si256((const __m256i*)p)), 16));
 #endif
 #if defined(__AVX2__)
-  if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
-    // The 8 halves in both 128-bit lanes (vbroadcasti128 is a load alone), then one in-lane byte shuffle
-    // puts lane 0's four and lane 1's four into the high halves of the words, zeros below. vpmovzxwd and
-    // a shift cost two vector operations: all-bf16 Adam ran 11% slower with them, in L2 on one Zen 2 core.
-    const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)p));
-    const __m256i to_high_halves = _mm256_setr_epi8(-1, -1, 0, 1, -1, -1, 2, 3, -1, -1, 4, 5, -1, -1, 6, 7,    //
-                                                    -1, -1, 8, 9, -1, -1, 10, 11, -1, -1, 12, 13, -1, -1, 14, 15);
-    return _mm256_castsi256_ps(_mm256_shuffle_epi8(both, to_high_halves));
-  }
+  if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) return _mm256_castsi256_ps(high_halves_avx2(p));
 #endif
 #if defined(__SSE2__)
   if constexpr (std::is_same_v<Arch, xsimd::sse2>)
@@ -96,15 +132,13 @@ void store_narrowed(bfloat16* p, const xsimd::batch<float, Arch>& v) {
     const __m512i rounded = _mm512_maskz_srli_epi32(all, _mm512_add_epi32(u, bias), 16);
     const __m512i quiet = _mm512_or_si512(high, _mm512_set1_epi32(0x40));
     const __m512i out = _mm512_mask_blend_epi32(_mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), rounded, quiet);
-    _mm256_storeu_si256((__m256i*)p, _mm512_maskz_cvtepi32_epi16(all, out));
+    store_low_halves<Arch>(reinterpret_cast<std::uint16_t*>(p), out);
     return;
   }
 #endif
 #if defined(__AVX2__)
   if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
-    const __m256i out = bfloat16_words_avx2(v);
-    // Every lane is < 2^16: the unsigned-saturating pack keeps it as it is.
-    _mm_storeu_si128((__m128i*)p, _mm_packus_epi32(_mm256_castsi256_si128(out), _mm256_extracti128_si256(out, 1)));
+    store_low_halves<Arch>(reinterpret_cast<std::uint16_t*>(p), bfloat16_words_avx2(v));
     return;
   }
 #endif
@@ -116,10 +150,7 @@ void store_narrowed(bfloat16* p, const xsimd::batch<float, Arch>& v) {
     const __m128i rounded = _mm_srli_epi32(_mm_add_epi32(u, bias), 16);
     const __m128i quiet = _mm_or_si128(high, _mm_set1_epi32(0x40));
     const __m128i nan = _mm_castps_si128(_mm_cmpunord_ps(v, v));
-    const __m128i out = _mm_or_si128(_mm_and_si128(nan, quiet), _mm_andnot_si128(nan, rounded));
-    // SSE2 packs with signed saturation only: sign-extend the low 16 bits first, so nothing saturates.
-    const __m128i extended = _mm_srai_epi32(_mm_slli_epi32(out, 16), 16);
-    _mm_storel_epi64((__m128i*)p, _mm_packs_epi32(extended, extended));
+    store_low_halves<Arch>(reinterpret_cast<std::uint16_t*>(p), _mm_or_si128(_mm_and_si128(nan, quiet), _mm_andnot_si128(nan, rounded)));
     return;
   }
 #endif
@@ -192,14 +223,11 @@ xsimd::batch<float, Arch> load_split(const std::uint16_t* top, const std::uint16
 #endif
 #if defined(__AVX2__)
   if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
-    // As load_widened: each half array in both 128-bit lanes, one in-lane byte shuffle to its place.
-    const __m256i to_high_halves = _mm256_setr_epi8(-1, -1, 0, 1, -1, -1, 2, 3, -1, -1, 4, 5, -1, -1, 6, 7,  //
-                                                    -1, -1, 8, 9, -1, -1, 10, 11, -1, -1, 12, 13, -1, -1, 14, 15);
+    // As high_halves_avx2, the bottoms shuffled into the low halves.
     const __m256i to_low_halves = _mm256_setr_epi8(0, 1, -1, -1, 2, 3, -1, -1, 4, 5, -1, -1, 6, 7, -1, -1,  //
                                                    8, 9, -1, -1, 10, 11, -1, -1, 12, 13, -1, -1, 14, 15, -1, -1);
-    const __m256i high = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)top)), to_high_halves);
     const __m256i low = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)bottom)), to_low_halves);
-    return _mm256_castsi256_ps(_mm256_or_si256(high, low));
+    return _mm256_castsi256_ps(_mm256_or_si256(high_halves_avx2(top), low));
   }
 #endif
 #if defined(__SSE2__)
@@ -210,37 +238,6 @@ xsimd::batch<float, Arch> load_split(const std::uint16_t* top, const std::uint16
   alignas(64) float lanes[batch::size];
   for (std::size_t lane = 0; lane < batch::size; ++lane) lanes[lane] = join_split(top[lane], bottom[lane]);
   return batch::load_aligned(lanes);
-}
-
-/// p[lane] = the low 16 bits of bits' lane, for lanes whose high halves are zero.
-template <class Arch>
-void store_low_halves(std::uint16_t* p, const xsimd::batch<std::uint32_t, Arch>& bits) {
-#if defined(__AVX512F__)
-  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
-    _mm256_storeu_si256((__m256i*)p, _mm512_maskz_cvtepi32_epi16(__mmask16(0xFFFF), bits));
-    return;
-  }
-#endif
-#if defined(__AVX2__)
-  if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
-    // Every lane is below 2^16: the unsigned-saturating pack keeps it.
-    const __m256i u = bits;
-    _mm_storeu_si128((__m128i*)p, _mm_packus_epi32(_mm256_castsi256_si128(u), _mm256_extracti128_si256(u, 1)));
-    return;
-  }
-#endif
-#if defined(__SSE2__)
-  if constexpr (std::is_same_v<Arch, xsimd::sse2>) {
-    // SSE2 packs with signed saturation only: sign-extend the low 16 bits first, so nothing saturates.
-    const __m128i extended = _mm_srai_epi32(_mm_slli_epi32(bits, 16), 16);
-    _mm_storel_epi64((__m128i*)p, _mm_packs_epi32(extended, extended));
-    return;
-  }
-#endif
-  alignas(64) std::uint32_t lanes[xsimd::batch<std::uint32_t, Arch>::size];
-  bits.store_aligned(lanes);
-  for (std::size_t lane = 0; lane < xsimd::batch<std::uint32_t, Arch>::size; ++lane)
-    p[lane] = static_cast<std::uint16_t>(lanes[lane]);
 }
 
 template <class Arch>
