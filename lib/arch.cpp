@@ -33,7 +33,7 @@ arch automatic_arch() noexcept {
 
 std::string_view arch_name(arch target) noexcept {
   switch (target) {
-#define INERTIA_TARGET_NAME_CASE(name, processors, flags, xsimd_arch, cpu_runs_it) \
+#define INERTIA_TARGET_NAME_CASE(name, processors, flags, xsimd_arch, kernels_from, cpu_runs_it) \
   case arch::name: return #name;
     INERTIA_FOR_EACH_TARGET(INERTIA_TARGET_NAME_CASE)
 #undef INERTIA_TARGET_NAME_CASE
@@ -52,6 +52,8 @@ arch parse_arch(std::string_view name) {
 }
 
 bool arch_supported(arch target) noexcept { return detail::supported_targets() & detail::target_bit(target); }
+
+std::vector<arch> all_archs() { return detail::all_targets(); }
 
 std::vector<arch> supported_archs() { return detail::targets_in(detail::supported_targets()); }
 

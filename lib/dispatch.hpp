@@ -7,6 +7,7 @@
 // SIMD flags.
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "half_conversion.hpp"
 #include "inertia/arch.hpp"
@@ -26,11 +27,29 @@ struct stochastic_key;
 using fill_draws_kernel = void (*)(const stochastic_key& key, std::uint64_t first_index, std::size_t count,
                                    std::uint32_t* out);
 
+/// Rules that round float lanes to bfloat16 storage: a bfloat16 element type,
+/// or a fused mixed-storage mode that says so (Rule::rounds_to_bfloat16).
+template <class Rule>
+inline constexpr bool rounds_to_bfloat16 =
+    std::is_same_v<typename Rule::value_type, bfloat16> || requires { requires Rule::rounds_to_bfloat16; };
+
+/// Whether target `Target`, which runs kernels_from's kernels for the rules it
+/// does not compile (targets/list.hpp), compiles Rule itself: every rule when
+/// kernels_from is itself, else the rules its flags change. The one such
+/// target, avx512bf16, adds the bfloat16 conversion instructions to avx512f's
+/// (simd/half_lanes.hpp): the rules that round to bfloat16.
+template <arch Target, arch KernelsFrom, class Rule>
+inline constexpr bool compiles_rule = Target == KernelsFrom || rounds_to_bfloat16<Rule>;
+
 /// The entry points of one target, by its inertia::arch.
 template <arch Target>
 struct target_entry_points;
 
-#define INERTIA_DECLARE_TARGET(name, processors, flags, xsimd_arch, cpu_runs_it)                      \
+/// Target's kernel of Rule, named where Target's entry points may not be complete yet.
+template <arch Target, class Rule, store_policy Stores>
+inline constexpr range_kernel<Rule> run_range_of = target_entry_points<Target>::template run_range<Rule, Stores>;
+
+#define INERTIA_DECLARE_TARGET(name, processors, flags, xsimd_arch, kernels_from, cpu_runs_it)        \
   namespace INERTIA_TARGET_NAMESPACE(name) {                                                          \
   /* Rule's loop over [begin, end) of its span (simd/range.hpp). */                                   \
   template <class Rule, store_policy Stores>                                                          \
@@ -47,8 +66,16 @@ struct target_entry_points;
   template <>                                                                                         \
   struct target_entry_points<arch::name> {                                                            \
     static constexpr arch target = arch::name;                                                        \
+    /* Whether run_range<Rule, ...> is this target's own kernel, not kernels_from's. */               \
+    template <class Rule>                                                                             \
+    static constexpr bool compiles = compiles_rule<arch::name, arch::kernels_from, Rule>;             \
     template <class Rule, store_policy Stores>                                                        \
-    static constexpr range_kernel<Rule> run_range = &INERTIA_TARGET_NAMESPACE(name)::run_range<Rule, Stores>; \
+    static constexpr range_kernel<Rule> run_range = [] {                                              \
+      if constexpr (compiles<Rule>)                                                                   \
+        return &INERTIA_TARGET_NAMESPACE(name)::run_range<Rule, Stores>;                              \
+      else                                                                                            \
+        return run_range_of<arch::kernels_from, Rule, Stores>;                                        \
+    }();                                                                                              \
     template <class T>                                                                                \
     static constexpr sum_squares_kernel<T> sum_squares_chunk = &INERTIA_TARGET_NAMESPACE(name)::sum_squares_chunk<T>; \
     template <class T>                                                                                \
@@ -64,7 +91,7 @@ INERTIA_FOR_EACH_TARGET(INERTIA_DECLARE_TARGET)
 template <class Pick>
 decltype(auto) on_target(arch target, Pick&& pick) {
   switch (target) {
-#define INERTIA_TARGET_CASE(name, processors, flags, xsimd_arch, cpu_runs_it) \
+#define INERTIA_TARGET_CASE(name, processors, flags, xsimd_arch, kernels_from, cpu_runs_it) \
   INERTIA_IF_COMPILED(name, case arch::name: return pick.template operator()<target_entry_points<arch::name>>();)
     INERTIA_FOR_EACH_TARGET(INERTIA_TARGET_CASE)
 #undef INERTIA_TARGET_CASE

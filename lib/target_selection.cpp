@@ -14,7 +14,7 @@
 namespace inertia::detail {
 namespace {
 
-#define INERTIA_TARGET_ENUMERATOR(name, processors, flags, xsimd_arch, cpu_runs_it) arch::name,
+#define INERTIA_TARGET_ENUMERATOR(name, processors, flags, xsimd_arch, kernels_from, cpu_runs_it) arch::name,
 constexpr arch listed_targets[] = {INERTIA_FOR_EACH_TARGET(INERTIA_TARGET_ENUMERATOR)};
 #undef INERTIA_TARGET_ENUMERATOR
 
@@ -43,6 +43,12 @@ std::string joined_names(std::string_view separator) {
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
 }
+
+// AVX512-BF16 (the avx512bf16 target's vcvtne(2)ps2bf16): CPUID leaf 7, sub-leaf 1, EAX bit 5.
+[[maybe_unused]] bool cpu_has_avx512_bf16() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) != 0 && (eax & (1u << 5)) != 0;
+}
 #endif
 
 }  // namespace
@@ -51,7 +57,7 @@ target_set supported_targets() noexcept {
   static const target_set supported = [] {
     [[maybe_unused]] const auto cpu = xsimd::available_architectures();
     target_set set = 0;
-#define INERTIA_ADD_IF_RUNS(name, processors, flags, xsimd_arch, cpu_runs_it) \
+#define INERTIA_ADD_IF_RUNS(name, processors, flags, xsimd_arch, kernels_from, cpu_runs_it) \
   INERTIA_IF_COMPILED(name, if (cpu_runs_it) set |= target_bit(arch::name);)
     INERTIA_FOR_EACH_TARGET(INERTIA_ADD_IF_RUNS)
 #undef INERTIA_ADD_IF_RUNS

@@ -32,7 +32,7 @@ void require_groups_match_tensors_alone(std::size_t streams, std::size_t fresh_s
       model.push_back(random_buffers<T>(streams, model_sizes[k], k % 4, 7 + k));
     return model;
   };
-  for (const setting& s : settings_for(1000)) {
+  for (const setting& s : settings_for<T>(1000)) {
     std::vector<buffers<T>> actual = make_model(), expected = make_model();
     std::vector<Tensor> even, odd;
     for (std::size_t k = 0; k < actual.size(); ++k) (k % 2 ? odd : even).push_back(make_tensor(actual[k]));

@@ -276,7 +276,7 @@ TEMPLATE_TEST_CASE("multi-tensor adam equals stepping each tensor alone, bit for
   const adam_options amsgrad_adam{0.01, 0.9, 0.999, 1e-8, 0.01, true, true, false};
   // fused: each tensor of the group has its own fused tail (model_sizes are no multiples of 8)
   const adam_options adamw{0.002, 0.8, 0.99, 1e-6, 0.1, false, false, true, adam_numerics::pytorch_fused};
-  for (const setting& s : settings_for(1000)) {
+  for (const setting& s : settings_for<T>(1000)) {
     adam_model<T> actual(adam_streams), expected(adam_streams);
     std::vector<adam_group<T>> groups = {{amsgrad_adam, actual.even, 0}, {adamw, actual.odd, 4}};
     arch_scope forced(s.target);
@@ -298,7 +298,7 @@ TEMPLATE_TEST_CASE("multi-tensor nadam equals stepping each tensor alone and adv
                    "[adam][multi_tensor]", float, double) {
   using T = TestType;
   const nadam_options plain, decayed{0.01, 0.8, 0.99, 1e-6, 0.01, 0.04};
-  for (const setting& s : settings_for(1000)) {
+  for (const setting& s : settings_for<T>(1000)) {
     adam_model<T> actual(nadam_streams), expected(nadam_streams);
     std::vector<nadam_group<T>> groups = {{plain, actual.even, 0, 1.0f},
                                           {decayed, actual.odd, 2, reference::nadam_mu_product(decayed, 2)}};

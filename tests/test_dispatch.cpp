@@ -2,16 +2,19 @@
 #include <omp.h>
 
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "block_plan.hpp"
+#include "dispatch.hpp"
 #include "inertia/arch.hpp"
 #include "inertia/error.hpp"
 #include "support.hpp"
 #include "target_selection.hpp"
 #include "targets/list.hpp"
+#include "variants/rules.hpp"
 
 using namespace inertia;
 
@@ -52,16 +55,18 @@ TEST_CASE("the public functions use the targets this build and CPU run", "[dispa
 TEST_CASE("targets this CPU lacks are never chosen, listed or settable", "[dispatch]") {
   using detail::target_bit;
   const std::vector<arch> all = detail::all_targets();
-  REQUIRE(all == std::vector<arch>{arch::scalar, arch::sse2, arch::avx2, arch::avx512f});
+  REQUIRE(all == std::vector<arch>{arch::scalar, arch::sse2, arch::avx2, arch::avx512f, arch::avx512bf16});
   for (arch target : all) REQUIRE(parse_arch(arch_name(target)) == target);
   const detail::target_set every = target_bit(arch::scalar) | target_bit(arch::sse2) | target_bit(arch::avx2) |
-                                   target_bit(arch::avx512f);
-  const detail::target_set no_avx512 = every & ~target_bit(arch::avx512f);
+                                   target_bit(arch::avx512f) | target_bit(arch::avx512bf16);
+  const detail::target_set no_avx512 = every & ~target_bit(arch::avx512f) & ~target_bit(arch::avx512bf16);
+  const detail::target_set no_bf16 = every & ~target_bit(arch::avx512bf16);
   const detail::target_set scalar_only = target_bit(arch::scalar);
 
   REQUIRE(detail::targets_in(no_avx512) == std::vector<arch>{arch::scalar, arch::sse2, arch::avx2});
   REQUIRE(detail::targets_in(scalar_only) == std::vector<arch>{arch::scalar});
-  REQUIRE(detail::best_target(every) == arch::avx512f);
+  REQUIRE(detail::best_target(every) == arch::avx512bf16);
+  REQUIRE(detail::best_target(no_bf16) == arch::avx512f);
   REQUIRE(detail::best_target(no_avx512) == arch::avx2);
   REQUIRE(detail::best_target(scalar_only) == arch::scalar);
 
@@ -69,8 +74,10 @@ TEST_CASE("targets this CPU lacks are never chosen, listed or settable", "[dispa
   REQUIRE_THROWS_AS(detail::require_supported(arch::avx512f, no_avx512, "set_arch"), inertia::invalid_argument);
   REQUIRE_THROWS_WITH(detail::require_supported(arch::avx512f, no_avx512, "inertia::set_arch"),
                       "inertia::set_arch: avx512f is not supported on this CPU/build");
-  for (arch target : {arch::sse2, arch::avx2, arch::avx512f})
+  for (arch target : {arch::sse2, arch::avx2, arch::avx512f, arch::avx512bf16})
     REQUIRE_THROWS_AS(detail::require_supported(target, scalar_only, "set_arch"), inertia::invalid_argument);
+  REQUIRE_THROWS_WITH(detail::require_supported(arch::avx512bf16, no_bf16, "inertia::set_arch"),
+                      "inertia::set_arch: avx512bf16 is not supported on this CPU/build");
 
   std::string warning;
   REQUIRE(detail::target_from_environment("avx512f", no_avx512, warning) == arch::avx2);
@@ -81,7 +88,9 @@ TEST_CASE("targets this CPU lacks are never chosen, listed or settable", "[dispa
   REQUIRE(detail::target_from_environment("avx2", scalar_only, warning) == arch::scalar);
   REQUIRE(warning == "INERTIA_ARCH=avx2 is not supported on this CPU/build; using scalar");
   REQUIRE(detail::target_from_environment("bogus", no_avx512, warning) == arch::avx2);
-  REQUIRE(warning == "INERTIA_ARCH=bogus is not one of scalar|sse2|avx2|avx512f|auto; using avx2");
+  REQUIRE(warning == "INERTIA_ARCH=bogus is not one of scalar|sse2|avx2|avx512f|avx512bf16|auto; using avx2");
+  REQUIRE(detail::target_from_environment("avx512bf16", no_bf16, warning) == arch::avx512f);
+  REQUIRE(warning == "INERTIA_ARCH=avx512bf16 is not supported on this CPU/build; using avx512f");
   for (const char* automatic : {static_cast<const char*>(nullptr), "", "auto"}) {
     REQUIRE(detail::target_from_environment(automatic, no_avx512, warning) == arch::avx2);
     REQUIRE(warning.empty());
@@ -128,4 +137,32 @@ TEST_CASE("block starts snap back to a cache line of their own tensor", "[planne
   REQUIRE(detail::snap_to_cache_line(1000 + 20, 20, 12, 4) == 1000 + 13);
   REQUIRE(detail::snap_to_cache_line(1000 + 13, 13, 12, 4) == 1000 + 13);
   REQUIRE(detail::snap_to_cache_line(1000 + 5, 5, 12, 4) == 1000);  // never into the previous tensor
+}
+
+// avx512bf16 compiles the steps that round to bfloat16 and nothing else
+// (targets/list.hpp, kernels_from): for every other rule dispatch hands out
+// avx512f's kernel itself. The tests' float and double sweeps skip the target
+// on the strength of this (support.hpp, targets_for).
+TEST_CASE("avx512bf16 runs its own kernels for the steps that round to bfloat16, and avx512f's for the rest",
+          "[dispatch]") {
+  using namespace inertia::detail;
+  std::size_t own = 0;
+  const auto check = [&]<class Rule>() {
+    const bool rounds = rounds_to_bfloat16<Rule>;
+    INFO(typeid(Rule).name() << (rounds ? ": rounds to bfloat16" : ": does not round to bfloat16"));
+    REQUIRE(target_entry_points<arch::avx512bf16>::compiles<Rule> == rounds);
+    REQUIRE(target_entry_points<arch::avx512f>::compiles<Rule>);
+    const bool same = kernel_for<Rule>(arch::avx512bf16) == kernel_for<Rule>(arch::avx512f);
+    // Where this build compiles neither (INERTIA_TARGETS), both are the scalar kernel.
+    INERTIA_IF_COMPILED(avx512bf16, REQUIRE(same == !rounds);)
+    own += rounds;
+  };
+#define INERTIA_CHECK_RULE(RULE) check.template operator()<RULE>();
+  INERTIA_FOR_EACH_RULE(INERTIA_CHECK_RULE)
+#undef INERTIA_CHECK_RULE
+  REQUIRE(own > 0);
+  REQUIRE(rounds_to_bfloat16<adam_bf16_moments_rule>);
+  REQUIRE(rounds_to_bfloat16<heavy_ball_bf16_master_rule>);
+  REQUIRE(!rounds_to_bfloat16<heavy_ball_split_bf16_rule>);  // the halves are exact
+  REQUIRE(!rounds_to_bfloat16<adam_rule<float>>);
 }

@@ -132,7 +132,7 @@ void small_and_large() {
     expected.push_back(initial.back().clone());
     reference::lamb(tensor(expected.back()), o, 5);
   }
-  for (const setting& s : settings_for(1000)) {
+  for (const setting& s : settings_for<T>(1000)) {
     if (s.exec.block_bytes != 0) continue;  // the runner deals whole chunks; block sizes do not reach it
     std::vector<buffers<T>> actual;
     std::vector<lamb_tensor<T>> tensors;

@@ -48,7 +48,7 @@ TEMPLATE_TEST_CASE("lars steps small and large tensors in one call as it steps e
   // 70001 elements: param + grad exceed 512 KiB, so every thread shares it;
   // the others are reduced and updated whole by one thread.
   const std::vector<std::size_t> sizes = {0, 5, 70001, 1000, 17, 300000, 1};
-  for (const setting& s : settings_for(1000)) {
+  for (const setting& s : settings_for<T>(1000)) {
     std::vector<buffers<T>> actual, expected;
     std::vector<lars_tensor<T>> tensors;
     for (std::size_t k = 0; k < sizes.size(); ++k) actual.push_back(random_buffers<T>(3, sizes[k], k % 3, 40 + k));

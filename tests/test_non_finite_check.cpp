@@ -47,7 +47,7 @@ TEMPLATE_TEST_CASE("a non-finite gradient at any position of any tensor skips th
   const T bad_values[3] = {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity(),
                            -std::numeric_limits<T>::infinity()};
   check_model<T> actual, before;
-  for (const setting& s : settings_for(1000)) {
+  for (const setting& s : settings_for<T>(1000)) {
     arch_scope forced(s.target);
     std::size_t cases = 0;
     for (std::size_t k = 0; k < check_sizes.size(); ++k)
@@ -71,7 +71,7 @@ TEMPLATE_TEST_CASE("a non-finite gradient at any position of any tensor skips th
 TEMPLATE_TEST_CASE("finite extremes in the gradients never skip a step", "[policy][non_finite]", float, double) {
   using T = TestType;
   using limits = std::numeric_limits<T>;
-  for (const setting& s : settings_for(1000)) {
+  for (const setting& s : settings_for<T>(1000)) {
     check_model<T> actual;
     const T extremes[] = {limits::max(), limits::lowest(), limits::denorm_min(), -limits::denorm_min(),
                           limits::min(), T(-0.0), T(0)};

@@ -149,7 +149,7 @@ void policies() {
                                         {65536.0, true, 1e-4, 1e-3, false}};
   const std::vector<std::size_t> sizes_of_model = {0, 1, 33, 5000, 7};
   for (const step_policy& p : all)
-    for (const setting& s : settings_for(1000)) {
+    for (const setting& s : settings_for<T>(1000)) {
       std::vector<buffers<T>> actual, expected;
       std::vector<rmsprop_tensor<T>> views;
       for (std::size_t k = 0; k < sizes_of_model.size(); ++k) {

@@ -181,7 +181,7 @@ void multi_tensor() {
   second.beta1 = 0.8, second.lr = 1e-2, second.r = 0.5;
   step_policy policy;
   policy.grad_scale = 4.0, policy.clip_value = 2.0;
-  for (const setting& s : settings_for(1000))
+  for (const setting& s : settings_for<T>(1000))
     for (const bool with_policy : {false, true}) {
       std::vector<buffers<T>> actual, expected;
       for (std::size_t k = 0; k < sizes.size(); ++k) {

@@ -81,7 +81,7 @@ TEMPLATE_TEST_CASE("step policies equal the reference on transformed gradients, 
       {1.0, false, 0.0, 1e12, false},    // a norm limit that does not clip
   };
   for (const auto& p : policies)
-    for (const setting& s : settings_for(1000)) {
+    for (const setting& s : settings_for<T>(1000)) {
       model<T> actual(3), expected(3);
       std::vector<heavy_ball_group<T>> groups = {{o, actual.views, 1}};
       arch_scope forced(s.target);
@@ -108,7 +108,7 @@ TEMPLATE_TEST_CASE("a non-finite gradient anywhere skips the whole step and writ
   using T = TestType;
   for (T bad : {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity(),
                 -std::numeric_limits<T>::infinity()})
-    for (const setting& s : settings_for(1000)) {
+    for (const setting& s : settings_for<T>(1000)) {
       model<T> actual(5), before(5);
       actual.tensors[4][1][70000] = bad;  // the last element of the largest tensor
       before.tensors[4][1][70000] = bad;

@@ -65,7 +65,7 @@ void require_mixed_alignment_matches(std::size_t size, std::size_t input_offset,
   auto inputs = random_buffers<T>(2, size, input_offset, size * 31 + input_offset);
   buffers<T> expected(1, size, output_offset), actual(1, size, output_offset);
   reference::nesterov_lookahead(inputs[0].data(), inputs[1].data(), size, 0.9, expected[0].data());
-  for (const setting& s : settings_for(size)) {
+  for (const setting& s : settings_for<T>(size)) {
     std::fill(actual[0].begin(), actual[0].end(), T(-1));
     {
       arch_scope forced(s.target);

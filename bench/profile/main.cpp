@@ -105,8 +105,10 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", warmup, "untimed steps of each before the rounds")
       ->check(CLI::Range(0, std::numeric_limits<int>::max()))
       ->capture_default_str();
-  app.add_option("--arch", arch_choice, "dispatch target: auto, scalar, sse2, avx2, avx512f")
-      ->check(CLI::IsMember({"auto", "scalar", "sse2", "avx2", "avx512f"}))
+  std::vector<std::string> arch_choices = {"auto"};
+  for (inertia::arch target : inertia::all_archs()) arch_choices.emplace_back(inertia::arch_name(target));
+  app.add_option("--arch", arch_choice, "dispatch target: auto, or one the CPU runs")
+      ->check(CLI::IsMember(arch_choices))
       ->capture_default_str();
   app.add_option("--strategy", strategy, "how a step walks the tensors")
       ->check(CLI::IsMember(strategy_choices()))

@@ -1,7 +1,7 @@
 #pragma once
 // Runtime ISA dispatch. Every kernel is compiled once per target and the best
 // target the CPU supports is chosen at first use, unless the environment
-// variable INERTIA_ARCH (scalar|sse2|avx2|avx512f|auto) or set_arch() says
+// variable INERTIA_ARCH (scalar|sse2|avx2|avx512f|avx512bf16|auto) or set_arch() says
 // otherwise. All targets give bit-identical results.
 #include <string_view>
 
@@ -15,13 +15,19 @@ enum class arch {
   sse2,     ///< 128-bit SSE2; fused multiply-adds lane by lane with std::fma
   avx2,     ///< 256-bit AVX2 with FMA3 (xsimd::fma3<xsimd::avx2>)
   avx512f,  ///< 512-bit AVX-512F
+  /// avx512f's kernels, but for the steps that round to bfloat16, which use
+  /// AVX512-BF16's conversions (with AVX-512BW/DQ): the same bits
+  avx512bf16,
 };
 
-/// "scalar", "sse2", "avx2", "avx512f".
+/// "scalar", "sse2", "avx2", "avx512f", "avx512bf16".
 INERTIA_API std::string_view arch_name(arch target) noexcept;
 
 /// Parses a name as arch_name() prints it; throws std::invalid_argument otherwise.
 INERTIA_API arch parse_arch(std::string_view name);
+
+/// Every target the library knows, supported here or not, slowest first.
+INERTIA_API std::vector<arch> all_archs();
 
 /// Whether this build has the target and this CPU can run it.
 INERTIA_API bool arch_supported(arch target) noexcept;

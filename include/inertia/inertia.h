@@ -60,7 +60,7 @@ INERTIA_API const char *inertia_version(void);
 INERTIA_API void inertia_set_num_threads(int threads);
 
 /* Forces the ISA target of every later call in the process: "scalar", "sse2",
- * "avx2" or "avx512f"; "auto" returns to the automatic choice (the best the
+ * "avx2", "avx512f" or "avx512bf16"; "auto" returns to the automatic choice (the best the
  * CPU supports, or the INERTIA_ARCH environment variable). Returns 0 on
  * success, otherwise a nonzero inertia_status (INERTIA_ERROR_NULL_POINTER, or
  * INERTIA_ERROR_HYPERPARAMETER for an unknown or unsupported target) and sets

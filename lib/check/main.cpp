@@ -347,8 +347,10 @@ int main(int argc, char** argv) {
 
   app.add_option("trajectory", input, "a trajectory JSON file, or a directory in the .npy layout")->required();
   auto* variant_option = app.add_option("--variant", variant, "any registered variant (see VARIANTS; default: the file's)");
-  app.add_option("--arch", arch_choice, "dispatch target: auto, scalar, sse2, avx2, avx512f")
-      ->check(CLI::IsMember({"auto", "scalar", "sse2", "avx2", "avx512f"}))
+  std::vector<std::string> arch_choices = {"auto"};
+  for (inertia::arch target : inertia::all_archs()) arch_choices.emplace_back(inertia::arch_name(target));
+  app.add_option("--arch", arch_choice, "dispatch target: auto, or one the CPU runs")
+      ->check(CLI::IsMember(arch_choices))
       ->capture_default_str();
   app.add_option("--threads", threads, "OpenMP threads; 0: OpenMP's default")->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--max-ulp", max_ulp, "largest ULP distance allowed per element")->capture_default_str();

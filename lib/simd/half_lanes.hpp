@@ -3,10 +3,11 @@
 // round float lanes back, for the rules' Lanes (simd/lanes.hpp). Each gives the
 // bits of the one-element code in half_conversion.hpp on every lane: AVX-512F
 // and F16C convert float16 in hardware (round to nearest even, NaN quieted with
-// its top payload bits: the same rule); bfloat16 is integer code on every
-// target (the rounding add and shift are as cheap as a conversion instruction
-// at these speeds, and AVX512-BF16 would be one more target to compile).
-// A target without an instruction for a conversion converts lane by lane.
+// its top payload bits: the same rule). bfloat16 rounds with integer code on
+// every target but avx512bf16, whose vcvtne(2)ps2bf16 gives those bits for
+// every input except a subnormal one, which it flushes to zero: a vector with
+// a subnormal lane takes the integer code there too. A target without an
+// instruction for a conversion converts lane by lane.
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +23,10 @@
 #include "simd/int_lanes.hpp"
 
 namespace inertia::detail {
+
+/// The AVX-512 archs: avx512f, and avx512bw, the avx512bf16 target's (targets/list.hpp).
+template <class Arch>
+inline constexpr bool is_avx512 = std::is_base_of_v<xsimd::avx512f, Arch>;
 
 template <class Arch>
 xsimd::batch<float, Arch> load_widened_by_lane(const auto* p) {
@@ -48,7 +53,7 @@ void store_narrowed_by_lane(Half* p, const xsimd::batch<float, Arch>& v) {
 template <class Arch>
 void store_low_halves(std::uint16_t* p, const xsimd::batch<std::uint32_t, Arch>& bits) {
 #if defined(__AVX512F__)
-  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+  if constexpr (is_avx512<Arch>) {
     _mm256_storeu_si256((__m256i*)p, _mm512_maskz_cvtepi32_epi16(__mmask16(0xFFFF), bits));
     return;
   }
@@ -91,7 +96,7 @@ void store_low_halves(std::uint16_t* p, const xsimd::batch<std::uint32_t, Arch>&
 template <class Arch>
 xsimd::batch<float, Arch> load_widened(const bfloat16* p) {
 #if defined(__AVX512F__)
-  if constexpr (std::is_same_v<Arch, xsimd::avx512f>)
+  if constexpr (is_avx512<Arch>)
     // The zero-masking forms with every lane selected: GCC 12's unmasked ones warn
     // -Wmaybe-uninitialized about their own undefined pass-through operand (as for square_root).
     return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(
@@ -119,11 +124,28 @@ xsimd::batch<float, Arch> load_widened(const bfloat16* p) {
 }
 #endif
 
+#if defined(__AVX512BF16__)
+/// Whether any lane of v is subnormal (exponent bits 0, fraction not): the lanes vcvtneps2bf16 flushes.
+[[gnu::always_inline]] static inline __mmask16 subnormal_lanes_avx512(const __m512 v) {
+  const __m512i u = _mm512_castps_si512(v);
+  return _mm512_mask_test_epi32_mask(_mm512_testn_epi32_mask(u, _mm512_set1_epi32(0x7F800000)), u,
+                                     _mm512_set1_epi32(0x007FFFFF));
+}
+#endif
+
 template <class Arch>
 void store_narrowed(bfloat16* p, const xsimd::batch<float, Arch>& v) {
+#if defined(__AVX512BF16__)
+  if constexpr (is_avx512<Arch>) {
+    if (subnormal_lanes_avx512(v) == 0) [[likely]] {
+      _mm256_storeu_si256((__m256i*)p, (__m256i)_mm512_cvtneps_pbh(v));
+      return;
+    }
+  }
+#endif
   // u + 0x7FFF + bit 16 of u, shifted down 16; a NaN lane takes u >> 16 with the quiet bit instead.
 #if defined(__AVX512F__)
-  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+  if constexpr (is_avx512<Arch>) {
     // Zero-masking forms with every lane selected, as in load_widened.
     const __mmask16 all = 0xFFFF;
     const __m512i u = _mm512_castps_si512(v);
@@ -160,7 +182,7 @@ void store_narrowed(bfloat16* p, const xsimd::batch<float, Arch>& v) {
 template <class Arch>
 xsimd::batch<float, Arch> load_widened(const float16* p) {
 #if defined(__AVX512F__)
-  if constexpr (std::is_same_v<Arch, xsimd::avx512f>)
+  if constexpr (is_avx512<Arch>)
     return _mm512_maskz_cvtph_ps(__mmask16(0xFFFF), _mm256_loadu_si256((const __m256i*)p));  // masked: see above
 #endif
 #if defined(__F16C__)
@@ -172,7 +194,7 @@ xsimd::batch<float, Arch> load_widened(const float16* p) {
 template <class Arch>
 void store_narrowed(float16* p, const xsimd::batch<float, Arch>& v) {
 #if defined(__AVX512F__)
-  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+  if constexpr (is_avx512<Arch>) {
     _mm256_storeu_si256((__m256i*)p, _mm512_maskz_cvtps_ph(__mmask16(0xFFFF), v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
     return;
   }
@@ -193,6 +215,15 @@ void store_narrowed(float16* p, const xsimd::batch<float, Arch>& v) {
 /// on GPT-2 small the difference is within the noise. simd/lane_pairs.hpp.
 template <class Arch, class Half>
 [[gnu::always_inline]] inline void store_narrowed_pair(Half* p, const xsimd::batch<float, Arch>& first, const xsimd::batch<float, Arch>& second) {
+#if defined(__AVX512BF16__)
+  // One vcvtne2ps2bf16 for both (its second operand gives the low 16 values), as store_narrowed.
+  if constexpr (is_avx512<Arch> && std::is_same_v<Half, bfloat16>) {
+    if ((subnormal_lanes_avx512(first) | subnormal_lanes_avx512(second)) == 0) [[likely]] {
+      _mm512_storeu_si512(p, (__m512i)_mm512_cvtne2ps_pbh(second, first));
+      return;
+    }
+  }
+#endif
 #if defined(__AVX2__)
   if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>> && std::is_same_v<Half, bfloat16>) {
     // The in-lane pack gives first 0-3, second 0-3, first 4-7, second 4-7 (qwords 0 1 2 3); 0xD8 orders them 0 2 1 3.
@@ -214,7 +245,7 @@ inline float join_split(std::uint16_t top, std::uint16_t bottom) {
 template <class Arch>
 xsimd::batch<float, Arch> load_split(const std::uint16_t* top, const std::uint16_t* bottom) {
 #if defined(__AVX512F__)
-  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+  if constexpr (is_avx512<Arch>) {
     const __mmask16 all = 0xFFFF;  // zero-masking forms: see load_widened
     const __m512i high = _mm512_maskz_slli_epi32(all, _mm512_maskz_cvtepu16_epi32(all, _mm256_loadu_si256((const __m256i*)top)), 16);
     const __m512i low = _mm512_maskz_cvtepu16_epi32(all, _mm256_loadu_si256((const __m256i*)bottom));

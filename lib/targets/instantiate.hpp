@@ -33,7 +33,7 @@ namespace inertia::detail {
 
 template <arch Target>
 struct target_arch;
-#define INERTIA_TARGET_ARCH(name, processors, flags, xsimd_arch, cpu_runs_it) \
+#define INERTIA_TARGET_ARCH(name, processors, flags, xsimd_arch, kernels_from, cpu_runs_it) \
   INERTIA_IF_COMPILED(name, template <> struct target_arch<arch::name> { using type = xsimd_arch; };)
 INERTIA_FOR_EACH_TARGET(INERTIA_TARGET_ARCH)
 #undef INERTIA_TARGET_ARCH
@@ -44,9 +44,18 @@ namespace inertia::detail::INERTIA_TARGET_NAMESPACE(INERTIA_TARGET_NAME) {
 
 using loop_arch = typename target_arch<arch::INERTIA_TARGET_NAME>::type;
 
+// A target that runs another's kernels for the rules it does not compile
+// (targets/list.hpp, kernels_from) still instantiates run_range for every
+// rule below, as an explicit instantiation cannot depend on the rule; for
+// those rules dispatch.hpp hands out the other target's kernel, and the one
+// here is only a jump to it.
 template <class Rule, store_policy Stores>
 void run_range(const Rule& rule, std::size_t begin, std::size_t end) {
-  run_range_for<loop_arch, Rule, Stores>(rule, begin, end);
+  using entry_points = target_entry_points<arch::INERTIA_TARGET_NAME>;
+  if constexpr (entry_points::compiles<Rule>)
+    run_range_for<loop_arch, Rule, Stores>(rule, begin, end);
+  else
+    entry_points::run_range<Rule, Stores>(rule, begin, end);
 }
 
 template <class T>

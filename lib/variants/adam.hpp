@@ -105,6 +105,8 @@ struct adam_rule {
   static constexpr bool mixed_storage = !std::is_same_v<State, T>;
   /// Half-precision steps run two vectors at a time (simd/lane_pairs.hpp).
   static constexpr bool pairs_vectors = true;
+  /// bf16 moments are rounded (dispatch.hpp).
+  static constexpr bool rounds_to_bfloat16 = std::is_same_v<State, bfloat16>;
   T* param;
   gradient_source<T> grad;
   State* max_exp_avg_sq;

@@ -37,6 +37,8 @@ struct heavy_ball_rule {
   static constexpr bool mixed_storage = !std::is_same_v<Param, T*> || !std::is_same_v<Grad, T>;
   /// Half-precision steps run two vectors at a time (simd/lane_pairs.hpp).
   static constexpr bool pairs_vectors = true;
+  /// A float32 master's bf16 model copy is rounded (dispatch.hpp; split bf16 is exact).
+  static constexpr bool rounds_to_bfloat16 = std::is_same_v<Param, master_pointer<bfloat16>>;
   Param param;
   gradient_source<Grad> grad;
   T* momentum_buffer;

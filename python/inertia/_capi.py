@@ -221,7 +221,7 @@ def set_num_threads(threads):
 
 
 def set_arch(name):
-    """Forces the ISA target ("scalar", "sse2", "avx2", "avx512f", or "auto"); every target gives the same bits."""
+    """Forces the ISA target ("scalar", "sse2", "avx2", "avx512f", "avx512bf16", or "auto"); every target gives the same bits."""
     status = lib.inertia_set_arch(name.encode())
     if status != OK:
         raise_status(status)

@@ -367,7 +367,7 @@ static int uniform_sgd_gives_exact_result(size_t n) {
 }
 
 static void test_arch(void) {
-  static const char *const names[] = {"scalar", "sse2", "avx2", "avx512f"};
+  static const char *const names[] = {"scalar", "sse2", "avx2", "avx512f", "avx512bf16"};
   const char *automatic = inertia_arch();
   size_t i;
   int status;

@@ -54,7 +54,7 @@ TEST_CASE("golden trajectories pass at --max-ulp 0", "[check-tool]") {
   REQUIRE(run({data("heavy_ball_fused_float32.json"), "--numerics", "pytorch_fused"}).status == 0);
   REQUIRE(run({data("heavy_ball_fused_float32.json")}).status == 1);
   // Every target and a thread count that splits the 37 elements.
-  for (const char* arch : {"scalar", "sse2", "avx2", "avx512f"}) {
+  for (const char* arch : {"scalar", "sse2", "avx2", "avx512f", "avx512bf16"}) {
     const auto r = run({data("sutskever_float64.json"), "--arch", arch, "--threads", "3"});
     INFO(arch << "\n" << r.output);
     REQUIRE((r.status == 0 || (r.status == 2 && r.output.find("not supported") != std::string::npos)));

@@ -246,7 +246,7 @@ TEST_CASE("bfloat16 and float16 trajectories of an independent float reference r
     // The trajectory moved: the last parameter is not the first.
     REQUIRE(c["steps"][step_count - 1]["param"] != c["initial"]["param"]);
     // Every target this machine runs, and threads that split the 37 elements.
-    for (const char* arch : {"scalar", "avx2", "avx512f"}) {
+    for (const char* arch : {"scalar", "avx2", "avx512f", "avx512bf16"}) {
       const auto t = run({scratch("half_reference.json").string(), "--arch", arch, "--threads", "3"});
       INFO(arch << "\n" << t.output);
       REQUIRE((t.status == 0 || (t.status == 2 && t.output.find("not supported") != std::string::npos)));

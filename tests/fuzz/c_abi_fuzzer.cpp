@@ -106,8 +106,8 @@ void fuzz_one(FuzzedDataProvider& in) {
   const double lr = consume_hyperparameter(in), momentum = consume_hyperparameter(in);
   const double dampening = in.ConsumeProbability<double>() * 1.5, weight_decay = consume_hyperparameter(in);
   const bool nesterov = in.ConsumeBool(), maximize = in.ConsumeBool(), first = in.ConsumeBool();
-  static const char* const archs[] = {"scalar", "sse2", "avx2", "avx512f", "auto", "bogus"};
-  inertia_set_arch(archs[in.ConsumeIntegralInRange<int>(0, 5)]);
+  static const char* const archs[] = {"scalar", "sse2", "avx2", "avx512f", "avx512bf16", "auto", "bogus"};
+  inertia_set_arch(archs[in.ConsumeIntegralInRange<int>(0, int(std::size(archs)) - 1)]);
   inertia_set_num_threads(in.ConsumeIntegralInRange<int>(0, 3));
   const auto function = static_cast<entry_point>(in.ConsumeIntegralInRange<int>(0, entry_point_count - 1));
   const double eta = consume_hyperparameter(in);  // LARS's trust coefficient
