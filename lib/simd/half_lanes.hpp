@@ -24,10 +24,6 @@
 
 namespace inertia::detail {
 
-/// The AVX-512 archs: avx512f, and avx512bw, the avx512bf16 target's (targets/list.hpp).
-template <class Arch>
-inline constexpr bool is_avx512 = std::is_base_of_v<xsimd::avx512f, Arch>;
-
 template <class Arch>
 xsimd::batch<float, Arch> load_widened_by_lane(const auto* p) {
   using batch = xsimd::batch<float, Arch>;

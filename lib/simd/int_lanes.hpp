@@ -16,11 +16,15 @@
 
 namespace inertia::detail {
 
+/// The AVX-512 archs: avx512f, and avx512bw, the avx512bf16 target's (targets/list.hpp).
+template <class Arch>
+inline constexpr bool is_avx512 = std::is_base_of_v<xsimd::avx512f, Arch>;
+
 /// x >> Shift in every lane.
 template <int Shift, class Arch>
 xsimd::batch<std::uint32_t, Arch> shift_right(const xsimd::batch<std::uint32_t, Arch>& x) {
 #if defined(__AVX512F__)
-  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) return _mm512_maskz_srli_epi32(__mmask16(0xFFFF), x, Shift);
+  if constexpr (is_avx512<Arch>) return _mm512_maskz_srli_epi32(__mmask16(0xFFFF), x, Shift);
 #endif
   return x >> Shift;
 }
@@ -29,7 +33,7 @@ xsimd::batch<std::uint32_t, Arch> shift_right(const xsimd::batch<std::uint32_t, 
 template <class Arch>
 xsimd::batch<std::int32_t, Arch> truncate_to_int32(const xsimd::batch<float, Arch>& x) {
 #if defined(__AVX512F__)
-  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) return _mm512_maskz_cvttps_epi32(__mmask16(0xFFFF), x);
+  if constexpr (is_avx512<Arch>) return _mm512_maskz_cvttps_epi32(__mmask16(0xFFFF), x);
 #endif
   return xsimd::batch_cast<std::int32_t>(x);
 }

@@ -67,7 +67,7 @@ xsimd::batch<T, Arch> fused_multiply_add(const xsimd::batch<T, Arch>& a,
   if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
     return xsimd::fma(a, b, c);
 #if defined(__AVX512F__)
-  } else if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
+  } else if constexpr (is_avx512<Arch>) {
     if constexpr (std::is_same_v<T, float>) {
       return batch(_mm512_fmadd_ps(a, b, c));
     } else {
@@ -119,7 +119,7 @@ static inline double square_root(double x) { return std::sqrt(x); }
 template <class T, class Arch>
 xsimd::batch<T, Arch> square_root(const xsimd::batch<T, Arch>& x) {
 #if defined(__AVX512F__)
-  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
+  if constexpr (is_avx512<Arch>) {
     if constexpr (std::is_same_v<T, float>) {
       return _mm512_maskz_sqrt_ps(__mmask16(0xFFFF), x);
     } else {

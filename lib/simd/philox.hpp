@@ -38,6 +38,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "simd/int_lanes.hpp"
+
 #if defined(__SSE2__)
 #include <immintrin.h>
 #endif
@@ -110,7 +112,7 @@ philox_product<Arch> philox_mulhilo(const philox_batch<Arch>& a, const philox_ba
   // SSE4.1) with an and and an or.
   if constexpr (false) {
 #if defined(__AVX512F__)
-  } else if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
+  } else if constexpr (is_avx512<Arch>) {
     // The zero-masking forms with every lane selected: GCC 12's unmasked ones warn
     // -Wuninitialized about their own undefined pass-through operand (as in half_lanes.hpp).
     constexpr __mmask8 all = 0xFF;

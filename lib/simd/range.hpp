@@ -70,7 +70,7 @@ template <class Arch, store_policy Stores, bool Paired = false, class Rule>
 // loops per target and element type.
 template <class Arch>
 inline constexpr bool specialises_half_rules =
-    std::is_base_of_v<xsimd::avx512f, Arch> || std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>;
+    is_avx512<Arch> || std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>;
 
 /// Rules that store half-precision values: a half storage type, or a fused
 /// mixed-storage mode (its Rule::mixed_storage).
