@@ -163,7 +163,9 @@ void check_result(const json& r) {
   for (int k = 0; k < rounds; ++k) REQUIRE(r.at("round_first")[k] == order[static_cast<std::size_t>(k) % order.size()]);
   // Each round's roofline is the faster candidate of that round; the kernel named is the one faster in most rounds.
   REQUIRE(!candidates.empty());
-  REQUIRE(candidates.size() <= 6);  // at most 3 kernels of a pattern, x 2 thread counts
+  // At most 4 kernels of a pattern (an update pattern's loop and prefetch, and
+  // on AVX-512 their 512-bit copies), x 2 thread counts.
+  REQUIRE(candidates.size() <= 8);
   std::map<std::string, int> wins;
   for (int k = 0; k < rounds; ++k) {
     double fastest = INFINITY;
