@@ -163,4 +163,74 @@ std::array<philox_batch<Arch>, 4> philox4x32_10(std::array<philox_batch<Arch>, 4
   return counter;
 }
 
+#if defined(__AVX512F__)
+/// The ten rounds' keys of philox4x32_10_wide16, broadcast once per key (a
+/// fill of draws): the rounds read them as a memory operand of the xor, where
+/// bumping and broadcasting them in every evaluation was a quarter of its
+/// vector operations.
+struct philox_round_keys16 {
+  __m512i k0[philox_rounds], k1[philox_rounds];
+  explicit philox_round_keys16(philox_key key) {
+    for (int round = 0; round < philox_rounds; ++round) {
+      if (round > 0) {
+        key[0] += philox_w0;
+        key[1] += philox_w1;
+      }
+      k0[round] = _mm512_set1_epi32(static_cast<int>(key[0]));
+      k1[round] = _mm512_set1_epi32(static_cast<int>(key[1]));
+    }
+  }
+};
+
+/// Philox4x32-10 of the 16 counters (first + k, high, c2, c3), k = 0 ... 15,
+/// for the AVX-512 archs: each word as two vectors of eight 64-bit lanes whose
+/// low 32 bits are the word (counters 0-7, then 8-15). pmuludq then gives each
+/// product whole: hi is its high half, and lo is the product itself, as every
+/// consumer of lo (the next round's multiply, which reads the low 32 bits of
+/// each lane, and the xor into the other word, whose high half nothing reads)
+/// ignores the high half. A round is two multiplies, two shuffles and two
+/// three-way xors per vector, where the 32-bit layout of philox4x32_10 above
+/// also moves the odd lanes down and back and blends twice per multiply.
+/// Measured on the 2-core Intel Xeon VM with AVX-512 BF16 (fill_stochastic_draws_for,
+/// 1024 draws at a time, ns per 16-bit draw): 0.253 with the 32-bit layout,
+/// 0.20 with this one, 0.195 with the shuffles and the keys broadcast once.
+/// (Two blocks' vectors in flight together were slower, 0.213: the rounds are
+/// bound by the vector ports, not by the multiplies' latency.)
+/// The words come back in 32-bit lanes, counter k in lane k. `first` + 15 must
+/// not carry out of 32 bits (stochastic_draws.hpp's counters never do).
+template <class Arch>
+  requires is_avx512<Arch>
+std::array<philox_batch<Arch>, 4> philox4x32_10_wide16(std::uint32_t first, std::uint32_t high, std::uint32_t c2,
+                                                       std::uint32_t c3, const philox_round_keys16& keys) {
+  const __m512i m0 = _mm512_set1_epi64(philox_m0), m1 = _mm512_set1_epi64(philox_m1);
+  __m512i w0[2], w1[2], w2[2], w3[2];
+  w0[0] = _mm512_add_epi64(_mm512_set1_epi64(first), _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
+  w0[1] = _mm512_add_epi64(_mm512_set1_epi64(first), _mm512_setr_epi64(8, 9, 10, 11, 12, 13, 14, 15));
+  w1[0] = w1[1] = _mm512_set1_epi32(static_cast<int>(high));
+  w2[0] = w2[1] = _mm512_set1_epi32(static_cast<int>(c2));
+  w3[0] = w3[1] = _mm512_set1_epi32(static_cast<int>(c3));
+  constexpr int xor3 = 0x96;  // a ^ b ^ c
+  // hi into the low half: the halves of each 64-bit lane swapped (the new
+  // high half is lo, which nothing reads). A shuffle rather than a shift:
+  // on Intel's AVX-512 cores a 512-bit shift takes port 0, as pmuludq does.
+  // The zero-masking forms with every lane selected, as in philox_mulhilo above.
+  const auto high_to_low = [](__m512i product) { return _mm512_maskz_shuffle_epi32(__mmask16(0xFFFF), product, _MM_PERM_CDAB); };
+  constexpr __mmask8 all = 0xFF;
+  for (int round = 0; round < philox_rounds; ++round) {
+    for (int v = 0; v < 2; ++v) {
+      const __m512i product0 = _mm512_maskz_mul_epu32(all, w0[v], m0), product1 = _mm512_maskz_mul_epu32(all, w2[v], m1);
+      w0[v] = _mm512_ternarylogic_epi32(high_to_low(product1), w1[v], keys.k0[round], xor3);
+      w2[v] = _mm512_ternarylogic_epi32(high_to_low(product0), w3[v], keys.k1[round], xor3);
+      w1[v] = product1;
+      w3[v] = product0;
+    }
+  }
+  // The low 32 bits of each 64-bit lane of the two vectors: the 16 counters in order.
+  const __m512i low_words = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  using batch = philox_batch<Arch>;
+  return {batch(_mm512_permutex2var_epi32(w0[0], low_words, w0[1])), batch(_mm512_permutex2var_epi32(w1[0], low_words, w1[1])),
+          batch(_mm512_permutex2var_epi32(w2[0], low_words, w2[1])), batch(_mm512_permutex2var_epi32(w3[0], low_words, w3[1]))};
+}
+#endif
+
 }  // namespace inertia::detail
