@@ -12,9 +12,9 @@ one optimizer step). Bytes per parameter element, reads + writes, for the GB/s c
   f32                 w g v read, w v written   20      | f32                    28
   f32 + cast          20, then w read, bf16 written 26   | f32 params, bf16 m v  4+4+4 + 2*4 = 20
   bf16 + f32 master   g 2, master 8, v 8, bf16 w 2 = 20  | all bf16 (fused)       14
-  split bf16          g 2, top 4, bottom 4, v 8 = 18     |
+  split bf16          g 2, top 4, bottom 4, v 8 = 18     | both again with stochastic rounding (fused)
   all bf16 (fused)    10                                 |
-  all bf16, stochastic rounding (staged) 10              |
+  all bf16, stochastic rounding (fused) 10               |
 
 Usage (torch 2.x venv, not CI; torch 1.13 runs the library's rows alone; inertia's shared library from a
 build of this tree):
@@ -166,6 +166,8 @@ def main():
             contenders["f32"] = (Library(v, shapes, F32, F32, F32).step, 28)
             contenders["f32 params, bf16 moments"] = (Library(v, shapes, F32, F32, BF16).step, 20)
             contenders["all bf16"] = (Library(v, shapes, BF16, BF16, BF16).step, 14)
+            contenders["f32 params, bf16 moments, stochastic"] = (Library(v, shapes, F32, F32, BF16, stochastic=True).step, 20)
+            contenders["all bf16, stochastic rounding"] = (Library(v, shapes, BF16, BF16, BF16, stochastic=True).step, 14)
             for label, dtype, size in (("f32", torch.float32, 28), ("bf16", torch.bfloat16, 14)):
                 fused = torch_fused("adam", shapes, dtype)
                 if fused is not None:
@@ -176,7 +178,8 @@ def main():
                     contenders[f"DeepSpeed CPU Adam {label}"] = (ds, 28 if label == "f32" else 14)
             pairs = [("f32 params, bf16 moments", "f32"), ("f32 params, bf16 moments", "DeepSpeed CPU Adam bf16"),
                      ("f32 params, bf16 moments", "DeepSpeed CPU Adam f32"), ("all bf16", "torch fused bf16"),
-                     ("f32", "torch fused f32")]
+                     ("f32", "torch fused f32"), ("f32 params, bf16 moments, stochastic", "f32 params, bf16 moments"),
+                     ("all bf16, stochastic rounding", "all bf16"), ("all bf16, stochastic rounding", "torch fused bf16")]
         for step, _ in contenders.values():  # state allocated, first touch done
             step()
             step()
@@ -185,7 +188,7 @@ def main():
         for key, samples in times.items():
             seconds = statistics.median(samples)
             gbps = contenders[key][1] * elements / seconds / 1e9
-            print(f"  {key:28} {seconds * 1e3:8.2f} ms  {gbps:6.1f} GB/s  ({contenders[key][1]} B/element)")
+            print(f"  {key:38} {seconds * 1e3:8.2f} ms  {gbps:6.1f} GB/s  ({contenders[key][1]} B/element)")
         for fast, slow in pairs:
             if fast in times and slow in times:
                 low, mid, high = quartiles([s / f for f, s in zip(times[fast], times[slow])])

@@ -126,14 +126,24 @@ std::vector<inertia_storage> allowed_storages() {
   return out;
 }
 
+/// An option to set, on the variants that have it.
+struct option_setting {
+  const char* key;
+  double value;
+};
+
 /// targets: the archs to run on; numerics: a "numerics" option to set where a
-/// variant has that value (nullptr: the defaults).
+/// variant has that value (nullptr: the defaults); settings: further options,
+/// set where a variant has them; block_bytes: execution::block_bytes; only:
+/// the variants to run (empty: every one).
 void require_staged_step_is_widened_float_step(const inertia_storage& storage, const std::vector<std::size_t>& sizes,
                                                std::span<const arch> targets, std::span<const int> thread_counts,
-                                               const char* numerics = nullptr) {
+                                               const char* numerics = nullptr, std::span<const option_setting> settings = {},
+                                               std::size_t block_bytes = 256, const std::vector<std::string>& only = {}) {
   const auto mode = storage.master_weights;
   for (std::size_t v = 0; v < inertia_variant_count(); ++v) {
     const char* name = inertia_variant_name(v);
+    if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
     const bool reads_grad = std::string(name) != "weight_ema";
     if (!reads_grad && mode != INERTIA_MASTER_NONE) continue;  // refused: see the checks below
     for (arch target : targets)
@@ -141,11 +151,18 @@ void require_staged_step_is_widened_float_step(const inertia_storage& storage, c
         INFO(name << ", " << arch_name(target) << ", threads " << threads << ", param " << name_of(storage.param_dtype)
                   << ", grad " << name_of(storage.grad_dtype) << ", state " << name_of(storage.state_dtype)
                   << ", master " << int(mode) << ", rounding " << int(storage.rounding) << ", numerics "
-                  << (numerics ? numerics : "default"));
+                  << (numerics ? numerics : "default") << ", " << settings.size() << " settings, blocks of "
+                  << block_bytes << " bytes");
         const arch_scope scope(target);
         handle staged(name), full(name);
         configure_with_state(staged.opt);
         configure_with_state(full.opt);
+        for (const option_setting& o : settings) {
+          double current = 0;
+          if (inertia_optimizer_get(staged.opt, o.key, &current) != INERTIA_OK) continue;
+          REQUIRE(inertia_optimizer_set(staged.opt, o.key, o.value) == INERTIA_OK);
+          REQUIRE(inertia_optimizer_set(full.opt, o.key, o.value) == INERTIA_OK);
+        }
         if (numerics != nullptr) {
           if (inertia_optimizer_set_string(staged.opt, "numerics", numerics) != INERTIA_OK) continue;
           REQUIRE(inertia_optimizer_set_string(full.opt, "numerics", numerics) == INERTIA_OK);
@@ -201,7 +218,7 @@ void require_staged_step_is_widened_float_step(const inertia_storage& storage, c
           }
           full.opt->step(INERTIA_FLOAT32, full_tensors, step, nullptr, execution{threads, 256, 1});
           staged.opt->step_storage(storage, staged_tensors, mode == INERTIA_MASTER_NONE ? nullptr : masters.data(), step,
-                                   nullptr, execution{threads, 256, 1});
+                                   nullptr, execution{threads, block_bytes, 1});
           // expected: the staged result with the stepped elements replaced by the reference's.
           std::string mismatch;  // the first buffer that differs; one REQUIRE per step keeps the sweep fast
           for (std::size_t k = 0; k < sizes.size() && mismatch.empty(); ++k) {
@@ -304,6 +321,35 @@ TEST_CASE("stochastic rounding: every stored half value is the float32 step's, r
   if (quick_tests()) storages.resize(2);  // the sanitizer stage: one of each kind, bf16 and fp16
   for (const inertia_storage& storage : storages)
     require_staged_step_is_widened_float_step(storage, sizes, targets_to_sweep(), thread_counts());
+}
+
+TEST_CASE("fused stochastic rounding: the same bits on every target, thread count and block size", "[mixed][stochastic_rounding]") {
+  // heavy_ball and adam(w) round all-bf16 steps and bf16 moments
+  // stochastically in one pass (registry/fused_storage.hpp), their draws
+  // filled per piece of the driver's blocks (simd/range.hpp): the bits must
+  // not depend on where the blocks and pieces fall. Blocks of 64 bytes (32
+  // bf16, less than one draw block of 128), 4000 (not a multiple of the
+  // pieces), 32 KiB (the default) and 1 MiB (one block per tensor); threads
+  // 1, 2, 3; sizes past one piece of draws (1024) and past one default block. amsgrad
+  // adds Adam's third stream; momentum 0 leaves heavy_ball's buffer unused;
+  // nesterov and pytorch_fused's tail order run the rules' other paths.
+  const auto R = INERTIA_ROUND_STOCHASTIC;
+  const auto B = INERTIA_BFLOAT16, F = INERTIA_FLOAT32;
+  const std::vector<std::size_t> sizes = {0, 1, 31, 129, 1023, 1025, 2 * detail::staged_chunk + 19, 20001};
+  const std::vector<inertia_storage> storages = {{B, B, B, INERTIA_MASTER_NONE, R, 0xFEED'F00D'1234ull},
+                                                 {F, F, B, INERTIA_MASTER_NONE, R, 3}};
+  const std::vector<int> threads = {1, 2, 3};
+  const std::vector<std::size_t> block_sizes = quick_tests() ? std::vector<std::size_t>{64, 4000}
+                                                             : std::vector<std::size_t>{64, 4000, 0, 1 << 20};
+  const std::vector<std::vector<option_setting>> option_sets = {{}, {{"amsgrad", 1}, {"nesterov", 1}}, {{"momentum", 0}}};
+  const std::vector<arch> targets = targets_to_sweep();
+  const std::vector<std::string> fused = {"heavy_ball", "adam", "adamw"};
+  for (const inertia_storage& storage : storages)
+    for (std::size_t block_bytes : block_sizes)
+      for (const auto& settings : option_sets)
+        require_staged_step_is_widened_float_step(storage, sizes, targets, threads, nullptr, settings, block_bytes, fused);
+  for (const inertia_storage& storage : storages)
+    require_staged_step_is_widened_float_step(storage, sizes, targets, threads, "pytorch_fused", {}, 4000, fused);
 }
 
 TEST_CASE("stochastic rounding: another seed or step draws anew; nearest even is not what it gives", "[mixed]") {

@@ -583,9 +583,11 @@ typedef enum inertia_master_weights {
  * the bits independent of the grouping), so tensors stepped at the same step
  * with the same seed share their draws element by element: give each tensor
  * its own seed (a hash of the run's seed and the tensor's name, one call per
- * seed) where independent draws across tensors matter. Every
- * mode with a half buffer to write then runs staged. Float32 buffers and split
- * halves are exact either way. */
+ * seed) where independent draws across tensors matter. heavy_ball (all
+ * bf16) and adam/adamw (all bf16, or float32 params with bf16 moments) round
+ * in the same pass as the step; every other mode with a half buffer to write
+ * runs staged, with the same bits. Float32 buffers and split halves are exact
+ * either way. */
 typedef enum inertia_rounding {
   INERTIA_ROUND_NEAREST_EVEN = 0,
   INERTIA_ROUND_STOCHASTIC = 1

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -288,21 +289,22 @@ class variant_optimizer final : public inertia_optimizer {
     step_typed<float>(committed, {}, step, policy, exec);
     if constexpr (requires { Variant::fuses(fused_mode::none); }) {
       static_assert(!has_scalars<Variant>, "a fused mode would have to advance the scalar state");
+      const auto fused = [&]<fused_mode Mode>() -> std::optional<step_report> {
+        if constexpr (Variant::fuses(Mode)) return step_fused<Mode>(storage, tensors, master, step, policy, exec);
+        return std::nullopt;
+      };
+      std::optional<step_report> report;
       switch (fused_mode_of(storage)) {
-        case fused_mode::bf16_master_f32:
-          if constexpr (Variant::fuses(fused_mode::bf16_master_f32))
-            return step_fused<fused_mode::bf16_master_f32>(tensors, master, step, policy, exec);
-          break;
-        case fused_mode::split_bf16:
-          if constexpr (Variant::fuses(fused_mode::split_bf16))
-            return step_fused<fused_mode::split_bf16>(tensors, master, step, policy, exec);
-          break;
-        case fused_mode::bf16_moments:
-          if constexpr (Variant::fuses(fused_mode::bf16_moments))
-            return step_fused<fused_mode::bf16_moments>(tensors, master, step, policy, exec);
+        case fused_mode::bf16_master_f32: report = fused.template operator()<fused_mode::bf16_master_f32>(); break;
+        case fused_mode::split_bf16: report = fused.template operator()<fused_mode::split_bf16>(); break;
+        case fused_mode::bf16_moments: report = fused.template operator()<fused_mode::bf16_moments>(); break;
+        case fused_mode::bf16_stochastic: report = fused.template operator()<fused_mode::bf16_stochastic>(); break;
+        case fused_mode::bf16_moments_stochastic:
+          report = fused.template operator()<fused_mode::bf16_moments_stochastic>();
           break;
         case fused_mode::none: break;
       }
+      if (report) return *report;
     }
     struct context_type {
       const variant_optimizer* self;
@@ -373,9 +375,9 @@ class variant_optimizer final : public inertia_optimizer {
   /// A checked call in a mode the variant fuses (registry/fused_storage.hpp):
   /// one rule per tensor, through the driver as a one-dtype step is.
   template <fused_mode Mode>
-  step_report step_fused(std::span<const inertia_tensor> tensors, void* const* master, long long step,
-                         const step_policy* policy, const execution& exec) const {
-    using rule_type = decltype(Variant::template make_fused_rule<Mode>(inertia_tensor{}, nullptr, options_, 0));
+  step_report step_fused(const inertia_storage& storage, std::span<const inertia_tensor> tensors, void* const* master,
+                         long long step, const step_policy* policy, const execution& exec) const {
+    using rule_type = decltype(Variant::template make_fused_rule<Mode>(inertia_tensor{}, nullptr, options_, 0, storage));
     using grad_type = std::remove_cvref_t<decltype(*rule_type{}.grad.data)>;
     small_vector<rule_type, 4> rules;
     small_vector<std::size_t, 5> starts;
@@ -383,7 +385,8 @@ class variant_optimizer final : public inertia_optimizer {
     starts.push_back(0);
     for (std::size_t i = 0; i < tensors.size(); ++i) {
       const inertia_tensor& t = tensors[i];
-      rules.push_back(Variant::template make_fused_rule<Mode>(t, master != nullptr ? master[i] : nullptr, options_, step - 1));
+      rules.push_back(
+          Variant::template make_fused_rule<Mode>(t, master != nullptr ? master[i] : nullptr, options_, step - 1, storage));
       starts.push_back(starts.back() + t.size);
       grads.push_back(std::span<const grad_type>(static_cast<const grad_type*>(t.grad), t.size));
     }

@@ -20,6 +20,7 @@
 #endif
 
 #include "simd/half_lanes.hpp"
+#include "simd/stochastic_rounding.hpp"
 #include "storage_pointers.hpp"
 #include "store_policy.hpp"
 
@@ -74,6 +75,18 @@ struct scalar_lanes {
     const std::uint32_t bits = std::bit_cast<std::uint32_t>(v);
     *p.top = static_cast<std::uint16_t>(bits >> 16);
     *p.bottom = static_cast<std::uint16_t>(bits);
+  }
+  // Fused stochastic rounding (storage_pointers.hpp): widen on load, round with the element's draw on store.
+  template <class Half>
+  static vec load(const stochastic_pointer<Half>& p) {
+    return widen(*p.values);
+  }
+  template <class Half>
+  static void store(const stochastic_pointer<Half>& p, vec v) {
+    if constexpr (std::is_same_v<Half, bfloat16>)
+      *p.values = Half{stochastic_round_to_bf16(v, *p.draw())};
+    else
+      *p.values = Half{stochastic_round_to_f16(v, *p.draw())};
   }
 };
 
@@ -154,6 +167,22 @@ struct simd_lanes {
   }
   static vec load(const split_pointer& p) { return load_split<Arch>(p.top, p.bottom); }
   static void store(const split_pointer& p, vec v) { store_split<Arch>(p.top, p.bottom, v); }
+  // Fused stochastic rounding (storage_pointers.hpp): the integer rounding of
+  // simd/stochastic_rounding.hpp with the lanes' draws, the same bits as the
+  // scalar store above.
+  template <class Half>
+  static vec load(const stochastic_pointer<Half>& p) {
+    return load_widened<Arch>(p.values);
+  }
+  template <class Half>
+  static void store(const stochastic_pointer<Half>& p, vec v) {
+    const auto random = xsimd::batch<std::uint32_t, Arch>::load_unaligned(p.draw());
+    auto* bits = reinterpret_cast<std::uint16_t*>(p.values);
+    if constexpr (std::is_same_v<Half, bfloat16>)
+      store_low_halves<Arch>(bits, stochastic_round_to_bf16(v, random));
+    else
+      store_low_halves<Arch>(bits, stochastic_round_to_f16(v, random));
+  }
 };
 
 }  // namespace inertia::detail

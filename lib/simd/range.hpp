@@ -5,6 +5,8 @@
 // the tail one element at a time. Threads and blocks are decided by the
 // caller (lib/driver.hpp); the target is fixed by Arch. A rule with a
 // specialize() runs these loops with its flags as constants (simd/flags.hpp).
+#include <algorithm>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 
@@ -12,6 +14,7 @@
 #include "simd/lane_pairs.hpp"
 #include "simd/lanes.hpp"
 #include "simd/ops.hpp"
+#include "simd/stochastic_draws.hpp"
 
 namespace inertia::detail {
 
@@ -84,8 +87,8 @@ template <class Rule, class Arch>
 inline constexpr bool pairs_half_vectors =
     stores_half<Rule> && specialises_half_rules<Arch> && requires { requires Rule::pairs_vectors; };
 
-template <class Arch, class Rule, store_policy Stores = store_policy::cached>
-void run_range_for(const Rule& rule, std::size_t begin, std::size_t end) {
+template <class Arch, class Rule, store_policy Stores>
+[[gnu::always_inline]] inline void run_range_specialised(const Rule& rule, std::size_t begin, std::size_t end) {
   if constexpr (specialisable<Rule> && (!stores_half<Rule> || specialises_half_rules<Arch>)) {
     rule.specialize([&](const auto& specialised) {
       run_loops_for<Arch, Stores, pairs_half_vectors<Rule, Arch>>(specialised, begin, end);
@@ -93,6 +96,51 @@ void run_range_for(const Rule& rule, std::size_t begin, std::size_t end) {
   } else {
     run_loops_for<Arch, Stores>(rule, begin, end);
   }
+}
+
+/// Rules with buffers that round stochastically in the same pass
+/// (stochastic_pointer, storage_pointers.hpp): rule.for_each_stochastic(f)
+/// calls f on each of them that this step stores to.
+template <class Rule>
+inline constexpr bool draws_stochastically = requires(Rule& rule) { rule.for_each_stochastic([](auto&) {}); };
+
+/// All-bf16 Adam with amsgrad: param, exp_avg, exp_avg_sq, max_exp_avg_sq.
+inline constexpr std::size_t max_stochastic_streams = 4;
+/// Elements per fill of the draws: 4 KiB of draws per stream (16 KiB for
+/// four), in L1 when the step reads them right after. A multiple of
+/// draws_per_block, and the fills start at multiples of it from the
+/// tensor's start, so no run of Philox counters is drawn twice inside a range.
+inline constexpr std::size_t draws_per_fill = 1024;
+
+/// The range in pieces of at most draws_per_fill elements: each piece first
+/// fills the draws of every stochastic stream (simd/stochastic_draws.hpp: the
+/// draw of an element depends on its index, the seed, the step and the stream
+/// only, so the bits are the same whatever the pieces), then steps through
+/// the ordinary loops, whose stores round with them.
+template <class Arch, class Rule, store_policy Stores>
+void run_range_with_draws(const Rule& rule, std::size_t begin, std::size_t end) {
+  alignas(64) std::uint32_t draws[max_stochastic_streams][draws_per_fill];
+  Rule local = rule;
+  for (std::size_t first = begin; first < end;) {
+    const std::size_t last = std::min(end, (first / draws_per_fill + 1) * draws_per_fill);
+    std::size_t stream = 0;
+    local.for_each_stochastic([&](auto& pointer) {
+      assert(stream < max_stochastic_streams);  // adam_rule has the most
+      fill_stochastic_draws_for<Arch>(pointer.key, first, last - first, draws[stream]);
+      pointer.draws = reinterpret_cast<std::uintptr_t>(draws[stream]) - first * sizeof(std::uint32_t);
+      ++stream;
+    });
+    run_range_specialised<Arch, Rule, Stores>(local, first, last);
+    first = last;
+  }
+}
+
+template <class Arch, class Rule, store_policy Stores = store_policy::cached>
+void run_range_for(const Rule& rule, std::size_t begin, std::size_t end) {
+  if constexpr (draws_stochastically<Rule>)
+    run_range_with_draws<Arch, Rule, Stores>(rule, begin, end);
+  else
+    run_range_specialised<Arch, Rule, Stores>(rule, begin, end);
 }
 
 }  // namespace inertia::detail

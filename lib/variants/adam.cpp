@@ -113,15 +113,34 @@ struct adam_variant {
   }
 
   /// Fused mixed storage (registry/fused_storage.hpp): float32 params and
-  /// grads with bf16 moments, 20 bytes per element instead of 28.
-  static constexpr bool fuses(detail::fused_mode mode) { return mode == detail::fused_mode::bf16_moments; }
+  /// grads with bf16 moments, 20 bytes per element instead of 28, to nearest
+  /// even or stochastically; and all-bf16 with stochastic rounding.
+  static constexpr bool fuses(detail::fused_mode mode) {
+    return mode == detail::fused_mode::bf16_moments || mode == detail::fused_mode::bf16_moments_stochastic ||
+           mode == detail::fused_mode::bf16_stochastic;
+  }
   template <detail::fused_mode Mode>
-  static detail::adam_bf16_moments_rule make_fused_rule(const inertia_tensor& t, void*, const adam_options& o,
-                                                        std::int64_t steps_taken) {
-    const auto state = [&](std::size_t j) { return static_cast<bfloat16*>(t.state[j]); };
-    return detail::adam_bf16_moments_rule::make(static_cast<float*>(t.param), static_cast<const float*>(t.grad),
-                                                state(0), state(1), o.amsgrad ? state(2) : nullptr, t.size, o,
-                                                steps_taken + 1);
+  static auto make_fused_rule(const inertia_tensor& t, void*, const adam_options& o, std::int64_t steps_taken,
+                              const inertia_storage& storage) {
+    const std::int64_t step = steps_taken + 1;
+    // State j is stream 1 + j, as in the staged path.
+    const auto stochastic = [&](void* values, std::uint32_t stream) {
+      return detail::stochastic_pointer<bfloat16>{static_cast<bfloat16*>(values), 0,
+                                                  detail::stochastic_key_of(storage, step, stream)};
+    };
+    if constexpr (Mode == detail::fused_mode::bf16_moments) {
+      const auto state = [&](std::size_t j) { return static_cast<bfloat16*>(t.state[j]); };
+      return detail::adam_bf16_moments_rule::make(static_cast<float*>(t.param), static_cast<const float*>(t.grad),
+                                                  state(0), state(1), o.amsgrad ? state(2) : nullptr, t.size, o, step);
+    } else if constexpr (Mode == detail::fused_mode::bf16_moments_stochastic) {
+      return detail::adam_bf16_moments_stochastic_rule::make(
+          static_cast<float*>(t.param), static_cast<const float*>(t.grad), stochastic(t.state[0], 1),
+          stochastic(t.state[1], 2), stochastic(o.amsgrad ? t.state[2] : nullptr, 3), t.size, o, step);
+    } else {
+      return detail::adam_bf16_stochastic_rule::make(stochastic(t.param, 0), static_cast<const bfloat16*>(t.grad),
+                                                     stochastic(t.state[0], 1), stochastic(t.state[1], 2),
+                                                     stochastic(o.amsgrad ? t.state[2] : nullptr, 3), t.size, o, step);
+    }
   }
 };
 

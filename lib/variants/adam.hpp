@@ -11,6 +11,7 @@
 #include "inertia/adam.hpp"
 #include "simd/flags.hpp"
 #include "simd/ops.hpp"
+#include "storage_pointers.hpp"
 
 namespace inertia::detail {
 
@@ -19,18 +20,19 @@ namespace inertia::detail {
 /// 1.13's exp_avg.mul_(beta1).add_(g, alpha=1-beta1); the second moment as
 /// exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1-beta2), or, in the fused
 /// kernel's scalar tail, as its contracted exp_avg_sq * beta2 + c * g * g.
-template <class T>
+/// Pointer: T*, or a fused mode's stochastically rounded buffer (storage_pointers.hpp).
+template <class T, class Pointer = T*>
 struct adam_moments {
   using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
-  T* exp_avg;
-  T* exp_avg_sq;
+  Pointer exp_avg;
+  Pointer exp_avg_sq;
   M beta1, one_minus_beta1, beta2, one_minus_beta2;
   /// ATen's lerp with weight w = r(1 - beta1): fma(coefficient, g - m, base),
   /// coefficient w and base m when |w| < 0.5, else w - 1 and base g.
   M lerp_coefficient;
   bool lerp_from_gradient;
 
-  static adam_moments make(T* exp_avg, T* exp_avg_sq, double beta1, double beta2) {
+  static adam_moments make(Pointer exp_avg, Pointer exp_avg_sq, double beta1, double beta2) {
     // 1 - beta is formed in double, as Python does, then rounded to M once.
     const M weight = M(1.0 - beta1);
     const bool small = std::abs(weight) < M(0.5);
@@ -94,23 +96,26 @@ struct adam_flags {
   FusedTail fused_tail; ///< pytorch_fused on a tensor whose size is no multiple of the tail lanes
 };
 
-/// State: the moments' storage type, T's but for the fused mixed-storage mode
-/// of float32 params with bf16 moments (inertia_optimizer_step_storage).
-template <class T, class State = T>
+/// State: the moments' storage type, T's but for the fused mixed-storage modes
+/// (registry/fused_storage.hpp: float32 params with bf16 moments, and those
+/// rounded stochastically). Param, Grad, StatePointer: the fused modes'
+/// weights, gradient and moments (storage_pointers.hpp); T*, T and State*
+/// otherwise.
+template <class T, class State = T, class Param = T*, class Grad = T, class StatePointer = State*>
 struct adam_rule {
   using value_type = T;
   using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   static_assert(std::is_same_v<M, math_type_t<State>>);
   /// A fused mixed-storage rule (range.hpp specialises it where it does half storage).
-  static constexpr bool mixed_storage = !std::is_same_v<State, T>;
+  static constexpr bool mixed_storage = !std::is_same_v<State, T> || !std::is_same_v<Param, T*> || !std::is_same_v<Grad, T>;
   /// Half-precision steps run two vectors at a time (simd/lane_pairs.hpp).
   static constexpr bool pairs_vectors = true;
-  /// bf16 moments are rounded (dispatch.hpp).
-  static constexpr bool rounds_to_bfloat16 = std::is_same_v<State, bfloat16>;
-  T* param;
-  gradient_source<T> grad;
-  State* max_exp_avg_sq;
-  adam_moments<State> moments;
+  /// bf16 moments are rounded to nearest even (dispatch.hpp); stochastic rounding is integer arithmetic.
+  static constexpr bool rounds_to_bfloat16 = std::is_same_v<StatePointer, bfloat16*>;
+  Param param;
+  gradient_source<Grad> grad;
+  StatePointer max_exp_avg_sq;
+  adam_moments<State, StatePointer> moments;
   M weight_decay, decay_factor, bias_correction2_sqrt, eps, neg_step_size;
   bool maximize, coupled_decay, decoupled_decay, amsgrad, lerp, fused_tail;
   /// pytorch_fused: elements from here on take the fused kernel's tail order.
@@ -121,8 +126,8 @@ struct adam_rule {
     return make(t.param.data(), t.grad.data(), t.exp_avg.data(), t.exp_avg_sq.data(), t.max_exp_avg_sq.data(),
                 t.param.size(), o, step);
   }
-  static adam_rule make(T* param, const T* grad, State* exp_avg, State* exp_avg_sq, State* max_exp_avg_sq,
-                        std::size_t n, const adam_options& o, std::int64_t step) {
+  static adam_rule make(Param param, const Grad* grad, StatePointer exp_avg, StatePointer exp_avg_sq,
+                        StatePointer max_exp_avg_sq, std::size_t n, const adam_options& o, std::int64_t step) {
     const bool fused = o.numerics == adam_numerics::pytorch_fused;
     const bool torch2 = o.numerics != adam_numerics::pytorch_1_13;
     const double bias_correction1 = 1.0 - std::pow(o.beta1, static_cast<double>(step));
@@ -135,8 +140,8 @@ struct adam_rule {
     const std::size_t tail = fused_kernel_tail_lanes<T>;
     return {param,
             {grad},
-            o.amsgrad ? max_exp_avg_sq : nullptr,
-            adam_moments<State>::make(exp_avg, exp_avg_sq, o.beta1, o.beta2),
+            o.amsgrad ? max_exp_avg_sq : StatePointer{},
+            adam_moments<State, StatePointer>::make(exp_avg, exp_avg_sq, o.beta1, o.beta2),
             M(o.weight_decay),
             M(decay_factor),
             M(bias_correction2_sqrt),
@@ -151,9 +156,21 @@ struct adam_rule {
             fused ? n - n % tail : n};
   }
 
-  const T* anchor() const { return param; }
+  auto anchor() const { return anchor_of(param); }
   /// Reads w, g, m, v (and v_max); writes w, m, v (and v_max).
-  std::size_t bytes_per_element() const { return sizeof(T) * 3 + sizeof(State) * (amsgrad ? 6 : 4); }
+  std::size_t bytes_per_element() const { return param_bytes(param) + sizeof(Grad) + sizeof(State) * (amsgrad ? 6 : 4); }
+
+  /// The buffers stored with stochastic rounding (simd/range.hpp).
+  template <class F>
+    requires(is_stochastic_pointer_v<Param> || is_stochastic_pointer_v<StatePointer>)
+  void for_each_stochastic(F&& f) {
+    if constexpr (is_stochastic_pointer_v<Param>) f(param);
+    if constexpr (is_stochastic_pointer_v<StatePointer>) {
+      f(moments.exp_avg);
+      f(moments.exp_avg_sq);
+      if (amsgrad) f(max_exp_avg_sq);
+    }
+  }
 
   /// Inlined always, as gradient_source::transforms(): the sanitizer build left it out of line in avx2 once.
   [[gnu::always_inline]] adam_flags<> runtime_flags() const {
@@ -210,6 +227,11 @@ struct adam_rule {
 /// The fused mixed-storage mode (registry/fused_storage.hpp): float32 params
 /// and grads, bf16 moments.
 using adam_bf16_moments_rule = adam_rule<float, bfloat16>;
+/// Stochastic rounding: all-bf16 (weights and moments rounded), and float32
+/// weights with bf16 moments (the moments rounded).
+using adam_bf16_stochastic_rule =
+    adam_rule<float, bfloat16, stochastic_pointer<bfloat16>, bfloat16, stochastic_pointer<bfloat16>>;
+using adam_bf16_moments_stochastic_rule = adam_rule<float, bfloat16, float*, float, stochastic_pointer<bfloat16>>;
 
 /// NAdam's per-step scalars as torch computes them: Python floats (double),
 /// and mu_product in a float32 tensor.

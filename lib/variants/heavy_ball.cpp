@@ -68,22 +68,34 @@ struct heavy_ball_variant {
   }
 
   /// Fused mixed storage (registry/fused_storage.hpp): bf16 weights and grads
-  /// with a float32 master or split bf16, float32 momentum.
+  /// with a float32 master or split bf16, float32 momentum; and all-bf16 with
+  /// stochastic rounding.
   static constexpr bool fuses(detail::fused_mode mode) {
-    return mode == detail::fused_mode::bf16_master_f32 || mode == detail::fused_mode::split_bf16;
+    return mode == detail::fused_mode::bf16_master_f32 || mode == detail::fused_mode::split_bf16 ||
+           mode == detail::fused_mode::bf16_stochastic;
   }
   template <detail::fused_mode Mode>
   static auto make_fused_rule(const inertia_tensor& t, void* master, const heavy_ball_options& o,
-                              std::int64_t steps_taken) {
-    float* buffer = o.momentum == 0.0 ? nullptr : static_cast<float*>(t.state[0]);
+                              std::int64_t steps_taken, const inertia_storage& storage) {
     const auto* grad = static_cast<const bfloat16*>(t.grad);
-    if constexpr (Mode == detail::fused_mode::bf16_master_f32)
-      return detail::heavy_ball_bf16_master_rule::make({static_cast<float*>(master), static_cast<bfloat16*>(t.param)},
-                                                      grad, buffer, t.size, o, steps_taken == 0);
-    else
-      return detail::heavy_ball_split_bf16_rule::make(
-          {static_cast<std::uint16_t*>(t.param), static_cast<std::uint16_t*>(master)}, grad, buffer, t.size, o,
-          steps_taken == 0);
+    const bool first_step = steps_taken == 0;
+    if constexpr (Mode == detail::fused_mode::bf16_stochastic) {
+      const auto stochastic = [&](void* values, std::uint32_t stream) {
+        return detail::stochastic_pointer<bfloat16>{static_cast<bfloat16*>(values), 0,
+                                                    detail::stochastic_key_of(storage, steps_taken + 1, stream)};
+      };
+      return detail::heavy_ball_bf16_stochastic_rule::make(
+          stochastic(t.param, 0), grad, stochastic(o.momentum == 0.0 ? nullptr : t.state[0], 1), t.size, o, first_step);
+    } else {
+      float* buffer = o.momentum == 0.0 ? nullptr : static_cast<float*>(t.state[0]);
+      if constexpr (Mode == detail::fused_mode::bf16_master_f32)
+        return detail::heavy_ball_bf16_master_rule::make({static_cast<float*>(master), static_cast<bfloat16*>(t.param)},
+                                                        grad, buffer, t.size, o, first_step);
+      else
+        return detail::heavy_ball_split_bf16_rule::make(
+            {static_cast<std::uint16_t*>(t.param), static_cast<std::uint16_t*>(master)}, grad, buffer, t.size, o,
+            first_step);
+    }
   }
 
   template <class T>

@@ -25,23 +25,25 @@ struct heavy_ball_flags {
   GradientTransforms transform_gradient;
 };
 
-/// T: the element type (the math type for mixed storage). Param, Grad: a
-/// fused mixed-storage mode's weights and gradient (storage_pointers.hpp:
-/// float32 master weights beside a bf16 model copy, or split bf16, with bf16
-/// gradients); T* and T otherwise.
-template <class T, class Param = T*, class Grad = T>
+/// T: the element type (the math type for mixed storage). Param, Grad,
+/// State: a fused mixed-storage mode's weights, gradient and momentum buffer
+/// (storage_pointers.hpp: float32 master weights beside a bf16 model copy, or
+/// split bf16, with bf16 gradients; or bf16 weights and buffer rounded
+/// stochastically); T*, T and T* otherwise.
+template <class T, class Param = T*, class Grad = T, class State = T*>
 struct heavy_ball_rule {
   using value_type = T;
   using M = math_type_t<T>;  ///< the type the rule computes in (float for half storage)
   /// A fused mixed-storage rule (range.hpp specialises it where it does half storage).
-  static constexpr bool mixed_storage = !std::is_same_v<Param, T*> || !std::is_same_v<Grad, T>;
+  static constexpr bool mixed_storage =
+      !std::is_same_v<Param, T*> || !std::is_same_v<Grad, T> || !std::is_same_v<State, T*>;
   /// Half-precision steps run two vectors at a time (simd/lane_pairs.hpp).
   static constexpr bool pairs_vectors = true;
   /// A float32 master's bf16 model copy is rounded (dispatch.hpp; split bf16 is exact).
   static constexpr bool rounds_to_bfloat16 = std::is_same_v<Param, master_pointer<bfloat16>>;
   Param param;
   gradient_source<Grad> grad;
-  T* momentum_buffer;
+  State momentum_buffer;
   M neg_lr, momentum, one_minus_dampening, weight_decay;
   bool use_momentum, first_step, nesterov, maximize, use_weight_decay;
   /// pytorch_fused on a span whose size is not a multiple of fused_kernel_lanes:
@@ -54,7 +56,7 @@ struct heavy_ball_rule {
   /// The fused CPU kernel's own register width, whatever target runs here.
   static constexpr std::size_t fused_kernel_lanes = 32 / sizeof(T);
 
-  static heavy_ball_rule make(Param param, const Grad* grad, T* momentum_buffer, std::size_t size,
+  static heavy_ball_rule make(Param param, const Grad* grad, State momentum_buffer, std::size_t size,
                               const heavy_ball_options& o, bool first_step) {
     const bool fused = o.numerics == heavy_ball_numerics::pytorch_fused;
     const std::size_t fused_tail_size = fused ? size % fused_kernel_lanes : 0;
@@ -68,7 +70,16 @@ struct heavy_ball_rule {
   auto anchor() const { return anchor_of(param); }
   /// Reads w, g (and v after the first step); writes w (and v).
   std::size_t bytes_per_element() const {
-    return param_bytes(param) + sizeof(Grad) + sizeof(T) * (use_momentum ? (first_step ? 1 : 2) : 0);
+    return param_bytes(param) + sizeof(Grad) + element_bytes(momentum_buffer) * (use_momentum ? (first_step ? 1 : 2) : 0);
+  }
+
+  /// The buffers stored with stochastic rounding (simd/range.hpp).
+  template <class F>
+    requires(is_stochastic_pointer_v<Param> || is_stochastic_pointer_v<State>)
+  void for_each_stochastic(F&& f) {
+    if constexpr (is_stochastic_pointer_v<Param>) f(param);
+    if constexpr (is_stochastic_pointer_v<State>)
+      if (use_momentum) f(momentum_buffer);
   }
 
   /// Inlined always, as gradient_source::transforms(): the sanitizer build left it out of line in avx2 once.
@@ -131,5 +142,9 @@ struct heavy_ball_rule {
 /// and grads with a float32 master beside them, or split bf16.
 using heavy_ball_bf16_master_rule = heavy_ball_rule<float, master_pointer<bfloat16>, bfloat16>;
 using heavy_ball_split_bf16_rule = heavy_ball_rule<float, split_pointer, bfloat16>;
+/// All-bf16 with stochastic rounding: the float32 step on the widened values,
+/// weights and buffer each rounded with their elements' draws.
+using heavy_ball_bf16_stochastic_rule =
+    heavy_ball_rule<float, stochastic_pointer<bfloat16>, bfloat16, stochastic_pointer<bfloat16>>;
 
 }  // namespace inertia::detail

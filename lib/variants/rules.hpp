@@ -24,8 +24,8 @@
 #include "variants/sutskever.hpp"
 #include "variants/weight_ema.hpp"
 
-// The fused mixed-storage modes (registry/fused_storage.hpp) are the three
-// aliases on the last line, declared with their rules.
+// The fused mixed-storage modes (registry/fused_storage.hpp) are the six
+// aliases on the last lines but one, declared with their rules.
 #define INERTIA_FOR_EACH_RULE(X)                                                                                                                     \
   X(heavy_ball_rule<float>) X(heavy_ball_rule<double>) X(heavy_ball_rule<bfloat16>) X(heavy_ball_rule<float16>)                                      \
   X(sutskever_rule<float>) X(sutskever_rule<double>) X(sutskever_rule<bfloat16>) X(sutskever_rule<float16>)                                          \
@@ -51,6 +51,7 @@
   X(simplified_ademamix_rule<float16>) \
   X(narrow_rule<bfloat16>) X(narrow_rule<float16>) X(widen_rule<bfloat16>) X(widen_rule<float16>) X(join_split_rule) X(split_rule) \
   X(heavy_ball_bf16_master_rule) X(heavy_ball_split_bf16_rule) X(adam_bf16_moments_rule) \
+  X(heavy_ball_bf16_stochastic_rule) X(adam_bf16_stochastic_rule) X(adam_bf16_moments_stochastic_rule) \
   X(stochastic_narrow_rule<bfloat16>) X(stochastic_narrow_rule<float16>)
 
 #define INERTIA_FOR_EACH_STREAMING_RULE(X) X(lookahead_rule<float>) X(lookahead_rule<double>)
