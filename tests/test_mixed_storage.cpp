@@ -135,11 +135,12 @@ struct option_setting {
 /// targets: the archs to run on; numerics: a "numerics" option to set where a
 /// variant has that value (nullptr: the defaults); settings: further options,
 /// set where a variant has them; block_bytes: execution::block_bytes; only:
-/// the variants to run (empty: every one).
+/// the variants to run (empty: every one); policy: the step policy of both steps.
 void require_staged_step_is_widened_float_step(const inertia_storage& storage, const std::vector<std::size_t>& sizes,
                                                std::span<const arch> targets, std::span<const int> thread_counts,
                                                const char* numerics = nullptr, std::span<const option_setting> settings = {},
-                                               std::size_t block_bytes = 256, const std::vector<std::string>& only = {}) {
+                                               std::size_t block_bytes = 256, const std::vector<std::string>& only = {},
+                                               const step_policy* policy = nullptr) {
   const auto mode = storage.master_weights;
   for (std::size_t v = 0; v < inertia_variant_count(); ++v) {
     const char* name = inertia_variant_name(v);
@@ -216,9 +217,10 @@ void require_staged_step_is_widened_float_step(const inertia_storage& storage, c
             for (std::size_t s = 0; s < states; ++s) h.state[s] = t.state[s].data(offset);
             masters[k] = t.master.data(offset);
           }
-          full.opt->step(INERTIA_FLOAT32, full_tensors, step, nullptr, execution{threads, 256, 1});
+          const step_policy* given = reads_grad ? policy : nullptr;
+          full.opt->step(INERTIA_FLOAT32, full_tensors, step, given, execution{threads, 256, 1});
           staged.opt->step_storage(storage, staged_tensors, mode == INERTIA_MASTER_NONE ? nullptr : masters.data(), step,
-                                   nullptr, execution{threads, block_bytes, 1});
+                                   given, execution{threads, block_bytes, 1});
           // expected: the staged result with the stepped elements replaced by the reference's.
           std::string mismatch;  // the first buffer that differs; one REQUIRE per step keeps the sweep fast
           for (std::size_t k = 0; k < sizes.size() && mismatch.empty(); ++k) {
@@ -332,7 +334,8 @@ TEST_CASE("fused stochastic rounding: the same bits on every target, thread coun
   // pieces), 32 KiB (the default) and 1 MiB (one block per tensor); threads
   // 1, 2, 3; sizes past one piece of draws (1024) and past one default block. amsgrad
   // adds Adam's third stream; momentum 0 leaves heavy_ball's buffer unused;
-  // nesterov and pytorch_fused's tail order run the rules' other paths.
+  // nesterov, pytorch_fused's tail order and a step policy run the rules'
+  // other paths.
   const auto R = INERTIA_ROUND_STOCHASTIC;
   const auto B = INERTIA_BFLOAT16, F = INERTIA_FLOAT32;
   const std::vector<std::size_t> sizes = {0, 1, 31, 129, 1023, 1025, 2 * detail::staged_chunk + 19, 20001};
@@ -350,6 +353,10 @@ TEST_CASE("fused stochastic rounding: the same bits on every target, thread coun
         require_staged_step_is_widened_float_step(storage, sizes, targets, threads, nullptr, settings, block_bytes, fused);
   for (const inertia_storage& storage : storages)
     require_staged_step_is_widened_float_step(storage, sizes, targets, threads, "pytorch_fused", {}, 4000, fused);
+  // The step policy's gradient transforms (unscaling, clamping, clipping by the call's global norm).
+  const step_policy policy{4.0, true, 0.5, 10.0, false};
+  for (const inertia_storage& storage : storages)
+    require_staged_step_is_widened_float_step(storage, sizes, targets, threads, nullptr, {}, 4000, fused, &policy);
 }
 
 TEST_CASE("stochastic rounding: another seed or step draws anew; nearest even is not what it gives", "[mixed]") {
