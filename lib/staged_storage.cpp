@@ -15,6 +15,7 @@
 #include "inertia/error.hpp"
 #include "inertia/half.hpp"
 #include "reduction.hpp"
+#include "registry/fused_storage.hpp"
 #include "step_groups.hpp"
 #include "variants/convert.hpp"
 #include "variants/stochastic_narrow.hpp"
@@ -96,8 +97,8 @@ struct converters {
   split_kernel to_split;
   fill_draws_kernel fill_draws;
   bool stochastic;
-  std::uint64_t seed;
-  std::uint32_t step;
+  const inertia_storage& storage;
+  long long step;
 
   converters(arch target, const inertia_storage& s, long long step_number)
       : to_bf16(kernel_for<narrow_rule<bfloat16>>(target)),
@@ -110,8 +111,8 @@ struct converters {
         to_split(kernel_for<split_rule>(target)),
         fill_draws(fill_draws_kernel_for(target)),
         stochastic(s.rounding == INERTIA_ROUND_STOCHASTIC),
-        seed(s.seed),
-        step(static_cast<std::uint32_t>(step_number)) {}
+        storage(s),
+        step(step_number) {}
 
   /// count elements from first_index of buffer `buffer` of a tensor (0: param, 1 + j: state j).
   void round(inertia_dtype dtype, const float* source, void* destination, std::size_t count, std::size_t first_index,
@@ -121,7 +122,7 @@ struct converters {
     // rounding that reads them right after), then the rounding with them
     // (variants/stochastic_narrow.hpp). lars and lamb pass whole tensors here.
     alignas(64) std::uint32_t draws[staged_chunk];
-    const stochastic_key key{seed, step, static_cast<std::uint32_t>(buffer)};
+    const stochastic_key key = stochastic_key_of(storage, step, static_cast<std::uint32_t>(buffer));
     for (std::size_t done = 0; done < count; done += staged_chunk) {
       const std::size_t n = std::min(staged_chunk, count - done);
       fill_draws(key, first_index + done, n, draws);

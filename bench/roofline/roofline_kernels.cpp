@@ -204,11 +204,12 @@ void copy_streaming(const step_buffers<T>& b, std::size_t begin, std::size_t end
 
 #if defined(__AVX512F__)
 // The update kernels again with 512-bit vectors. GCC 12 tunes -march=native
-// on Zen 4 as rocketlake, whose preferred width is 256 bits, so the loops
-// above use ymm; the library's avx512f target uses zmm, which halves the
-// loads and stores per byte. Measured on a 2-core Zen 4 VM (heavy_ball, 10^8
-// floats, 2 threads): the library read 107.6% of a ymm-only roofline with
-// its avx512f target and 102.4% with avx2. A roof is the best the machine
+// on the 2-core Intel Xeon VM (AVX-512; it reports family 6 model 167) as
+// rocketlake, whose preferred width is 256 bits, so the loops above use ymm;
+// the library's avx512f target uses zmm, which halves the loads and stores
+// per byte. Measured there (heavy_ball, 10^8 floats, 2 threads): the library
+// read 107.6% of a ymm-only roofline with its avx512f target and 102.4% with
+// avx2. A roof is the best the machine
 // does, so both widths are candidates and the calibration keeps the faster.
 // (The bodies above are always_inline, so each wrapper compiles its own copy
 // with its own width.)

@@ -20,6 +20,7 @@
 #include <cstdint>
 
 #include "inertia/inertia.h"
+#include "storage_pointers.hpp"
 #include "variants/stochastic_narrow.hpp"
 
 namespace inertia::detail {
@@ -36,9 +37,17 @@ enum class fused_mode {
 };
 
 /// The draws' key of buffer `stream` (0 the parameter, 1 + j state j) at
-/// step `step`, as the staged path keys them (lib/staged_storage.cpp).
+/// step `step`: the one definition the fused and the staged paths
+/// (lib/staged_storage.cpp) both key their draws with.
 inline stochastic_key stochastic_key_of(const inertia_storage& s, long long step, std::uint32_t stream) {
   return {s.seed, static_cast<std::uint32_t>(step), stream};
+}
+
+/// A fused mode's bf16 buffer `stream` (values: NULL where the step does not
+/// keep it), rounded stochastically at step `step`.
+inline stochastic_pointer<bfloat16> stochastic_bfloat16_buffer(void* values, const inertia_storage& s, long long step,
+                                                               std::uint32_t stream) {
+  return {static_cast<bfloat16*>(values), 0, stochastic_key_of(s, step, stream)};
 }
 
 /// Split bf16 rounds nothing, whatever the rounding. Every other stochastic
@@ -46,11 +55,10 @@ inline stochastic_key stochastic_key_of(const inertia_storage& s, long long step
 /// state) is staged.
 inline fused_mode fused_mode_of(const inertia_storage& s) {
   const bool nearest = s.rounding == INERTIA_ROUND_NEAREST_EVEN;
-  const bool all_bf16 = s.param_dtype == INERTIA_BFLOAT16 && s.grad_dtype == INERTIA_BFLOAT16 &&
-                        s.state_dtype == INERTIA_BFLOAT16 && s.master_weights == INERTIA_MASTER_NONE;
-  if (all_bf16 && !nearest) return fused_mode::bf16_stochastic;
-  const bool bf16_weights = s.param_dtype == INERTIA_BFLOAT16 && s.grad_dtype == INERTIA_BFLOAT16 &&
-                            s.state_dtype == INERTIA_FLOAT32;
+  const bool bf16_params_grads = s.param_dtype == INERTIA_BFLOAT16 && s.grad_dtype == INERTIA_BFLOAT16;
+  if (bf16_params_grads && s.state_dtype == INERTIA_BFLOAT16 && s.master_weights == INERTIA_MASTER_NONE && !nearest)
+    return fused_mode::bf16_stochastic;
+  const bool bf16_weights = bf16_params_grads && s.state_dtype == INERTIA_FLOAT32;
   if (bf16_weights && s.master_weights == INERTIA_MASTER_FLOAT32 && nearest) return fused_mode::bf16_master_f32;
   if (bf16_weights && s.master_weights == INERTIA_MASTER_SPLIT) return fused_mode::split_bf16;
   if (s.param_dtype == INERTIA_FLOAT32 && s.grad_dtype == INERTIA_FLOAT32 && s.state_dtype == INERTIA_BFLOAT16 &&

@@ -114,7 +114,7 @@ void fill_stochastic_draws_for(const stochastic_key& key, std::uint64_t first_in
                                std::uint32_t* out) {
   const block_key<Arch> keys(key);
   const std::uint64_t end = first_index + count;
-  for (std::uint64_t block = first_index / draws_per_block; block * draws_per_block < end;) {
+  for (std::uint64_t block = first_index / draws_per_block; block * draws_per_block < end; ++block) {
     const std::uint64_t start = block * draws_per_block;
     if (start >= first_index && start + draws_per_block <= end) {
       draw_block<Arch>(keys, block, out + (start - first_index));
@@ -124,7 +124,6 @@ void fill_stochastic_draws_for(const stochastic_key& key, std::uint64_t first_in
       const std::uint64_t from = std::max(start, first_index), to = std::min(start + draws_per_block, end);
       std::memcpy(out + (from - first_index), whole + (from - start), (to - from) * sizeof(std::uint32_t));
     }
-    ++block;
   }
 }
 

@@ -125,8 +125,7 @@ struct adam_variant {
     const std::int64_t step = steps_taken + 1;
     // State j is stream 1 + j, as in the staged path.
     const auto stochastic = [&](void* values, std::uint32_t stream) {
-      return detail::stochastic_pointer<bfloat16>{static_cast<bfloat16*>(values), 0,
-                                                  detail::stochastic_key_of(storage, step, stream)};
+      return detail::stochastic_bfloat16_buffer(values, storage, step, stream);
     };
     if constexpr (Mode == detail::fused_mode::bf16_moments) {
       const auto state = [&](std::size_t j) { return static_cast<bfloat16*>(t.state[j]); };

@@ -81,8 +81,7 @@ struct heavy_ball_variant {
     const bool first_step = steps_taken == 0;
     if constexpr (Mode == detail::fused_mode::bf16_stochastic) {
       const auto stochastic = [&](void* values, std::uint32_t stream) {
-        return detail::stochastic_pointer<bfloat16>{static_cast<bfloat16*>(values), 0,
-                                                    detail::stochastic_key_of(storage, steps_taken + 1, stream)};
+        return detail::stochastic_bfloat16_buffer(values, storage, steps_taken + 1, stream);
       };
       return detail::heavy_ball_bf16_stochastic_rule::make(
           stochastic(t.param, 0), grad, stochastic(o.momentum == 0.0 ? nullptr : t.state[0], 1), t.size, o, first_step);
